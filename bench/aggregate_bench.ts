@@ -1,0 +1,146 @@
+/**
+ * Speed of the tick-to-bar pipeline on 20 million generated ticks.
+ *
+ * - cold `loadAggBar` (1-minute bars, cache filled) vs the same aggregation
+ *   as one hand-written DuckDB query whose result reaches Polars the fastest
+ *   way (COPY to Parquet, `pl.readParquet`): the cost of our layers;
+ * - warm (cache hit) vs cold on the same request;
+ * - volume bars (sequential pass) for ticks/s.
+ *
+ * Run: `deno bench -A bench/aggregate_bench.ts`. Ticks/s = 20M / median.
+ * Peak memory of a cold load: `deno run -A bench/cold_load_memory.ts`.
+ */
+import { DuckDBInstance, listValue } from "@duckdb/node-api";
+import pl from "nodejs-polars";
+import { DataLoader } from "../mod.ts";
+import {
+  BENCH_DAYS,
+  BENCH_START,
+  BENCH_SYMBOLS,
+  benchData,
+} from "./_bench_data.ts";
+
+const { dataDir, rows } = await benchData();
+console.log(`bench data: ${rows} ticks in ${dataDir}`);
+const request = {
+  symbols: BENCH_SYMBOLS,
+  start: BENCH_START,
+  days: BENCH_DAYS,
+  bar: { type: "time", intervalMs: 60_000 },
+} as const;
+const files = BENCH_SYMBOLS.flatMap((s) =>
+  Array.from({ length: BENCH_DAYS }, (_, d) => {
+    const day = new Date(BENCH_START + d * 86_400_000).toISOString().slice(
+      0,
+      10,
+    );
+    const [y, m, dd] = day.split("-");
+    return `${dataDir}/market=futures_um/data_type=aggTrades/symbol=${s}/year=${y}/month=${m}/day=${dd}/data.parquet`;
+  })
+);
+
+async function freshCacheDir(): Promise<string> {
+  return await Deno.makeTempDir({ prefix: "factorium-bench-cache-" });
+}
+
+const db = await DuckDBInstance.create(":memory:");
+const con = await db.connect();
+const out = `${await Deno.makeTempDir()}/bars.parquet`;
+
+Deno.bench({
+  name: "hand-written DuckDB query -> Parquet -> Polars (1-minute bars)",
+  group: "cold 1-minute bars, 20M ticks",
+  baseline: true,
+  n: 5,
+  warmup: 1,
+  async fn() {
+    await con.run(
+      `COPY (
+        SELECT symbol, transact_time // 60000 * 60000 AS start_time, transact_time // 60000 * 60000 + 60000 AS end_time,
+          arg_min(price, agg_trade_id) AS open, max(price) AS high, min(price) AS low,
+          arg_max(price, agg_trade_id) AS close, sum(quantity) AS volume,
+          sum(price * quantity) / sum(quantity) AS vwap, count(*) AS trades
+        FROM read_parquet($files, hive_partitioning = true)
+        GROUP BY ALL
+      ) TO '${out}' (FORMAT parquet)`,
+      { files: listValue(files) },
+    );
+    pl.readParquet(out).sort(["end_time", "symbol"]);
+  },
+});
+
+Deno.bench({
+  name: "loadAggBar cold (cache filled: 100 symbol-day files)",
+  group: "cold 1-minute bars, 20M ticks",
+  n: 5,
+  warmup: 1,
+  async fn(b) {
+    const loader = new DataLoader({ dataDir, cacheDir: await freshCacheDir() });
+    b.start();
+    await loader.loadAggBar(request);
+    b.end();
+    await Deno.remove(loader.cacheDir, { recursive: true });
+    await loader.close();
+  },
+});
+
+Deno.bench({
+  name: "loadAggBar cold, cache off",
+  group: "cold 1-minute bars, 20M ticks",
+  n: 5,
+  warmup: 1,
+  async fn(b) {
+    const loader = new DataLoader({ dataDir, cacheDir: await freshCacheDir() });
+    b.start();
+    await loader.loadAggBar({ ...request, cache: false });
+    b.end();
+    await loader.close();
+  },
+});
+
+const warmLoader = new DataLoader({ dataDir, cacheDir: await freshCacheDir() });
+await warmLoader.loadAggBar(request);
+
+Deno.bench({
+  name: "loadAggBar cold (cache filled)",
+  group: "warm vs cold",
+  baseline: true,
+  n: 5,
+  warmup: 1,
+  async fn(b) {
+    const loader = new DataLoader({ dataDir, cacheDir: await freshCacheDir() });
+    b.start();
+    await loader.loadAggBar(request);
+    b.end();
+    await Deno.remove(loader.cacheDir, { recursive: true });
+    await loader.close();
+  },
+});
+
+Deno.bench({
+  name: "loadAggBar warm (cache hit)",
+  group: "warm vs cold",
+  n: 20,
+  warmup: 2,
+  async fn() {
+    await warmLoader.loadAggBar(request);
+  },
+});
+
+Deno.bench({
+  name: "loadAggBar volume bars, cache off (sequential pass)",
+  group: "volume bars, 20M ticks",
+  n: 3,
+  warmup: 1,
+  async fn(b) {
+    const loader = new DataLoader({ dataDir });
+    b.start();
+    await loader.loadAggBar({
+      ...request,
+      bar: { type: "volume", volume: 50 },
+      cache: false,
+    });
+    b.end();
+    await loader.close();
+  },
+});

@@ -1,0 +1,63 @@
+/**
+ * factorium for Deno: crypto factor research on tick data. Point it at
+ * exchange tick files (Binance aggTrades/trades/klines in Hive-partitioned
+ * Parquet), get multi-symbol bars out of DuckDB as a Polars-backed
+ * {@linkcode AggBar}, cached per symbol and UTC day.
+ *
+ * @example
+ * ```ts ignore
+ * import { DataLoader, generateSample } from "./mod.ts";
+ *
+ * await generateSample({ dataDir: "./data", symbols: ["BTCUSDT", "ETHUSDT"], days: 3 });
+ * const loader = new DataLoader({ dataDir: "./data" });
+ * const agg = await loader.loadAggBar({
+ *   symbols: ["BTCUSDT", "ETHUSDT"],
+ *   start: "2024-01-01",
+ *   end: "2024-01-04",
+ *   bar: { type: "time", intervalMs: 60_000 },
+ *   buyerSeller: true,
+ * });
+ * console.log(agg.toString());
+ * console.log(agg.info().toString());
+ * await loader.close();
+ * ```
+ *
+ * @module
+ */
+export { AggBar, type SliceOptions } from "./src/aggbar.ts";
+export {
+  DataFileError,
+  FactoriumError,
+  InvalidArgumentError,
+  MissingDataError,
+  type MissingSymbolDay,
+} from "./src/errors.ts";
+export { type TimeInput, toEpochMs } from "./src/time.ts";
+export {
+  binance,
+  type DataType,
+  type ExchangeAdapter,
+  getAdapter,
+  type KlineMapping,
+  registerAdapter,
+  type TickMapping,
+  type TimestampUnit,
+} from "./src/data/adapters/mod.ts";
+export { type BarSpec } from "./src/data/bar_spec.ts";
+export { BAR_COLUMNS, BUYER_SELLER_COLUMNS } from "./src/data/aggregator.ts";
+export { type AggBarMetadata } from "./src/data/metadata.ts";
+export {
+  DataLoader,
+  type DataLoaderOptions,
+  type LoadAggBarOptions,
+} from "./src/data/loader.ts";
+export {
+  type BinanceZipOptions,
+  generateSample,
+  type GenerateSampleOptions,
+  type SampleDataType,
+  type SampleMarket,
+  type SampleResult,
+  writeBinanceZip,
+} from "./src/data/sample.ts";
+export type { DataFrame } from "./src/polars.ts";

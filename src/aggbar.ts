@@ -1,0 +1,292 @@
+/**
+ * AggBar: multi-symbol bars in long format (one row per symbol and bar),
+ * held as a Polars DataFrame sorted by (end_time, symbol).
+ *
+ * @module
+ */
+import pl from "nodejs-polars";
+import type { DataFrame } from "./polars.ts";
+import { InvalidArgumentError } from "./errors.ts";
+import { type AggBarMetadata, computeMetadata } from "./data/metadata.ts";
+import { type TimeInput, toEpochMs } from "./time.ts";
+
+const KEY_COLUMNS = ["start_time", "end_time", "symbol"] as const;
+const TIME_COLUMNS = new Set(["start_time", "end_time"]);
+
+/** Options of {@linkcode AggBar.slice}; every field is optional. */
+export interface SliceOptions {
+  /** Keep bars with `start_time >= start`. @default no lower bound */
+  start?: TimeInput;
+  /** Keep bars with `start_time < end`. @default no upper bound */
+  end?: TimeInput;
+  /** Keep only these symbols. @default all symbols */
+  symbols?: string | readonly string[];
+}
+
+/**
+ * Bars of many symbols. Times are Int64 epoch milliseconds, UTC; `end_time`
+ * is exclusive for time bars.
+ *
+ * @example
+ * ```ts
+ * import { AggBar } from "./aggbar.ts";
+ * const agg = AggBar.fromRecords([
+ *   { symbol: "BTCUSDT", start_time: 0, end_time: 60_000, close: 42_000 },
+ *   { symbol: "ETHUSDT", start_time: 0, end_time: 60_000, close: 2_300 },
+ * ]);
+ * console.log(agg.symbols, agg.length); // ["BTCUSDT", "ETHUSDT"] 2
+ * ```
+ */
+export class AggBar {
+  #df: pl.DataFrame;
+  #metadata: AggBarMetadata;
+
+  /**
+   * Wraps a DataFrame holding at least `start_time`, `end_time` (integer
+   * epoch ms or Datetime) and `symbol`; rows are sorted by (end_time,
+   * symbol), stably. Descriptive metadata (bar spec, exchange, ...) may be passed;
+   * symbols, times and row count are always computed from the data.
+   */
+  constructor(df: DataFrame, metadata: Partial<AggBarMetadata> = {}) {
+    if (!isDataFrame(df)) {
+      throw new InvalidArgumentError("df", df, "a nodejs-polars DataFrame");
+    }
+    for (const column of KEY_COLUMNS) {
+      if (!df.columns.includes(column)) {
+        throw new InvalidArgumentError(
+          "df",
+          df.columns,
+          `a frame with columns ${
+            KEY_COLUMNS.join(", ")
+          } (missing '${column}')`,
+        );
+      }
+    }
+    // Stable: tick/volume bars of one symbol may share an end_time and must
+    // stay in trade order.
+    const frame = normaliseKeys(df).sort({
+      by: ["end_time", "symbol"],
+      maintainOrder: true,
+    });
+    this.#df = frame;
+    this.#metadata = { ...metadata, ...computeMetadata(frame) };
+  }
+
+  /**
+   * Builds an AggBar from row objects (small data, tests, hand-made bars).
+   * Times may be epoch ms, `Date`s or ISO strings.
+   *
+   * @example
+   * ```ts
+   * import { AggBar } from "./aggbar.ts";
+   * const agg = AggBar.fromRecords([
+   *   { symbol: "BTCUSDT", start_time: "2024-01-01T00:00Z", end_time: "2024-01-01T00:01Z", close: 1 },
+   * ]);
+   * console.log(agg.metadata.minTime); // 1704067200000
+   * ```
+   */
+  static fromRecords(
+    records: Record<string, unknown>[],
+    metadata: Partial<AggBarMetadata> = {},
+  ): AggBar {
+    if (!Array.isArray(records) || records.length === 0) {
+      throw new InvalidArgumentError(
+        "records",
+        records,
+        "a non-empty array of row objects",
+      );
+    }
+    const names = [...new Set(records.flatMap((r) => Object.keys(r)))];
+    const columns = names.map((name) => {
+      const values = records.map((r) => r[name] ?? null);
+      if (TIME_COLUMNS.has(name)) {
+        const ms = new BigInt64Array(values.length);
+        values.forEach((v, i) => {
+          ms[i] = BigInt(toEpochMs(v as TimeInput, `records[${i}].${name}`));
+        });
+        return pl.Series(name, ms, pl.Int64);
+      }
+      if (name === "symbol") return pl.Series(name, values, pl.Utf8);
+      const numeric = values.every((v) => v === null || typeof v === "number");
+      return numeric
+        ? pl.Series(name, values, pl.Float64)
+        : pl.Series(name, values);
+    });
+    return new AggBar(pl.DataFrame(columns), metadata);
+  }
+
+  /** Distinct symbols, sorted. */
+  get symbols(): string[] {
+    return [...this.#metadata.symbols];
+  }
+
+  /** Column names, in frame order. */
+  get cols(): string[] {
+    return this.#df.columns;
+  }
+
+  /** Symbols, time range, row count and how the bars were built. */
+  get metadata(): AggBarMetadata {
+    return structuredClone(this.#metadata);
+  }
+
+  /** Number of rows (symbol × bar). */
+  get length(): number {
+    return this.#df.height;
+  }
+
+  /** Distinct `end_time` values (epoch ms), ascending. */
+  get timestamps(): number[] {
+    return this.#df.getColumn("end_time").unique().sort().toArray() as number[];
+  }
+
+  /**
+   * Bars with `start_time` in `[start, end)` for the given symbols.
+   *
+   * @example
+   * ```ts
+   * import { AggBar } from "./aggbar.ts";
+   * const agg = AggBar.fromRecords([
+   *   { symbol: "A", start_time: 0, end_time: 60_000, close: 1 },
+   *   { symbol: "A", start_time: 60_000, end_time: 120_000, close: 2 },
+   * ]);
+   * console.log(agg.slice({ start: 60_000 }).length); // 1
+   * ```
+   */
+  slice(options: SliceOptions = {}): AggBar {
+    let predicate = pl.lit(true);
+    if (options.start !== undefined) {
+      predicate = predicate.and(
+        pl.col("start_time").gtEq(toEpochMs(options.start, "start")),
+      );
+    }
+    if (options.end !== undefined) {
+      predicate = predicate.and(
+        pl.col("start_time").lt(toEpochMs(options.end, "end")),
+      );
+    }
+    if (options.symbols !== undefined) {
+      const wanted = typeof options.symbols === "string"
+        ? [options.symbols]
+        : options.symbols;
+      predicate = predicate.and(pl.col("symbol").isIn(wanted));
+    }
+    return new AggBar(this.#df.filter(predicate), this.#descriptive());
+  }
+
+  /**
+   * One row per symbol: `symbol, num_kbar, start_time, end_time, num_nan`,
+   * where `num_nan` counts bars with a null or NaN in any value column.
+   *
+   * @example
+   * ```ts
+   * import { AggBar } from "./aggbar.ts";
+   * const agg = AggBar.fromRecords([{ symbol: "A", start_time: 0, end_time: 1, close: NaN }]);
+   * console.log(agg.info().getColumn("num_nan").toArray()); // [1]
+   * ```
+   */
+  info(): DataFrame {
+    const values = this.#df.columns.filter((c) =>
+      !(KEY_COLUMNS as readonly string[]).includes(c)
+    );
+    const bad = values.map((c) => {
+      const col = pl.col(c);
+      return this.#df.getColumn(c).isNumeric()
+        ? col.isNull().or(col.isNan())
+        : col.isNull();
+    });
+    const anyBad = bad.reduce((a, b) => a.or(b), pl.lit(false));
+    return this.#df.lazy()
+      .groupBy("symbol")
+      .agg(
+        pl.len().cast(pl.Int64).alias("num_kbar"),
+        pl.col("start_time").min().alias("start_time"),
+        pl.col("end_time").max().alias("end_time"),
+        anyBad.cast(pl.Int64).sum().alias("num_nan"),
+      )
+      .sort("symbol")
+      .collectSync();
+  }
+
+  /** The underlying DataFrame (sorted by end_time, symbol). */
+  toPolars(): DataFrame {
+    return this.#df;
+  }
+
+  /** Row objects with times as epoch-ms numbers (for small frames). */
+  toRecords(): Record<string, unknown>[] {
+    return this.#df.toRecords();
+  }
+
+  /**
+   * Writes the bars to a Parquet file atomically (temporary file, then
+   * rename).
+   */
+  async writeParquet(path: string): Promise<void> {
+    const temporary = `${path}.tmp-${crypto.randomUUID()}`;
+    try {
+      this.#df.writeParquet(temporary, { compression: "zstd" });
+      await Deno.rename(temporary, path);
+    } catch (error) {
+      await Deno.remove(temporary).catch(() => {});
+      throw error;
+    }
+  }
+
+  /** A readable summary: shape, symbols, time range, bar spec and the first rows. */
+  toString(): string {
+    const m = this.#metadata;
+    const range = m.minTime === null
+      ? "no bars"
+      : `${isoMinute(m.minTime)} → ${isoMinute(m.maxTime!)}`;
+    const shown = m.symbols.slice(0, 8).join(", ") +
+      (m.symbols.length > 8 ? `, … (${m.symbols.length})` : "");
+    const bar = m.bar ? `, bar ${JSON.stringify(m.bar)}` : "";
+    return `AggBar ${this.length} rows × ${this.cols.length} cols, ${m.symbols.length} symbol(s) [${shown}], ${range} UTC${bar}\n${
+      this.#df.head(5)
+    }`;
+  }
+
+  /** Deno's console shows the summary. */
+  [Symbol.for("Deno.customInspect")](): string {
+    return this.toString();
+  }
+
+  #descriptive(): Partial<AggBarMetadata> {
+    const { bar, exchange, market, dataType } = this.#metadata;
+    return { bar, exchange, market, dataType };
+  }
+}
+
+function normaliseKeys(df: pl.DataFrame): pl.DataFrame {
+  const casts = [...TIME_COLUMNS].map((name) => {
+    const dtype = df.getColumn(name).dtype;
+    if (dtype.equals(pl.Int64)) return pl.col(name);
+    if (dtype.variant === "Datetime") {
+      return pl.col(name).cast(pl.Datetime("ms")).cast(pl.Int64).alias(name);
+    }
+    if (!df.getColumn(name).isNumeric()) {
+      throw new InvalidArgumentError(
+        name,
+        String(dtype),
+        "integer epoch milliseconds or a Datetime column",
+      );
+    }
+    return pl.col(name).cast(pl.Int64);
+  });
+  const symbol = df.getColumn("symbol").dtype.equals(pl.Utf8)
+    ? pl.col("symbol")
+    : pl.col("symbol").cast(pl.Utf8);
+  return df.withColumns(...casts, symbol);
+}
+
+function isoMinute(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 16).replace("T", " ");
+}
+
+/** nodejs-polars' `DataFrame` is a factory, not a class: check the shape. */
+function isDataFrame(value: unknown): value is pl.DataFrame {
+  const df = value as pl.DataFrame | null;
+  return typeof df?.lazy === "function" && Array.isArray(df.columns) &&
+    typeof df.height === "number";
+}

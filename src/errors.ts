@@ -1,0 +1,139 @@
+/**
+ * Typed errors raised by factorium. Every error a user can provoke with bad
+ * input is one of these, so callers can `catch` and branch on the class.
+ *
+ * @module
+ */
+
+/**
+ * Base class of every error factorium raises on purpose.
+ *
+ * @example
+ * ```ts
+ * import { FactoriumError } from "./errors.ts";
+ * try {
+ *   throw new FactoriumError("boom");
+ * } catch (e) {
+ *   console.log(e instanceof FactoriumError); // true
+ * }
+ * ```
+ */
+export class FactoriumError extends Error {
+  /** Creates the error; `options.cause` keeps the underlying error. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/**
+ * An argument has the wrong type or value: the message names the value and
+ * what was expected.
+ *
+ * @example
+ * ```ts
+ * import { InvalidArgumentError } from "./errors.ts";
+ * const e = new InvalidArgumentError("intervalMs", 0, "a positive integer");
+ * console.log(e.message); // intervalMs: expected a positive integer, got 0
+ * ```
+ */
+export class InvalidArgumentError extends FactoriumError {
+  /** Name of the offending argument or option. */
+  readonly argument: string;
+  /** The value that was passed. */
+  readonly value: unknown;
+  /** Creates the error from the argument name, the value and what was expected. */
+  constructor(argument: string, value: unknown, expected: string) {
+    super(`${argument}: expected ${expected}, got ${describe(value)}`);
+    this.argument = argument;
+    this.value = value;
+  }
+}
+
+/** One symbol and UTC day for which no source file exists. */
+export interface MissingSymbolDay {
+  /** Exchange symbol, e.g. `BTCUSDT`. */
+  symbol: string;
+  /** UTC day as `YYYY-MM-DD`. */
+  day: string;
+  /** The path that was looked for. */
+  path: string;
+}
+
+/**
+ * Source files are missing for some requested symbol-days. `missing` lists
+ * them; pass `allowMissing: true` to load what exists instead.
+ *
+ * @example
+ * ```ts
+ * import { MissingDataError } from "./errors.ts";
+ * const e = new MissingDataError([{ symbol: "BTCUSDT", day: "2024-01-01", path: "x" }]);
+ * console.log(e.missing.length); // 1
+ * ```
+ */
+export class MissingDataError extends FactoriumError {
+  /** Every missing symbol-day. */
+  readonly missing: MissingSymbolDay[];
+  /** Creates the error from the missing symbol-days. */
+  constructor(missing: MissingSymbolDay[]) {
+    const shown = missing.slice(0, 10).map((m) => `${m.symbol} ${m.day}`)
+      .join(", ");
+    const more = missing.length > 10 ? ` and ${missing.length - 10} more` : "";
+    super(
+      `no source file for ${missing.length} symbol-day(s): ${shown}${more} (first looked for ${
+        missing[0]?.path
+      }); pass allowMissing: true to load what exists`,
+    );
+    this.missing = missing;
+  }
+}
+
+/**
+ * A data file exists but cannot be used: it is not valid Parquet (truncated,
+ * corrupt) or lacks a required column. `file` names it.
+ *
+ * @example
+ * ```ts
+ * import { DataFileError } from "./errors.ts";
+ * const e = new DataFileError("/data/x.parquet", "lacks column 'price'");
+ * console.log(e.file); // /data/x.parquet
+ * ```
+ */
+export class DataFileError extends FactoriumError {
+  /** Path of the unusable file. */
+  readonly file: string;
+  /** The missing column, when that is the problem. */
+  readonly column?: string;
+  /** Creates the error for a file, with what is wrong with it. */
+  constructor(
+    file: string,
+    problem: string,
+    options?: ErrorOptions & { column?: string },
+  ) {
+    super(`${file}: ${problem}`, options);
+    this.file = file;
+    this.column = options?.column;
+  }
+}
+
+function describe(value: unknown): string {
+  let text: string;
+  if (typeof value === "string") text = JSON.stringify(value);
+  else if (typeof value === "bigint") text = `${value}n`;
+  else if (value instanceof Date) {
+    text = isNaN(value.getTime()) ? "Invalid Date" : value.toISOString();
+  } else if (Array.isArray(value)) text = `[${value.map(describe).join(", ")}]`;
+  else if (value !== null && typeof value === "object") {
+    const name = value.constructor?.name;
+    text = name && name !== "Object" ? `a ${name}` : safeJson(value);
+  } else text = String(value);
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+}
+
+function safeJson(value: object): string {
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return String(value);
+  }
+}

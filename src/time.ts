@@ -1,0 +1,95 @@
+/**
+ * Time inputs and UTC day arithmetic. All times inside factorium are epoch
+ * milliseconds, UTC.
+ *
+ * @module
+ */
+import { InvalidArgumentError } from "./errors.ts";
+
+/** A point in time: a `Date`, an ISO 8601 string (`"2024-01-01"`, `"2024-01-01T12:00Z"`) or epoch milliseconds. */
+export type TimeInput = Date | string | number;
+
+/** Milliseconds in one UTC day. */
+export const DAY_MS = 86_400_000;
+
+/**
+ * Converts a {@linkcode TimeInput} to epoch milliseconds. A date-only or
+ * zone-less ISO string is read as UTC.
+ *
+ * @example
+ * ```ts
+ * import { toEpochMs } from "./time.ts";
+ * console.log(toEpochMs("2024-01-01")); // 1704067200000
+ * ```
+ */
+export function toEpochMs(value: TimeInput, argument = "time"): number {
+  let ms: number;
+  if (value instanceof Date) ms = value.getTime();
+  else if (typeof value === "number") ms = value;
+  else if (typeof value === "string") {
+    const zoneless = /^\d{4}-\d{2}-\d{2}T[\d:.]+$/.test(value);
+    ms = Date.parse(zoneless ? `${value}Z` : value);
+  } else ms = NaN;
+  if (!Number.isSafeInteger(ms)) {
+    throw new InvalidArgumentError(
+      argument,
+      value,
+      "a Date, an ISO 8601 string or integer epoch milliseconds",
+    );
+  }
+  return ms;
+}
+
+/**
+ * The UTC day (`YYYY-MM-DD`) holding an epoch-ms time.
+ *
+ * @example
+ * ```ts
+ * import { utcDay } from "./time.ts";
+ * console.log(utcDay(1704067200000)); // 2024-01-01
+ * ```
+ */
+export function utcDay(ms: number): string {
+  return new Date(floorTo(ms, DAY_MS)).toISOString().slice(0, 10);
+}
+
+/**
+ * Rounds `ms` down to a multiple of `step` (on the epoch grid).
+ *
+ * @example
+ * ```ts
+ * import { floorTo } from "./time.ts";
+ * console.log(floorTo(125, 60)); // 120
+ * ```
+ */
+export function floorTo(ms: number, step: number): number {
+  return Math.floor(ms / step) * step;
+}
+
+/**
+ * Rounds `ms` up to a multiple of `step` (on the epoch grid).
+ *
+ * @example
+ * ```ts
+ * import { ceilTo } from "./time.ts";
+ * console.log(ceilTo(121, 60)); // 180
+ * ```
+ */
+export function ceilTo(ms: number, step: number): number {
+  return Math.ceil(ms / step) * step;
+}
+
+/**
+ * Start times (epoch ms) of the UTC days that overlap `[start, end)`.
+ *
+ * @example
+ * ```ts
+ * import { daysOverlapping } from "./time.ts";
+ * console.log(daysOverlapping(0, 86_400_001).length); // 2
+ * ```
+ */
+export function daysOverlapping(start: number, end: number): number[] {
+  const days: number[] = [];
+  for (let d = floorTo(start, DAY_MS); d < end; d += DAY_MS) days.push(d);
+  return days;
+}

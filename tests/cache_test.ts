@@ -1,0 +1,191 @@
+import assert from "node:assert/strict";
+import { DataLoader, generateSample } from "../mod.ts";
+
+const START = Date.UTC(2024, 0, 1);
+const opts = { sanitizeResources: false, sanitizeOps: false };
+
+async function sampleDir(symbols: string[]): Promise<string> {
+  const dataDir = await Deno.makeTempDir({ prefix: "factorium-cache-" });
+  await generateSample({
+    dataDir,
+    symbols,
+    start: START,
+    days: 3,
+    tradesPerDay: 2_000,
+  });
+  return dataDir;
+}
+
+async function cacheFiles(dir: string): Promise<Map<string, number>> {
+  const files = new Map<string, number>();
+  async function walk(path: string) {
+    for await (const entry of Deno.readDir(path)) {
+      const full = `${path}/${entry.name}`;
+      if (entry.isDirectory) await walk(full);
+      else files.set(full, (await Deno.stat(full)).mtime!.getTime());
+    }
+  }
+  await walk(dir);
+  return files;
+}
+
+const request = (symbols: string[]) => ({
+  symbols,
+  start: START,
+  days: 3,
+  bar: { type: "time", intervalMs: 420_000 } as const,
+  buyerSeller: true,
+});
+
+Deno.test(
+  "loadAggBar() returns bit-for-bit the same bars with the cache on and off, and serves the second load from the cache",
+  opts,
+  async () => {
+    const dataDir = await sampleDir(["BTCUSDT", "ETHUSDT"]);
+    const loader = new DataLoader({ dataDir });
+    const cold = await loader.loadAggBar(request(["BTCUSDT", "ETHUSDT"]));
+    assert.equal(await loader.aggregationCount(), 1);
+    const files = await cacheFiles(`${dataDir}/.cache`);
+    assert.equal(files.size, 6, "one file per symbol and UTC day");
+    const warm = await loader.loadAggBar(request(["BTCUSDT", "ETHUSDT"]));
+    assert.equal(
+      await loader.aggregationCount(),
+      1,
+      "a cache hit runs no aggregation",
+    );
+    const uncached = await loader.loadAggBar({
+      ...request(["BTCUSDT", "ETHUSDT"]),
+      cache: false,
+    });
+    await loader.close();
+    assert.ok(cold.toPolars().frameEqual(warm.toPolars()));
+    assert.ok(cold.toPolars().frameEqual(uncached.toPolars()));
+    assert.deepEqual(cold.toRecords(), uncached.toRecords());
+  },
+);
+
+Deno.test(
+  "loadAggBar() rebuilds only the symbol-day whose source file changed",
+  opts,
+  async () => {
+    const dataDir = await sampleDir(["BTCUSDT", "ETHUSDT"]);
+    const loader = new DataLoader({ dataDir });
+    const before = await loader.loadAggBar(request(["BTCUSDT", "ETHUSDT"]));
+    const filesBefore = await cacheFiles(`${dataDir}/.cache`);
+    // Rewrite ETHUSDT's second day with other trades (a new seed).
+    const day2 =
+      `${dataDir}/market=futures_um/data_type=aggTrades/symbol=ETHUSDT/year=2024/month=01/day=02/data.parquet`;
+    const other = await Deno.makeTempDir();
+    await generateSample({
+      dataDir: other,
+      symbols: ["ETHUSDT"],
+      start: START + 86_400_000,
+      days: 1,
+      tradesPerDay: 2_000,
+      seed: 99,
+    });
+    await Deno.copyFile(
+      `${other}/market=futures_um/data_type=aggTrades/symbol=ETHUSDT/year=2024/month=01/day=02/data.parquet`,
+      day2,
+    );
+    const after = await loader.loadAggBar(request(["BTCUSDT", "ETHUSDT"]));
+    assert.equal(await loader.aggregationCount(), 2);
+    const filesAfter = await cacheFiles(`${dataDir}/.cache`);
+    await loader.close();
+    const changed = [...filesAfter.keys()].filter((f) => !filesBefore.has(f));
+    // Day 2 changed; day 1's 7-minute bar crossing midnight reads day 2 too.
+    assert.deepEqual(
+      changed.map((f) =>
+        f.split("/").slice(-2).join("/").replace(/\.[0-9a-f]{16}\./, ".")
+      ).sort(),
+      ["ETHUSDT/2024-01-01.parquet", "ETHUSDT/2024-01-02.parquet"],
+    );
+    assert.equal(filesAfter.size, 6, "stale files are removed");
+    const uncached = new DataLoader({ dataDir });
+    const fresh = await uncached.loadAggBar({
+      ...request(["BTCUSDT", "ETHUSDT"]),
+      cache: false,
+    });
+    await uncached.close();
+    assert.ok(after.toPolars().frameEqual(fresh.toPolars()));
+    assert.ok(!after.toPolars().frameEqual(before.toPolars()));
+  },
+);
+
+Deno.test(
+  "loadAggBar() rebuilds a corrupted cache file with a warning",
+  opts,
+  async () => {
+    const dataDir = await sampleDir(["BTCUSDT"]);
+    const warnings: string[] = [];
+    const loader = new DataLoader({
+      dataDir,
+      onWarning: (m) => warnings.push(m),
+    });
+    const first = await loader.loadAggBar(request(["BTCUSDT"]));
+    const [victim] = [...(await cacheFiles(`${dataDir}/.cache`)).keys()];
+    const bytes = await Deno.readFile(victim);
+    await Deno.writeFile(victim, bytes.slice(0, bytes.length >> 1));
+    const second = await loader.loadAggBar(request(["BTCUSDT"]));
+    assert.equal(await loader.aggregationCount(), 2);
+    await loader.close();
+    assert.ok(first.toPolars().frameEqual(second.toPolars()));
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0], /unreadable and will be rebuilt/);
+    assert.ok(warnings[0].includes(victim));
+  },
+);
+
+Deno.test(
+  "loadAggBar() reuses B's cache files when loading {A,B} and then {B,C}",
+  opts,
+  async () => {
+    const dataDir = await sampleDir(["BTCUSDT", "ETHUSDT", "SOLUSDT"]);
+    const loader = new DataLoader({ dataDir });
+    await loader.loadAggBar(request(["BTCUSDT", "ETHUSDT"]));
+    const afterAB = await cacheFiles(`${dataDir}/.cache`);
+    const bc = await loader.loadAggBar(request(["ETHUSDT", "SOLUSDT"]));
+    const afterBC = await cacheFiles(`${dataDir}/.cache`);
+    await loader.close();
+    for (const [file, mtime] of afterAB) {
+      assert.equal(afterBC.get(file), mtime, file);
+    }
+    assert.equal(afterBC.size, 9);
+    const added = [...afterBC.keys()].filter((f) => !afterAB.has(f));
+    assert.ok(added.every((f) => f.includes("/SOLUSDT/")), added.join());
+    const fresh = new DataLoader({
+      dataDir,
+      cacheDir: await Deno.makeTempDir(),
+    });
+    const direct = await fresh.loadAggBar({
+      ...request(["ETHUSDT", "SOLUSDT"]),
+      cache: false,
+    });
+    await fresh.close();
+    assert.ok(bc.toPolars().frameEqual(direct.toPolars()));
+  },
+);
+
+Deno.test(
+  "loadAggBar() caches volume bars per symbol and request and rebuilds them when a source changes",
+  opts,
+  async () => {
+    const dataDir = await sampleDir(["BTCUSDT", "ETHUSDT"]);
+    const loader = new DataLoader({ dataDir });
+    const req = {
+      ...request(["BTCUSDT", "ETHUSDT"]),
+      bar: { type: "volume", volume: 5 } as const,
+    };
+    const cold = await loader.loadAggBar(req);
+    assert.equal(await loader.aggregationCount(), 2);
+    const warm = await loader.loadAggBar(req);
+    assert.equal(await loader.aggregationCount(), 2);
+    assert.ok(cold.toPolars().frameEqual(warm.toPolars()));
+    const file =
+      `${dataDir}/market=futures_um/data_type=aggTrades/symbol=BTCUSDT/year=2024/month=01/day=03/data.parquet`;
+    await Deno.utime(file, new Date(), new Date(Date.now() + 5_000));
+    await loader.loadAggBar(req);
+    assert.equal(await loader.aggregationCount(), 3, "only BTCUSDT is rebuilt");
+    await loader.close();
+  },
+);
