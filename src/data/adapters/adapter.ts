@@ -1,0 +1,143 @@
+/**
+ * The exchange adapter interface: everything factorium needs to know about one
+ * exchange's tick files. Adding an exchange is one new file implementing
+ * {@linkcode ExchangeAdapter}, listed in `adapters/mod.ts`.
+ *
+ * @module
+ */
+
+/** Kinds of source data. `klines` are ready-made bars; the others are ticks. */
+export type DataType = "aggTrades" | "trades" | "klines";
+
+/** Unit of a raw timestamp column; `auto` decides per value (µs when ≥ 1e14). */
+export type TimestampUnit = "s" | "ms" | "us" | "auto";
+
+/**
+ * SQL expressions over a source file's raw columns giving the normalised
+ * tick columns.
+ */
+export interface TickMapping {
+  /** Orders trades within a symbol (the trade id). */
+  id: string;
+  /** The raw timestamp; its unit is {@linkcode TickMapping.timeUnit}. */
+  time: string;
+  /** Unit of {@linkcode TickMapping.time}. */
+  timeUnit: TimestampUnit;
+  /** Trade price. */
+  price: string;
+  /** Traded quantity (base asset). */
+  quantity: string;
+  /** True when the taker sold (the buyer was the maker). */
+  isBuyerMaker: string;
+}
+
+/** SQL expressions over a kline file's raw columns giving bar columns. */
+export interface KlineMapping {
+  /** Bar open time (raw unit, see `timeUnit`). */
+  openTime: string;
+  /** Unit of `openTime`. */
+  timeUnit: TimestampUnit;
+  /** Bar length in milliseconds. */
+  intervalMs: number;
+  /** First price. */
+  open: string;
+  /** Highest price. */
+  high: string;
+  /** Lowest price. */
+  low: string;
+  /** Last price. */
+  close: string;
+  /** Base volume. */
+  volume: string;
+  /** Quote volume (sum of price × quantity). */
+  quoteVolume: string;
+  /** Number of trades. */
+  trades: string;
+  /** Base volume bought by takers. */
+  takerBuyVolume: string;
+}
+
+/**
+ * One exchange's file layout, columns and download addresses.
+ *
+ * @example
+ * ```ts
+ * import { binance } from "./binance.ts";
+ * console.log(binance.filePath("/data", "futures_um", "aggTrades", "BTCUSDT", Date.UTC(2024, 0, 1)));
+ * // /data/market=futures_um/data_type=aggTrades/symbol=BTCUSDT/year=2024/month=01/day=01/data.parquet
+ * ```
+ */
+export interface ExchangeAdapter {
+  /** Lower-case exchange name used in options, e.g. `"binance"`. */
+  readonly name: string;
+  /** Markets the exchange publishes, e.g. `["spot", "futures_um"]`. */
+  readonly markets: readonly string[];
+  /** Data types available for `market`. */
+  dataTypes(market: string): readonly DataType[];
+  /** Columns a source file of this kind must have. */
+  requiredColumns(market: string, dataType: DataType): readonly string[];
+  /** How raw tick columns map onto factorium's tick columns. */
+  tickMapping(market: string, dataType: Exclude<DataType, "klines">): TickMapping;
+  /** How raw kline columns map onto bar columns. */
+  klineMapping(market: string): KlineMapping;
+  /** Path of the Parquet file holding one symbol and UTC day. */
+  filePath(
+    root: string,
+    market: string,
+    dataType: DataType,
+    symbol: string,
+    dayMs: number,
+  ): string;
+  /** Address of the exchange's daily dump for one symbol-day. */
+  downloadUrl(
+    market: string,
+    dataType: DataType,
+    symbol: string,
+    dayMs: number,
+    baseUrl?: string,
+  ): string;
+}
+
+/**
+ * The Hive-partitioned path shared by every adapter:
+ * `{root}/market=M/data_type=T/symbol=S/year=YYYY/month=MM/day=DD/data.parquet`.
+ *
+ * @example
+ * ```ts
+ * import { hivePath } from "./adapter.ts";
+ * console.log(hivePath("/d", "spot", "trades", "ETHUSDT", 0));
+ * // /d/market=spot/data_type=trades/symbol=ETHUSDT/year=1970/month=01/day=01/data.parquet
+ * ```
+ */
+export function hivePath(
+  root: string,
+  market: string,
+  dataType: string,
+  symbol: string,
+  dayMs: number,
+): string {
+  const [y, m, d] = new Date(dayMs).toISOString().slice(0, 10).split("-");
+  return `${root}/market=${market}/data_type=${dataType}/symbol=${symbol}/year=${y}/month=${m}/day=${d}/data.parquet`;
+}
+
+/**
+ * SQL turning a raw timestamp expression into epoch milliseconds.
+ *
+ * @example
+ * ```ts
+ * import { timeToMsSql } from "./adapter.ts";
+ * console.log(timeToMsSql("t", "us")); // (CAST(t AS BIGINT) // 1000)
+ * ```
+ */
+export function timeToMsSql(expr: string, unit: TimestampUnit): string {
+  switch (unit) {
+    case "ms":
+      return `CAST(${expr} AS BIGINT)`;
+    case "us":
+      return `(CAST(${expr} AS BIGINT) // 1000)`;
+    case "s":
+      return `CAST(round(${expr} * 1000) AS BIGINT)`;
+    case "auto":
+      return `(CASE WHEN ${expr} >= 100000000000000 THEN CAST(${expr} AS BIGINT) // 1000 ELSE CAST(${expr} AS BIGINT) END)`;
+  }
+}

@@ -1,0 +1,442 @@
+/**
+ * BarAggregator: turns tick (or kline) Parquet files into bars inside DuckDB.
+ * Tick data never becomes JS objects: time bars are one SQL aggregation
+ * written straight to Parquet; tick/volume/dollar bars need a sequential pass
+ * (each bar restarts from zero), so the ordered prices and quantities stream
+ * through typed arrays chunk by chunk.
+ *
+ * @module
+ */
+import {
+  type DuckDBConnection,
+  type DuckDBValue,
+  type DuckDBVector,
+  listValue,
+} from "@duckdb/node-api";
+import pl from "nodejs-polars";
+import {
+  type KlineMapping,
+  type TickMapping,
+  timeToMsSql,
+} from "./adapters/adapter.ts";
+import type { BarSpec } from "./bar_spec.ts";
+import { DataFileError } from "../errors.ts";
+import { DAY_MS } from "../time.ts";
+
+/** Columns of every bar frame, in order. */
+export const BAR_COLUMNS = [
+  "symbol",
+  "start_time",
+  "end_time",
+  "open",
+  "high",
+  "low",
+  "close",
+  "volume",
+  "vwap",
+  "trades",
+] as const;
+
+/** The optional taker buy/sell columns (buyer = taker bought). */
+export const BUYER_SELLER_COLUMNS = [
+  "num_buyer",
+  "num_seller",
+  "num_buyer_volume",
+  "num_seller_volume",
+] as const;
+
+const INTEGER_COLUMNS = new Set([
+  "start_time",
+  "end_time",
+  "trades",
+  "num_buyer",
+  "num_seller",
+]);
+
+/**
+ * A bar frame with no rows and every column of {@linkcode BAR_COLUMNS} and
+ * {@linkcode BUYER_SELLER_COLUMNS} at its proper type.
+ */
+export function emptyBars(): pl.DataFrame {
+  return pl.DataFrame(
+    [...BAR_COLUMNS, ...BUYER_SELLER_COLUMNS].map((name) =>
+      pl.Series(
+        name,
+        [],
+        name === "symbol"
+          ? pl.Utf8
+          : INTEGER_COLUMNS.has(name)
+          ? pl.Int64
+          : pl.Float64,
+      )
+    ),
+  );
+}
+
+/** What the source files hold and how their columns map. */
+export type BarSource =
+  | { kind: "ticks"; mapping: TickMapping }
+  | { kind: "klines"; mapping: KlineMapping };
+
+/** Source files whose rows with `lo <= time < hi` (epoch ms) are used. */
+export interface SourceRun {
+  /** Parquet files in the Hive layout (the `symbol=` path segment names the symbol). */
+  files: string[];
+  /** Inclusive lower time bound, epoch ms. */
+  lo: number;
+  /** Exclusive upper time bound, epoch ms. */
+  hi: number;
+}
+
+/** Where {@linkcode BarAggregator.writeTimeBars} puts its result. */
+export type BarTarget =
+  | { file: string }
+  | { partitionedDir: string };
+
+const READ_OPTIONS =
+  "hive_partitioning = true, hive_types_autocast = false, union_by_name = true";
+
+/**
+ * Runs the bar SQL on one DuckDB connection and counts the aggregation
+ * queries it ran (`queries`), which tests use to prove cache hits.
+ *
+ * @example
+ * ```ts ignore
+ * import { DuckDBInstance } from "@duckdb/node-api";
+ * import { BarAggregator } from "./aggregator.ts";
+ * const db = await DuckDBInstance.create(":memory:");
+ * const aggregator = new BarAggregator(await db.connect());
+ * ```
+ */
+export class BarAggregator {
+  #connection: DuckDBConnection;
+  /** Number of aggregation queries run so far. */
+  queries = 0;
+
+  /** Wraps an open DuckDB connection. */
+  constructor(connection: DuckDBConnection) {
+    this.#connection = connection;
+  }
+
+  /**
+   * Checks that every file is readable Parquet holding the `required`
+   * columns; throws {@linkcode DataFileError} naming the first bad file.
+   */
+  async checkFiles(files: string[], required: readonly string[]): Promise<void> {
+    if (files.length === 0) return;
+    let rows: Record<string, DuckDBValue>[];
+    try {
+      const reader = await this.#connection.runAndReadAll(
+        "SELECT file_name, list(name) AS names FROM parquet_schema($files) GROUP BY file_name",
+        { files: listValue(files) },
+      );
+      rows = reader.getRowObjectsJS() as Record<string, DuckDBValue>[];
+    } catch (error) {
+      throw await this.#unreadableFile(files, error);
+    }
+    const columns = new Map(
+      rows.map((r) => [String(r.file_name), new Set(r.names as unknown as string[])]),
+    );
+    for (const file of files) {
+      const have = columns.get(file) ?? new Set<string>();
+      const missing = required.find((c) => !have.has(c));
+      if (missing !== undefined) {
+        throw new DataFileError(
+          file,
+          `lacks required column '${missing}' (expected columns: ${required.join(", ")})`,
+          { column: missing },
+        );
+      }
+    }
+  }
+
+  async #unreadableFile(files: string[], error: unknown): Promise<DataFileError> {
+    for (const file of files) {
+      try {
+        await this.#connection.run("SELECT 1 FROM parquet_schema($file)", {
+          file,
+        });
+      } catch (fileError) {
+        return new DataFileError(
+          file,
+          `is not a readable Parquet file (${firstLine(fileError)})`,
+          { cause: fileError },
+        );
+      }
+    }
+    return new DataFileError(files[0], firstLine(error), { cause: error });
+  }
+
+  /**
+   * Aggregates time bars of `intervalMs` over the runs and writes them as
+   * Parquet: to one file, or partitioned by symbol and UTC day of
+   * `start_time` under a directory (`symbol=S/day=N/*.parquet`, N = days
+   * since the epoch), which is how the cache is filled in one query.
+   */
+  async writeTimeBars(
+    source: BarSource,
+    runs: SourceRun[],
+    intervalMs: number,
+    target: BarTarget,
+  ): Promise<void> {
+    const params: Record<string, DuckDBValue> = { interval: intervalMs };
+    const union = runs.map((run, i) => {
+      params[`files${i}`] = listValue(run.files);
+      params[`lo${i}`] = run.lo;
+      params[`hi${i}`] = run.hi;
+      return `SELECT * FROM (${selectSource(source, `$files${i}`)}) WHERE ts >= $lo${i} AND ts < $hi${i}`;
+    }).join("\nUNION ALL\n");
+    const bars = timeBarSql(source, union);
+    const sql = "file" in target
+      ? `COPY (${bars}) TO ${sqlString(target.file)} (FORMAT parquet, COMPRESSION zstd)`
+      : `COPY (SELECT *, start_time // ${DAY_MS} AS day FROM (${bars})) TO ${
+        sqlString(target.partitionedDir)
+      } (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (symbol, day), WRITE_PARTITION_COLUMNS true)`;
+    this.queries++;
+    await this.#connection.run(sql, params);
+  }
+
+  /**
+   * Tick, volume or dollar bars of one symbol: the ticks of `run` in trade
+   * order (id, then time) stream through typed arrays; a bar closes on the
+   * trade that reaches the threshold and the next starts from zero. A final
+   * incomplete bar is kept. `start_time`/`end_time` are the first and last
+   * trade times.
+   */
+  async sequentialBars(
+    mapping: TickMapping,
+    run: SourceRun,
+    symbol: string,
+    spec: Exclude<BarSpec, { type: "time" }>,
+  ): Promise<pl.DataFrame> {
+    const select = `SELECT CAST(id AS DOUBLE), CAST(ts AS DOUBLE), price, qty,
+        coalesce(CAST(ibm AS UTINYINT), 2)
+      FROM (${selectSource({ kind: "ticks", mapping }, "$files")})
+      WHERE ts >= $lo AND ts < $hi`;
+    // Exchanges write each day's file in trade order and the files come in
+    // day order, so a plain scan (DuckDB keeps file order) usually is in
+    // trade order already: stream it, and sort only if the order breaks.
+    return await this.#streamBars(select, run, symbol, spec, true) ??
+      (await this.#streamBars(`${select} ORDER BY id, ts`, run, symbol, spec, false))!;
+  }
+
+  async #streamBars(
+    sql: string,
+    run: SourceRun,
+    symbol: string,
+    spec: Exclude<BarSpec, { type: "time" }>,
+    checkOrder: boolean,
+  ): Promise<pl.DataFrame | undefined> {
+    this.queries++;
+    const result = await this.#connection.stream(sql, {
+      files: listValue(run.files),
+      lo: run.lo,
+      hi: run.hi,
+    });
+    const bars = new SequentialBars(spec);
+    for (
+      let chunk = await result.fetchChunk();
+      chunk !== null && chunk.rowCount > 0;
+      chunk = await result.fetchChunk()
+    ) {
+      const inOrder = bars.add(
+        vectorItems(chunk.getColumnVector(0), Float64Array),
+        vectorItems(chunk.getColumnVector(1), Float64Array),
+        vectorItems(chunk.getColumnVector(2), Float64Array),
+        vectorItems(chunk.getColumnVector(3), Float64Array),
+        vectorItems(chunk.getColumnVector(4), Uint8Array),
+      );
+      if (checkOrder && !inOrder) return undefined;
+    }
+    return bars.toFrame(symbol);
+  }
+}
+
+/** Normalised rows `symbol, id, ts (ms), price, qty, ibm` of one source. */
+function selectSource(source: BarSource, filesParam: string): string {
+  const from = `read_parquet(${filesParam}, ${READ_OPTIONS})`;
+  if (source.kind === "ticks") {
+    const m = source.mapping;
+    return `SELECT symbol, CAST(${m.id} AS BIGINT) AS id, ${
+      timeToMsSql(m.time, m.timeUnit)
+    } AS ts, CAST(${m.price} AS DOUBLE) AS price, CAST(${m.quantity} AS DOUBLE) AS qty, CAST(${m.isBuyerMaker} AS BOOLEAN) AS ibm
+      FROM ${from} WHERE ${m.price} IS NOT NULL AND ${m.quantity} IS NOT NULL`;
+  }
+  const m = source.mapping;
+  return `SELECT symbol, ${
+    timeToMsSql(m.openTime, m.timeUnit)
+  } AS ts, CAST(${m.open} AS DOUBLE) AS open, CAST(${m.high} AS DOUBLE) AS high,
+    CAST(${m.low} AS DOUBLE) AS low, CAST(${m.close} AS DOUBLE) AS close, CAST(${m.volume} AS DOUBLE) AS volume,
+    CAST(${m.quoteVolume} AS DOUBLE) AS quote_volume, CAST(${m.trades} AS BIGINT) AS trades,
+    CAST(${m.takerBuyVolume} AS DOUBLE) AS taker_buy_volume FROM ${from}`;
+}
+
+/**
+ * Sums that do not depend on DuckDB's thread scheduling: floating-point sums
+ * do (their order varies from run to run), so quantities and traded values
+ * are summed as integers of 1e-8 units, exact for the ≤ 8 decimals exchanges
+ * quote (quantities up to 9.2e10 per row).
+ */
+const UNITS = "1e8";
+
+function timeBarSql(source: BarSource, rows: string): string {
+  const bucket = "(ts // CAST($interval AS BIGINT)) * CAST($interval AS BIGINT)";
+  if (source.kind === "ticks") {
+    return `SELECT symbol, ${bucket} AS start_time, ${bucket} + CAST($interval AS BIGINT) AS end_time,
+      arg_min(price, id) AS open, max(price) AS high, min(price) AS low, arg_max(price, id) AS close,
+      sum(q) / ${UNITS} AS volume, sum(v) / nullif(sum(q), 0) AS vwap, count(*) AS trades,
+      CAST(sum(1 - s) AS BIGINT) AS num_buyer, CAST(sum(s) AS BIGINT) AS num_seller,
+      coalesce(sum(q * (1 - s)), 0) / ${UNITS} AS num_buyer_volume,
+      coalesce(sum(q * s), 0) / ${UNITS} AS num_seller_volume
+    FROM (
+      SELECT symbol, id, ts, price, CAST(round(qty * ${UNITS}) AS BIGINT) AS q,
+        CAST(round(price * qty * ${UNITS}) AS BIGINT) AS v, CAST(ibm AS BIGINT) AS s
+      FROM (${rows})
+    ) GROUP BY symbol, start_time`;
+  }
+  const units = (column: string) => `sum(CAST(round(${column} * ${UNITS}) AS BIGINT))`;
+  return `SELECT symbol, ${bucket} AS start_time, ${bucket} + CAST($interval AS BIGINT) AS end_time,
+      arg_min(open, ts) AS open, max(high) AS high, min(low) AS low, arg_max(close, ts) AS close,
+      ${units("volume")} / ${UNITS} AS volume,
+      ${units("quote_volume")} / nullif(${units("volume")}, 0) AS vwap,
+      CAST(sum(trades) AS BIGINT) AS trades, CAST(NULL AS BIGINT) AS num_buyer,
+      CAST(NULL AS BIGINT) AS num_seller, ${units("taker_buy_volume")} / ${UNITS} AS num_buyer_volume,
+      ${units("volume - taker_buy_volume")} / ${UNITS} AS num_seller_volume
+    FROM (${rows}) GROUP BY symbol, start_time`;
+}
+
+/** Accumulates sequential bars from ordered tick chunks. */
+class SequentialBars {
+  #spec: Exclude<BarSpec, { type: "time" }>;
+  #out = Object.fromEntries(
+    [...BAR_COLUMNS, ...BUYER_SELLER_COLUMNS].filter((c) => c !== "symbol")
+      .map((c) => [c, [] as number[]]),
+  ) as Record<string, number[]>;
+  // State of the open bar; `count === 0` means no bar is open.
+  #count = 0;
+  #lastId = -Infinity;
+  #start = 0;
+  #end = 0;
+  #open = 0;
+  #high = 0;
+  #low = 0;
+  #close = 0;
+  #volume = 0;
+  #value = 0;
+  #buyers = 0;
+  #sellers = 0;
+  #buyVolume = 0;
+  #sellVolume = 0;
+
+  constructor(spec: Exclude<BarSpec, { type: "time" }>) {
+    this.#spec = spec;
+  }
+
+  /**
+   * Adds a chunk of ticks; returns false (and stops) at the first tick that
+   * comes before its predecessor in (id, time) order.
+   */
+  add(
+    id: Float64Array,
+    time: Float64Array,
+    price: Float64Array,
+    qty: Float64Array,
+    isBuyerMaker: Uint8Array,
+  ): boolean {
+    const spec = this.#spec;
+    for (let i = 0; i < time.length; i++) {
+      if (
+        id[i] < this.#lastId || (id[i] === this.#lastId && time[i] < this.#end)
+      ) return false;
+      this.#lastId = id[i];
+      const p = price[i], q = qty[i];
+      if (this.#count === 0) {
+        this.#start = time[i];
+        this.#open = this.#high = this.#low = p;
+        this.#volume = this.#value = 0;
+        this.#buyers = this.#sellers = this.#buyVolume = this.#sellVolume = 0;
+      }
+      this.#count++;
+      this.#end = time[i];
+      this.#close = p;
+      if (p > this.#high) this.#high = p;
+      if (p < this.#low) this.#low = p;
+      this.#volume += q;
+      this.#value += p * q;
+      if (isBuyerMaker[i] === 0) {
+        this.#buyers++;
+        this.#buyVolume += q;
+      } else if (isBuyerMaker[i] === 1) {
+        this.#sellers++;
+        this.#sellVolume += q;
+      }
+      const full = spec.type === "tick"
+        ? this.#count >= spec.ticks
+        : spec.type === "volume"
+        ? this.#volume >= spec.volume
+        : this.#value >= spec.dollars;
+      if (full) this.#flush();
+    }
+    return true;
+  }
+
+  #flush(): void {
+    const o = this.#out;
+    o.start_time.push(this.#start);
+    o.end_time.push(this.#end);
+    o.open.push(this.#open);
+    o.high.push(this.#high);
+    o.low.push(this.#low);
+    o.close.push(this.#close);
+    o.volume.push(this.#volume);
+    o.vwap.push(this.#volume > 0 ? this.#value / this.#volume : NaN);
+    o.trades.push(this.#count);
+    o.num_buyer.push(this.#buyers);
+    o.num_seller.push(this.#sellers);
+    o.num_buyer_volume.push(this.#buyVolume);
+    o.num_seller_volume.push(this.#sellVolume);
+    this.#count = 0;
+  }
+
+  toFrame(symbol: string): pl.DataFrame {
+    if (this.#count > 0) this.#flush();
+    const columns = Object.entries(this.#out).map(([name, values]) => {
+      const series = pl.Series(name, Float64Array.from(values));
+      return INTEGER_COLUMNS.has(name) ? series.cast(pl.Int64) : series;
+    });
+    const n = this.#out.start_time.length;
+    return pl.DataFrame([
+      pl.Series("symbol", new Array<string>(n).fill(symbol), pl.Utf8),
+      ...columns,
+    ]).withColumn(
+      pl.when(pl.col("vwap").isNan()).then(pl.lit(null)).otherwise(
+        pl.col("vwap"),
+      ).alias("vwap"),
+    );
+  }
+}
+
+/**
+ * The typed array a DuckDB vector wraps, without copying. The node client
+ * keeps it in a private `items` field (no public accessor in 1.5.5), so check
+ * its type rather than trust it.
+ */
+function vectorItems<T extends Float64Array | Uint8Array>(
+  vector: DuckDBVector,
+  type: { new (length: number): T; name: string },
+): T {
+  const items = (vector as unknown as { items?: unknown }).items;
+  if (!(items instanceof type)) {
+    throw new TypeError(`DuckDB vector does not hold a ${type.name}`);
+  }
+  return items;
+}
+
+/** A single-quoted SQL string literal (for paths we built ourselves). */
+function sqlString(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
+}
+
+function firstLine(error: unknown): string {
+  return String(error instanceof Error ? error.message : error).split("\n")[0];
+}

@@ -1,0 +1,139 @@
+/**
+ * BarCache: bars on disk as Parquet, one file per (exchange, market, data
+ * type, bar spec, symbol, UTC day) for time bars and one per (..., symbol,
+ * requested range) for tick/volume/dollar bars. A file's name carries the
+ * fingerprint (path, size, mtime) of the source files it was built from, so a
+ * changed source simply stops matching and is rebuilt. Files appear only by
+ * atomic rename; an unreadable one is reported, deleted and rebuilt.
+ *
+ * @module
+ */
+import pl from "nodejs-polars";
+import { utcDay } from "../time.ts";
+
+/** What a cache entry describes, apart from its day or range. */
+export interface CacheKey {
+  /** Exchange name, e.g. `binance`. */
+  exchange: string;
+  /** Market, e.g. `futures_um`. */
+  market: string;
+  /** Source data type, e.g. `aggTrades`. */
+  dataType: string;
+  /** Bar spec key from `barSpecKey`, e.g. `time-60000`. */
+  bar: string;
+  /** Exchange symbol. */
+  symbol: string;
+}
+
+/**
+ * The on-disk bar cache rooted at `dir`.
+ *
+ * @example
+ * ```ts ignore
+ * import { BarCache } from "./cache.ts";
+ * const cache = new BarCache("./data/.cache", console.warn);
+ * const fp = await cache.fingerprint(["./data/x.parquet"]);
+ * ```
+ */
+export class BarCache {
+  /** Root directory of the cache. */
+  readonly dir: string;
+  #warn: (message: string) => void;
+
+  /** Opens (lazily creates) the cache under `dir`; problems go to `warn`. */
+  constructor(dir: string, warn: (message: string) => void) {
+    this.dir = dir;
+    this.#warn = warn;
+  }
+
+  /**
+   * A 16-hex-digit digest of each file's path, size and modification time
+   * (or absence), in the given order.
+   */
+  async fingerprint(files: string[]): Promise<string> {
+    const parts = await Promise.all(files.map(async (file) => {
+      const info = await statOrNull(file);
+      return [file, info?.size ?? null, info?.mtime?.getTime() ?? null];
+    }));
+    const digest = await crypto.subtle.digest(
+      "SHA-256",
+      new TextEncoder().encode(JSON.stringify(parts)),
+    );
+    return [...new Uint8Array(digest).slice(0, 8)]
+      .map((b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
+  /** Path of the time-bar file of one UTC day (`dayMs` = its start). */
+  dayPath(key: CacheKey, dayMs: number, fingerprint: string): string {
+    return `${this.#folder(key)}/${utcDay(dayMs)}.${fingerprint}.parquet`;
+  }
+
+  /** Path of the file holding one symbol's bars of a whole request `[lo, hi)`. */
+  rangePath(key: CacheKey, lo: number, hi: number, fingerprint: string): string {
+    return `${this.#folder(key)}/${lo}-${hi}.${fingerprint}.parquet`;
+  }
+
+  #folder(key: CacheKey): string {
+    return [
+      this.dir,
+      key.exchange,
+      key.market,
+      key.dataType,
+      key.bar,
+      key.symbol,
+    ].join("/");
+  }
+
+  /**
+   * Reads a cache file into Polars; `undefined` when it does not exist or
+   * cannot be read (then it is deleted, with a warning, so it gets rebuilt).
+   */
+  async read(path: string): Promise<pl.DataFrame | undefined> {
+    if (!(await statOrNull(path))) return undefined;
+    try {
+      return pl.readParquet(path);
+    } catch (error) {
+      this.#warn(
+        `cache file ${path} is unreadable and will be rebuilt (${
+          error instanceof Error ? error.message.split("\n")[0] : error
+        })`,
+      );
+      await Deno.remove(path).catch(() => {});
+      return undefined;
+    }
+  }
+
+  /** A fresh scratch directory inside the cache (same file system, so renames are atomic). */
+  async scratchDir(): Promise<string> {
+    await Deno.mkdir(this.dir, { recursive: true });
+    return await Deno.makeTempDir({ dir: this.dir, prefix: ".tmp-" });
+  }
+
+  /**
+   * Moves a finished file into place atomically and deletes the entries it
+   * replaces (same day or range, another fingerprint).
+   */
+  async commit(finished: string, path: string): Promise<void> {
+    const slash = path.lastIndexOf("/");
+    const folder = path.slice(0, slash);
+    const name = path.slice(slash + 1);
+    const stem = name.slice(0, name.indexOf(".") + 1);
+    await Deno.mkdir(folder, { recursive: true });
+    await Deno.rename(finished, path);
+    for await (const entry of Deno.readDir(folder)) {
+      if (entry.name.startsWith(stem) && entry.name !== name) {
+        await Deno.remove(`${folder}/${entry.name}`).catch(() => {});
+      }
+    }
+  }
+}
+
+/** `Deno.stat` that answers `null` for a path that does not exist. */
+export async function statOrNull(path: string): Promise<Deno.FileInfo | null> {
+  try {
+    return await Deno.stat(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return null;
+    throw error;
+  }
+}

@@ -1,0 +1,490 @@
+/**
+ * DataLoader: the one call that turns tick files into an {@linkcode AggBar}.
+ *
+ * @module
+ */
+import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import pl from "nodejs-polars";
+import { AggBar } from "../aggbar.ts";
+import {
+  InvalidArgumentError,
+  MissingDataError,
+  type MissingSymbolDay,
+} from "../errors.ts";
+import {
+  ceilTo,
+  DAY_MS,
+  daysOverlapping,
+  toEpochMs,
+  type TimeInput,
+  utcDay,
+} from "../time.ts";
+import {
+  type DataType,
+  type ExchangeAdapter,
+  getAdapter,
+} from "./adapters/mod.ts";
+import {
+  BAR_COLUMNS,
+  BarAggregator,
+  type BarSource,
+  BUYER_SELLER_COLUMNS,
+  emptyBars,
+  type SourceRun,
+} from "./aggregator.ts";
+import {
+  type BarSpec,
+  barSpecKey,
+  oneOf,
+  positiveInteger,
+  validateBarSpec,
+  validateSymbols,
+} from "./bar_spec.ts";
+import { BarCache, type CacheKey, statOrNull } from "./cache.ts";
+
+/** Options of {@linkcode DataLoader}. */
+export interface DataLoaderOptions {
+  /** Root of the Hive-partitioned tick files. */
+  dataDir: string;
+  /** Where bars are cached. @default `${dataDir}/.cache` */
+  cacheDir?: string;
+  /** Receives warnings (an unreadable cache file, missing days with `allowMissing`). @default console.warn */
+  onWarning?: (message: string) => void;
+}
+
+/** Options of {@linkcode DataLoader.loadAggBar}. */
+export interface LoadAggBarOptions {
+  /** One symbol or a list. */
+  symbols: string | readonly string[];
+  /** Inclusive start (UTC); with `end` or `days`. */
+  start?: TimeInput;
+  /** Exclusive end (UTC); with `start` or `days`. */
+  end?: TimeInput;
+  /** Number of UTC days from `start` (or back from `end`). */
+  days?: number;
+  /** Exchange adapter name. @default "binance" */
+  exchange?: string;
+  /** Market. @default "futures_um" */
+  market?: string;
+  /** Source data type. @default "aggTrades" */
+  dataType?: DataType;
+  /** Bar specification. @default {type: "time", intervalMs: 60_000} */
+  bar?: BarSpec;
+  /** Add `num_buyer, num_seller, num_buyer_volume, num_seller_volume`. @default false */
+  buyerSeller?: boolean;
+  /** Read and fill the bar cache. @default true */
+  cache?: boolean;
+  /** Load what exists when symbol-days are missing (listed in `metadata.missing`) instead of throwing. @default false */
+  allowMissing?: boolean;
+}
+
+interface Request {
+  adapter: ExchangeAdapter;
+  market: string;
+  dataType: DataType;
+  symbols: string[];
+  lo: number;
+  hi: number;
+  bar: BarSpec;
+  source: BarSource;
+  allowMissing: boolean;
+}
+
+/**
+ * Loads bars from tick files through DuckDB, with a per-symbol-day cache.
+ *
+ * @example
+ * ```ts ignore
+ * import { DataLoader } from "./loader.ts";
+ * const loader = new DataLoader({ dataDir: "./data" });
+ * const agg = await loader.loadAggBar({
+ *   symbols: ["BTCUSDT", "ETHUSDT"],
+ *   start: "2024-01-01",
+ *   days: 3,
+ *   bar: { type: "time", intervalMs: 60_000 },
+ * });
+ * console.log(agg.toString());
+ * loader.close();
+ * ```
+ */
+export class DataLoader {
+  /** Root of the tick files. */
+  readonly dataDir: string;
+  /** Root of the bar cache. */
+  readonly cacheDir: string;
+  #warn: (message: string) => void;
+  #cache: BarCache;
+  #db?: Promise<{ instance: DuckDBInstance; connection: DuckDBConnection; aggregator: BarAggregator }>;
+
+  /** Creates a loader; DuckDB starts on first use. */
+  constructor(options: DataLoaderOptions) {
+    if (typeof options?.dataDir !== "string" || options.dataDir === "") {
+      throw new InvalidArgumentError(
+        "dataDir",
+        options?.dataDir,
+        "a directory path",
+      );
+    }
+    this.dataDir = options.dataDir.replace(/\/+$/, "");
+    this.cacheDir = options.cacheDir ?? `${this.dataDir}/.cache`;
+    this.#warn = options.onWarning ?? ((m) => console.warn(m));
+    this.#cache = new BarCache(this.cacheDir, this.#warn);
+  }
+
+  /** Number of aggregation queries run so far (cache hits run none). */
+  async aggregationCount(): Promise<number> {
+    return this.#db ? (await this.#db).aggregator.queries : 0;
+  }
+
+  /** Closes the DuckDB connection; the loader reopens it if used again. */
+  async close(): Promise<void> {
+    if (!this.#db) return;
+    const { instance, connection } = await this.#db;
+    this.#db = undefined;
+    connection.closeSync();
+    instance.closeSync();
+  }
+
+  /**
+   * Loads bars for symbols over the half-open UTC range `[start, end)`.
+   * Time bars are those whose `start_time` lies in the range (a bar straddling
+   * `end` or UTC midnight holds all its ticks); tick, volume and dollar bars
+   * are built from the ticks in the range, per symbol, running across days.
+   */
+  async loadAggBar(options: LoadAggBarOptions): Promise<AggBar> {
+    const request = this.#validate(options);
+    const { aggregator } = await this.#database();
+    const files = await this.#sourceFiles(request);
+    await aggregator.checkFiles(
+      files.present,
+      request.adapter.requiredColumns(request.market, request.dataType),
+    );
+    const useCache = options.cache ?? true;
+    const key = (symbol: string): CacheKey => ({
+      exchange: request.adapter.name,
+      market: request.market,
+      dataType: request.dataType,
+      bar: barSpecKey(request.bar),
+      symbol,
+    });
+    const frames = request.bar.type === "time"
+      ? await this.#timeBars(request, request.bar.intervalMs, useCache, key)
+      : await this.#sequentialBars(request, request.bar, useCache, key);
+    const all = [...BAR_COLUMNS, ...BUYER_SELLER_COLUMNS];
+    let df = frames.length > 0
+      ? pl.concat(frames.map((f) => f.select(...all)), { how: "vertical" })
+      : emptyBars();
+    df = df.filter(
+      pl.col("start_time").gtEq(request.lo).and(pl.col("start_time").lt(request.hi)),
+    );
+    const columns = options.buyerSeller
+      ? [...BAR_COLUMNS, ...BUYER_SELLER_COLUMNS]
+      : [...BAR_COLUMNS];
+    if (df.height === 0) {
+      this.#warn(
+        `no trades for ${request.symbols.join(", ")} in [${new Date(request.lo).toISOString()}, ${
+          new Date(request.hi).toISOString()
+        })`,
+      );
+    }
+    return new AggBar(df.select(...columns), {
+      bar: request.bar,
+      exchange: request.adapter.name,
+      market: request.market,
+      dataType: request.dataType,
+      ...(files.missing.length > 0 ? { missing: files.missing } : {}),
+    });
+  }
+
+  #validate(options: LoadAggBarOptions): Request {
+    if (options === null || typeof options !== "object") {
+      throw new InvalidArgumentError("options", options, "an options object");
+    }
+    const adapter = getAdapter(options.exchange ?? "binance");
+    const market = oneOf("market", options.market ?? "futures_um", adapter.markets);
+    const dataType = oneOf(
+      "dataType",
+      options.dataType ?? "aggTrades",
+      adapter.dataTypes(market),
+    );
+    const symbols = validateSymbols(options.symbols);
+    const bar = validateBarSpec(options.bar ?? { type: "time", intervalMs: 60_000 });
+    const [lo, hi] = resolveRange(options);
+    let source: BarSource;
+    if (dataType === "klines") {
+      const mapping = adapter.klineMapping(market);
+      if (bar.type !== "time" || bar.intervalMs % mapping.intervalMs !== 0) {
+        throw new InvalidArgumentError(
+          "bar",
+          bar,
+          `time bars whose intervalMs is a multiple of the kline interval (${mapping.intervalMs} ms) when dataType is "klines"`,
+        );
+      }
+      source = { kind: "klines", mapping };
+    } else {
+      source = { kind: "ticks", mapping: adapter.tickMapping(market, dataType) };
+    }
+    return {
+      adapter,
+      market,
+      dataType,
+      symbols,
+      lo,
+      hi,
+      bar,
+      source,
+      allowMissing: options.allowMissing ?? false,
+    };
+  }
+
+  #path(request: Request, symbol: string, dayMs: number): string {
+    return request.adapter.filePath(
+      this.dataDir,
+      request.market,
+      request.dataType,
+      symbol,
+      dayMs,
+    );
+  }
+
+  /**
+   * The source files of every requested symbol-day that exist, plus those of
+   * the days after the range that a straddling time bar may need; missing
+   * requested days throw unless `allowMissing`.
+   */
+  async #sourceFiles(
+    request: Request,
+  ): Promise<{ present: string[]; missing: MissingSymbolDay[] }> {
+    const present: string[] = [];
+    const missing: MissingSymbolDay[] = [];
+    const tail = request.bar.type === "time"
+      ? daysOverlapping(request.hi, ceilTo(request.hi, request.bar.intervalMs))
+      : [];
+    for (const symbol of request.symbols) {
+      for (const day of daysOverlapping(request.lo, request.hi)) {
+        const path = this.#path(request, symbol, day);
+        if (await statOrNull(path)) present.push(path);
+        else missing.push({ symbol, day: utcDay(day), path });
+      }
+      for (const day of tail) {
+        const path = this.#path(request, symbol, day);
+        if (await statOrNull(path)) present.push(path);
+      }
+    }
+    if (missing.length > 0) {
+      if (!request.allowMissing || present.length === 0) {
+        throw new MissingDataError(missing);
+      }
+      this.#warn(new MissingDataError(missing).message);
+    }
+    return { present, missing };
+  }
+
+  /**
+   * Time bars. With the cache, each symbol-day holds the bars starting that
+   * day, built from ticks in [ceil(day), ceil(next day)) on the bar grid, so
+   * a bar crossing midnight reads the next day's file too (an absent next
+   * day is part of the fingerprint). All missing symbol-days are built in one
+   * query, partitioned into their files.
+   */
+  async #timeBars(
+    request: Request,
+    interval: number,
+    useCache: boolean,
+    key: (symbol: string) => CacheKey,
+  ): Promise<pl.DataFrame[]> {
+    const { aggregator } = await this.#database();
+    const sourcesOf = (symbol: string, lo: number, hi: number) =>
+      daysOverlapping(ceilTo(lo, interval), ceilTo(hi, interval)).map((d) =>
+        this.#path(request, symbol, d)
+      );
+    if (!useCache) {
+      const scratch = await Deno.makeTempDir({ prefix: "factorium-" });
+      try {
+        const files = await existing(
+          request.symbols.flatMap((s) => sourcesOf(s, request.lo, request.hi)),
+        );
+        if (files.length === 0) return [];
+        const file = `${scratch}/bars.parquet`;
+        await aggregator.writeTimeBars(request.source, [{
+          files,
+          lo: ceilTo(request.lo, interval),
+          hi: ceilTo(request.hi, interval),
+        }], interval, { file });
+        return [pl.readParquet(file)];
+      } finally {
+        await Deno.remove(scratch, { recursive: true });
+      }
+    }
+    const frames: pl.DataFrame[] = [];
+    const misses: { symbol: string; day: number; path: string }[] = [];
+    for (const symbol of request.symbols) {
+      for (const day of daysOverlapping(request.lo, request.hi)) {
+        if (!(await statOrNull(this.#path(request, symbol, day)))) continue;
+        const path = this.#cache.dayPath(
+          key(symbol),
+          day,
+          await this.#cache.fingerprint(sourcesOf(symbol, day, day + DAY_MS)),
+        );
+        const hit = await this.#cache.read(path);
+        if (hit) frames.push(hit);
+        else misses.push({ symbol, day, path });
+      }
+    }
+    if (misses.length === 0) return frames;
+    // Consecutive missing days of a symbol form one run; runs with the same
+    // time bounds (usually all symbols) share one read of their files.
+    const runs = new Map<string, SourceRun>();
+    for (let first = 0, last = 0; first < misses.length; first = ++last) {
+      const { symbol } = misses[first];
+      while (
+        misses[last + 1]?.symbol === symbol &&
+        misses[last + 1].day === misses[last].day + DAY_MS
+      ) last++;
+      const lo = ceilTo(misses[first].day, interval);
+      const hi = ceilTo(misses[last].day + DAY_MS, interval);
+      const run = runs.get(`${lo}-${hi}`) ?? { files: [], lo, hi };
+      run.files.push(
+        ...await existing(sourcesOf(symbol, misses[first].day, misses[last].day + DAY_MS)),
+      );
+      runs.set(`${lo}-${hi}`, run);
+    }
+    const scratch = await this.#cache.scratchDir();
+    try {
+      await aggregator.writeTimeBars(
+        request.source,
+        [...runs.values()],
+        interval,
+        { partitionedDir: scratch },
+      );
+      for (const miss of misses) {
+        const part = `${scratch}/symbol=${miss.symbol}/day=${miss.day / DAY_MS}`;
+        const pieces = await listFiles(part);
+        let finished = pieces[0];
+        // DuckDB writes one file per partition; rewrite only the unusual
+        // cases (no bars that day, or a split partition).
+        if (pieces.length !== 1) {
+          finished = `${scratch}/${miss.symbol}-${miss.day}.parquet`;
+          const bars = pieces.length === 0
+            ? emptyBars()
+            : pl.concat(pieces.map((p) => pl.readParquet(p)), { how: "vertical" });
+          bars.writeParquet(finished, { compression: "zstd" });
+        }
+        await this.#cache.commit(finished, miss.path);
+        frames.push(pl.readParquet(miss.path));
+      }
+    } finally {
+      await Deno.remove(scratch, { recursive: true });
+    }
+    return frames;
+  }
+
+  /**
+   * Tick, volume and dollar bars: one sequential pass per symbol over the
+   * whole range; cached per (symbol, range) under the fingerprint of its
+   * source files.
+   */
+  async #sequentialBars(
+    request: Request,
+    bar: Exclude<BarSpec, { type: "time" }>,
+    useCache: boolean,
+    key: (symbol: string) => CacheKey,
+  ): Promise<pl.DataFrame[]> {
+    if (request.source.kind !== "ticks") throw new Error("unreachable");
+    const { aggregator } = await this.#database();
+    const frames: pl.DataFrame[] = [];
+    for (const symbol of request.symbols) {
+      const files = await existing(
+        daysOverlapping(request.lo, request.hi).map((d) => this.#path(request, symbol, d)),
+      );
+      if (files.length === 0) continue;
+      const path = useCache
+        ? this.#cache.rangePath(
+          key(symbol),
+          request.lo,
+          request.hi,
+          await this.#cache.fingerprint(files),
+        )
+        : undefined;
+      const hit = path ? await this.#cache.read(path) : undefined;
+      if (hit) {
+        frames.push(hit);
+        continue;
+      }
+      const bars = await aggregator.sequentialBars(
+        request.source.mapping,
+        { files, lo: request.lo, hi: request.hi },
+        symbol,
+        bar,
+      );
+      if (path) {
+        const scratch = await this.#cache.scratchDir();
+        try {
+          bars.writeParquet(`${scratch}/bars.parquet`, { compression: "zstd" });
+          await this.#cache.commit(`${scratch}/bars.parquet`, path);
+        } finally {
+          await Deno.remove(scratch, { recursive: true });
+        }
+      }
+      frames.push(bars);
+    }
+    return frames;
+  }
+
+  #database() {
+    this.#db ??= (async () => {
+      const instance = await DuckDBInstance.create(":memory:");
+      const connection = await instance.connect();
+      return { instance, connection, aggregator: new BarAggregator(connection) };
+    })();
+    return this.#db;
+  }
+}
+
+/** Resolves start/end/days to a half-open epoch-ms range. */
+function resolveRange(options: LoadAggBarOptions): [number, number] {
+  const { start, end, days } = options;
+  const span = days === undefined ? undefined : positiveInteger("days", days) * DAY_MS;
+  let lo: number, hi: number;
+  if (start !== undefined && end !== undefined) {
+    if (span !== undefined) {
+      throw new InvalidArgumentError("days", days, "no days when both start and end are given");
+    }
+    [lo, hi] = [toEpochMs(start, "start"), toEpochMs(end, "end")];
+  } else if (start !== undefined && span !== undefined) {
+    lo = toEpochMs(start, "start");
+    hi = lo + span;
+  } else if (end !== undefined && span !== undefined) {
+    hi = toEpochMs(end, "end");
+    lo = hi - span;
+  } else {
+    throw new InvalidArgumentError(
+      "start/end/days",
+      { start, end, days },
+      "start and end, start and days, or end and days",
+    );
+  }
+  if (lo >= hi) {
+    throw new InvalidArgumentError(
+      "start",
+      `${new Date(lo).toISOString()} >= end ${new Date(hi).toISOString()}`,
+      "start before end",
+    );
+  }
+  return [lo, hi];
+}
+
+async function existing(paths: string[]): Promise<string[]> {
+  const found: string[] = [];
+  for (const path of paths) if (await statOrNull(path)) found.push(path);
+  return found;
+}
+
+async function listFiles(dir: string): Promise<string[]> {
+  if (!(await statOrNull(dir))) return [];
+  const names: string[] = [];
+  for await (const entry of Deno.readDir(dir)) {
+    if (entry.isFile) names.push(`${dir}/${entry.name}`);
+  }
+  return names.sort();
+}
