@@ -122,7 +122,10 @@ export class BarAggregator {
    * Checks that every file is readable Parquet holding the `required`
    * columns; throws {@linkcode DataFileError} naming the first bad file.
    */
-  async checkFiles(files: string[], required: readonly string[]): Promise<void> {
+  async checkFiles(
+    files: string[],
+    required: readonly string[],
+  ): Promise<void> {
     if (files.length === 0) return;
     let rows: Record<string, DuckDBValue>[];
     try {
@@ -135,7 +138,9 @@ export class BarAggregator {
       throw await this.#unreadableFile(files, error);
     }
     const columns = new Map(
-      rows.map((r) => [String(r.file_name), new Set(r.names as unknown as string[])]),
+      rows.map((
+        r,
+      ) => [String(r.file_name), new Set(r.names as unknown as string[])]),
     );
     for (const file of files) {
       const have = columns.get(file) ?? new Set<string>();
@@ -143,14 +148,19 @@ export class BarAggregator {
       if (missing !== undefined) {
         throw new DataFileError(
           file,
-          `lacks required column '${missing}' (expected columns: ${required.join(", ")})`,
+          `lacks required column '${missing}' (expected columns: ${
+            required.join(", ")
+          })`,
           { column: missing },
         );
       }
     }
   }
 
-  async #unreadableFile(files: string[], error: unknown): Promise<DataFileError> {
+  async #unreadableFile(
+    files: string[],
+    error: unknown,
+  ): Promise<DataFileError> {
     for (const file of files) {
       try {
         await this.#connection.run("SELECT 1 FROM parquet_schema($file)", {
@@ -184,11 +194,15 @@ export class BarAggregator {
       params[`files${i}`] = listValue(run.files);
       params[`lo${i}`] = run.lo;
       params[`hi${i}`] = run.hi;
-      return `SELECT * FROM (${selectSource(source, `$files${i}`)}) WHERE ts >= $lo${i} AND ts < $hi${i}`;
+      return `SELECT * FROM (${
+        selectSource(source, `$files${i}`)
+      }) WHERE ts >= $lo${i} AND ts < $hi${i}`;
     }).join("\nUNION ALL\n");
     const bars = timeBarSql(source, union);
     const sql = "file" in target
-      ? `COPY (${bars}) TO ${sqlString(target.file)} (FORMAT parquet, COMPRESSION zstd)`
+      ? `COPY (${bars}) TO ${
+        sqlString(target.file)
+      } (FORMAT parquet, COMPRESSION zstd)`
       : `COPY (SELECT *, start_time // ${DAY_MS} AS day FROM (${bars})) TO ${
         sqlString(target.partitionedDir)
       } (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (symbol, day), WRITE_PARTITION_COLUMNS true)`;
@@ -217,7 +231,13 @@ export class BarAggregator {
     // day order, so a plain scan (DuckDB keeps file order) usually is in
     // trade order already: stream it, and sort only if the order breaks.
     return await this.#streamBars(select, run, symbol, spec, true) ??
-      (await this.#streamBars(`${select} ORDER BY id, ts`, run, symbol, spec, false))!;
+      (await this.#streamBars(
+        `${select} ORDER BY id, ts`,
+        run,
+        symbol,
+        spec,
+        false,
+      ))!;
   }
 
   async #streamBars(
@@ -280,7 +300,8 @@ function selectSource(source: BarSource, filesParam: string): string {
 const UNITS = "1e8";
 
 function timeBarSql(source: BarSource, rows: string): string {
-  const bucket = "(ts // CAST($interval AS BIGINT)) * CAST($interval AS BIGINT)";
+  const bucket =
+    "(ts // CAST($interval AS BIGINT)) * CAST($interval AS BIGINT)";
   if (source.kind === "ticks") {
     return `SELECT symbol, ${bucket} AS start_time, ${bucket} + CAST($interval AS BIGINT) AS end_time,
       arg_min(price, id) AS open, max(price) AS high, min(price) AS low, arg_max(price, id) AS close,
@@ -294,13 +315,16 @@ function timeBarSql(source: BarSource, rows: string): string {
       FROM (${rows})
     ) GROUP BY symbol, start_time`;
   }
-  const units = (column: string) => `sum(CAST(round(${column} * ${UNITS}) AS BIGINT))`;
+  const units = (column: string) =>
+    `sum(CAST(round(${column} * ${UNITS}) AS BIGINT))`;
   return `SELECT symbol, ${bucket} AS start_time, ${bucket} + CAST($interval AS BIGINT) AS end_time,
       arg_min(open, ts) AS open, max(high) AS high, min(low) AS low, arg_max(close, ts) AS close,
       ${units("volume")} / ${UNITS} AS volume,
       ${units("quote_volume")} / nullif(${units("volume")}, 0) AS vwap,
       CAST(sum(trades) AS BIGINT) AS trades, CAST(NULL AS BIGINT) AS num_buyer,
-      CAST(NULL AS BIGINT) AS num_seller, ${units("taker_buy_volume")} / ${UNITS} AS num_buyer_volume,
+      CAST(NULL AS BIGINT) AS num_seller, ${
+    units("taker_buy_volume")
+  } / ${UNITS} AS num_buyer_volume,
       ${units("volume - taker_buy_volume")} / ${UNITS} AS num_seller_volume
     FROM (${rows}) GROUP BY symbol, start_time`;
 }
@@ -354,7 +378,11 @@ class SequentialBars {
         this.#start = time[i];
         this.#open = this.#high = this.#low = p;
         this.#volume = this.#value = 0;
-        this.#buyers = this.#sellers = this.#buyVolume = this.#sellVolume = 0;
+        this.#buyers =
+          this.#sellers =
+          this.#buyVolume =
+          this.#sellVolume =
+            0;
       }
       this.#count++;
       this.#end = time[i];

@@ -37,7 +37,7 @@ export function validateSymbol(symbol: unknown, argument = "symbol"): string {
     throw new InvalidArgumentError(
       argument,
       symbol,
-      "an upper-case exchange symbol matching ^[A-Z0-9][A-Z0-9_.-]{0,31}$ (e.g. \"BTCUSDT\")",
+      'an upper-case exchange symbol matching ^[A-Z0-9][A-Z0-9_.-]{0,31}$ (e.g. "BTCUSDT")',
     );
   }
   return symbol;

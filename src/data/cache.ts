@@ -69,7 +69,12 @@ export class BarCache {
   }
 
   /** Path of the file holding one symbol's bars of a whole request `[lo, hi)`. */
-  rangePath(key: CacheKey, lo: number, hi: number, fingerprint: string): string {
+  rangePath(
+    key: CacheKey,
+    lo: number,
+    hi: number,
+    fingerprint: string,
+  ): string {
     return `${this.#folder(key)}/${lo}-${hi}.${fingerprint}.parquet`;
   }
 

@@ -15,8 +15,8 @@ import {
   ceilTo,
   DAY_MS,
   daysOverlapping,
-  toEpochMs,
   type TimeInput,
+  toEpochMs,
   utcDay,
 } from "../time.ts";
 import {
@@ -114,7 +114,13 @@ export class DataLoader {
   readonly cacheDir: string;
   #warn: (message: string) => void;
   #cache: BarCache;
-  #db?: Promise<{ instance: DuckDBInstance; connection: DuckDBConnection; aggregator: BarAggregator }>;
+  #db?: Promise<
+    {
+      instance: DuckDBInstance;
+      connection: DuckDBConnection;
+      aggregator: BarAggregator;
+    }
+  >;
 
   /** Creates a loader; DuckDB starts on first use. */
   constructor(options: DataLoaderOptions) {
@@ -175,16 +181,18 @@ export class DataLoader {
       ? pl.concat(frames.map((f) => f.select(...all)), { how: "vertical" })
       : emptyBars();
     df = df.filter(
-      pl.col("start_time").gtEq(request.lo).and(pl.col("start_time").lt(request.hi)),
+      pl.col("start_time").gtEq(request.lo).and(
+        pl.col("start_time").lt(request.hi),
+      ),
     );
     const columns = options.buyerSeller
       ? [...BAR_COLUMNS, ...BUYER_SELLER_COLUMNS]
       : [...BAR_COLUMNS];
     if (df.height === 0) {
       this.#warn(
-        `no trades for ${request.symbols.join(", ")} in [${new Date(request.lo).toISOString()}, ${
-          new Date(request.hi).toISOString()
-        })`,
+        `no trades for ${request.symbols.join(", ")} in [${
+          new Date(request.lo).toISOString()
+        }, ${new Date(request.hi).toISOString()})`,
       );
     }
     return new AggBar(df.select(...columns), {
@@ -201,14 +209,20 @@ export class DataLoader {
       throw new InvalidArgumentError("options", options, "an options object");
     }
     const adapter = getAdapter(options.exchange ?? "binance");
-    const market = oneOf("market", options.market ?? "futures_um", adapter.markets);
+    const market = oneOf(
+      "market",
+      options.market ?? "futures_um",
+      adapter.markets,
+    );
     const dataType = oneOf(
       "dataType",
       options.dataType ?? "aggTrades",
       adapter.dataTypes(market),
     );
     const symbols = validateSymbols(options.symbols);
-    const bar = validateBarSpec(options.bar ?? { type: "time", intervalMs: 60_000 });
+    const bar = validateBarSpec(
+      options.bar ?? { type: "time", intervalMs: 60_000 },
+    );
     const [lo, hi] = resolveRange(options);
     let source: BarSource;
     if (dataType === "klines") {
@@ -222,7 +236,10 @@ export class DataLoader {
       }
       source = { kind: "klines", mapping };
     } else {
-      source = { kind: "ticks", mapping: adapter.tickMapping(market, dataType) };
+      source = {
+        kind: "ticks",
+        mapping: adapter.tickMapping(market, dataType),
+      };
     }
     return {
       adapter,
@@ -306,11 +323,16 @@ export class DataLoader {
         );
         if (files.length === 0) return [];
         const file = `${scratch}/bars.parquet`;
-        await aggregator.writeTimeBars(request.source, [{
-          files,
-          lo: ceilTo(request.lo, interval),
-          hi: ceilTo(request.hi, interval),
-        }], interval, { file });
+        await aggregator.writeTimeBars(
+          request.source,
+          [{
+            files,
+            lo: ceilTo(request.lo, interval),
+            hi: ceilTo(request.hi, interval),
+          }],
+          interval,
+          { file },
+        );
         return [pl.readParquet(file)];
       } finally {
         await Deno.remove(scratch, { recursive: true });
@@ -345,7 +367,9 @@ export class DataLoader {
       const hi = ceilTo(misses[last].day + DAY_MS, interval);
       const run = runs.get(`${lo}-${hi}`) ?? { files: [], lo, hi };
       run.files.push(
-        ...await existing(sourcesOf(symbol, misses[first].day, misses[last].day + DAY_MS)),
+        ...await existing(
+          sourcesOf(symbol, misses[first].day, misses[last].day + DAY_MS),
+        ),
       );
       runs.set(`${lo}-${hi}`, run);
     }
@@ -358,7 +382,9 @@ export class DataLoader {
         { partitionedDir: scratch },
       );
       for (const miss of misses) {
-        const part = `${scratch}/symbol=${miss.symbol}/day=${miss.day / DAY_MS}`;
+        const part = `${scratch}/symbol=${miss.symbol}/day=${
+          miss.day / DAY_MS
+        }`;
         const pieces = await listFiles(part);
         let finished = pieces[0];
         // DuckDB writes one file per partition; rewrite only the unusual
@@ -367,7 +393,9 @@ export class DataLoader {
           finished = `${scratch}/${miss.symbol}-${miss.day}.parquet`;
           const bars = pieces.length === 0
             ? emptyBars()
-            : pl.concat(pieces.map((p) => pl.readParquet(p)), { how: "vertical" });
+            : pl.concat(pieces.map((p) => pl.readParquet(p)), {
+              how: "vertical",
+            });
           bars.writeParquet(finished, { compression: "zstd" });
         }
         await this.#cache.commit(finished, miss.path);
@@ -395,7 +423,9 @@ export class DataLoader {
     const frames: pl.DataFrame[] = [];
     for (const symbol of request.symbols) {
       const files = await existing(
-        daysOverlapping(request.lo, request.hi).map((d) => this.#path(request, symbol, d)),
+        daysOverlapping(request.lo, request.hi).map((d) =>
+          this.#path(request, symbol, d)
+        ),
       );
       if (files.length === 0) continue;
       const path = useCache
@@ -435,7 +465,11 @@ export class DataLoader {
     this.#db ??= (async () => {
       const instance = await DuckDBInstance.create(":memory:");
       const connection = await instance.connect();
-      return { instance, connection, aggregator: new BarAggregator(connection) };
+      return {
+        instance,
+        connection,
+        aggregator: new BarAggregator(connection),
+      };
     })();
     return this.#db;
   }
@@ -444,11 +478,17 @@ export class DataLoader {
 /** Resolves start/end/days to a half-open epoch-ms range. */
 function resolveRange(options: LoadAggBarOptions): [number, number] {
   const { start, end, days } = options;
-  const span = days === undefined ? undefined : positiveInteger("days", days) * DAY_MS;
+  const span = days === undefined
+    ? undefined
+    : positiveInteger("days", days) * DAY_MS;
   let lo: number, hi: number;
   if (start !== undefined && end !== undefined) {
     if (span !== undefined) {
-      throw new InvalidArgumentError("days", days, "no days when both start and end are given");
+      throw new InvalidArgumentError(
+        "days",
+        days,
+        "no days when both start and end are given",
+      );
     }
     [lo, hi] = [toEpochMs(start, "start"), toEpochMs(end, "end")];
   } else if (start !== undefined && span !== undefined) {

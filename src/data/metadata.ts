@@ -3,7 +3,7 @@
  *
  * @module
  */
-import pl from "nodejs-polars";
+import type pl from "nodejs-polars";
 import type { MissingSymbolDay } from "../errors.ts";
 import type { BarSpec } from "./bar_spec.ts";
 

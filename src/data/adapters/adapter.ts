@@ -77,7 +77,10 @@ export interface ExchangeAdapter {
   /** Columns a source file of this kind must have. */
   requiredColumns(market: string, dataType: DataType): readonly string[];
   /** How raw tick columns map onto factorium's tick columns. */
-  tickMapping(market: string, dataType: Exclude<DataType, "klines">): TickMapping;
+  tickMapping(
+    market: string,
+    dataType: Exclude<DataType, "klines">,
+  ): TickMapping;
   /** How raw kline columns map onto bar columns. */
   klineMapping(market: string): KlineMapping;
   /** Path of the Parquet file holding one symbol and UTC day. */

@@ -100,8 +100,12 @@ export const binance: ExchangeAdapter = {
   filePath: hivePath,
   downloadUrl(market, dataType, symbol, dayMs, baseUrl = VISION_URL) {
     const day = new Date(dayMs).toISOString().slice(0, 10);
-    const kind = dataType === "klines" ? `klines/${symbol}/1m` : `${dataType}/${symbol}`;
-    const file = dataType === "klines" ? `${symbol}-1m-${day}` : `${symbol}-${dataType}-${day}`;
+    const kind = dataType === "klines"
+      ? `klines/${symbol}/1m`
+      : `${dataType}/${symbol}`;
+    const file = dataType === "klines"
+      ? `${symbol}-1m-${day}`
+      : `${symbol}-${dataType}-${day}`;
     return `${baseUrl}/data/${MARKET_PATHS[market]}/daily/${kind}/${file}.zip`;
   },
 };
