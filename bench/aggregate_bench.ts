@@ -5,7 +5,10 @@
  *   as one hand-written DuckDB query whose result reaches Polars the fastest
  *   way (COPY to Parquet, `pl.readParquet`): the cost of our layers;
  * - warm (cache hit) vs cold on the same request;
- * - volume bars (sequential pass) for ticks/s.
+ * - dollar bars (sequential pass) for ticks/s.
+ *
+ * The baseline computes exactly what loadAggBar computes (integer-unit sums,
+ * buyer/seller columns); a second row shows the plainest query for scale.
  *
  * Run: `deno bench -A bench/aggregate_bench.ts`. Ticks/s = 20M / median.
  * Peak memory of a cold load: `deno run -A bench/cold_load_memory.ts`.
@@ -47,25 +50,50 @@ const db = await DuckDBInstance.create(":memory:");
 const con = await db.connect();
 const out = `${await Deno.makeTempDir()}/bars.parquet`;
 
+/** One hand-written query, COPY to Parquet, read into Polars, sorted like an AggBar. */
+async function handWritten(aggregates: string): Promise<void> {
+  await con.run(
+    `COPY (
+      SELECT symbol, transact_time // 60000 * 60000 AS start_time,
+        transact_time // 60000 * 60000 + 60000 AS end_time, ${aggregates}
+      FROM read_parquet($files, hive_partitioning = true)
+      GROUP BY ALL
+    ) TO '${out}' (FORMAT parquet)`,
+    { files: listValue(files) },
+  );
+  pl.readParquet(out).sort(["end_time", "symbol"]);
+}
+
 Deno.bench({
-  name: "hand-written DuckDB query -> Parquet -> Polars (1-minute bars)",
+  name: "hand-written query, same result (exact sums, buyer/seller columns)",
   group: "cold 1-minute bars, 20M ticks",
   baseline: true,
   n: 5,
   warmup: 1,
   async fn() {
-    await con.run(
-      `COPY (
-        SELECT symbol, transact_time // 60000 * 60000 AS start_time, transact_time // 60000 * 60000 + 60000 AS end_time,
-          arg_min(price, agg_trade_id) AS open, max(price) AS high, min(price) AS low,
-          arg_max(price, agg_trade_id) AS close, sum(quantity) AS volume,
-          sum(price * quantity) / sum(quantity) AS vwap, count(*) AS trades
-        FROM read_parquet($files, hive_partitioning = true)
-        GROUP BY ALL
-      ) TO '${out}' (FORMAT parquet)`,
-      { files: listValue(files) },
+    await handWritten(
+      `arg_min(price, agg_trade_id) AS open, max(price) AS high, min(price) AS low,
+      arg_max(price, agg_trade_id) AS close, sum(CAST(quantity * 1e8 AS BIGINT)) / 1e8 AS volume,
+      sum(CAST(price * quantity * 1e8 AS BIGINT)) / sum(CAST(quantity * 1e8 AS BIGINT)) AS vwap,
+      count(*) AS trades, count(*) FILTER (WHERE NOT is_buyer_maker) AS num_buyer,
+      count(*) FILTER (WHERE is_buyer_maker) AS num_seller,
+      sum(CAST(quantity * 1e8 AS BIGINT)) FILTER (WHERE NOT is_buyer_maker) / 1e8 AS num_buyer_volume,
+      sum(CAST(quantity * 1e8 AS BIGINT)) FILTER (WHERE is_buyer_maker) / 1e8 AS num_seller_volume`,
     );
-    pl.readParquet(out).sort(["end_time", "symbol"]);
+  },
+});
+
+Deno.bench({
+  name: "hand-written query, float sums and no buyer/seller (not reproducible)",
+  group: "cold 1-minute bars, 20M ticks",
+  n: 5,
+  warmup: 1,
+  async fn() {
+    await handWritten(
+      `arg_min(price, agg_trade_id) AS open, max(price) AS high, min(price) AS low,
+      arg_max(price, agg_trade_id) AS close, sum(quantity) AS volume,
+      sum(price * quantity) / sum(quantity) AS vwap, count(*) AS trades`,
+    );
   },
 });
 
@@ -127,9 +155,20 @@ Deno.bench({
   },
 });
 
+// About 2,000 bars per symbol-day on average.
+const dollars = Number(
+  (await con.runAndReadAll(
+    "SELECT sum(price * quantity) / $bars FROM read_parquet($files)",
+    {
+      files: listValue(files),
+      bars: BENCH_SYMBOLS.length * BENCH_DAYS * 2_000,
+    },
+  )).getRows()[0][0],
+);
+
 Deno.bench({
-  name: "loadAggBar volume bars, cache off (sequential pass)",
-  group: "volume bars, 20M ticks",
+  name: "loadAggBar dollar bars, cache off (sequential pass)",
+  group: "dollar bars, 20M ticks",
   n: 3,
   warmup: 1,
   async fn(b) {
@@ -137,7 +176,7 @@ Deno.bench({
     b.start();
     await loader.loadAggBar({
       ...request,
-      bar: { type: "volume", volume: 50 },
+      bar: { type: "dollar", dollars },
       cache: false,
     });
     b.end();

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import pl from "nodejs-polars";
 import { DataLoader, generateSample } from "../mod.ts";
 import {
   listParquet,
@@ -236,6 +237,28 @@ Deno.test(
       fromUs.toRecords(),
       referenceBars(ticks, request.bar, { start: START, end: START + 2 * DAY }),
       "spot",
+    );
+  },
+);
+
+Deno.test(
+  "loadAggBar() builds volume bars in trade order from files whose rows are not sorted by id",
+  opts,
+  async () => {
+    const { ticks } = await sample;
+    const dataDir = await Deno.makeTempDir({ prefix: "factorium-shuffled-" });
+    const files = writeAggTrades(dataDir, ticks);
+    for (const file of files) {
+      pl.readParquet(file).sample({ frac: 1, withReplacement: false, seed: 5 })
+        .writeParquet(file);
+    }
+    const { volume } = thresholds(ticks);
+    const bar = { type: "volume", volume } as const;
+    const range = { start: START, end: START + 2 * DAY };
+    assertBarsEqual(
+      await load(dataDir, bar, { cache: false }),
+      referenceBars(ticks, bar, range),
+      "shuffled files",
     );
   },
 );

@@ -187,6 +187,35 @@ Deno.test("generateSample leaves existing files alone unless overwrite is true",
   }
 });
 
+Deno.test("a failed write leaves neither a partial file nor a temporary file behind", async () => {
+  const dataDir = await Deno.makeTempDir();
+  try {
+    const target = filePath(
+      dataDir,
+      "futures_um",
+      "aggTrades",
+      "BTCUSDT",
+      "2024-01-02",
+    );
+    // Renaming the finished temporary file onto a non-empty directory fails.
+    await Deno.mkdir(join(target, "blocker"), { recursive: true });
+    await assert.rejects(
+      generateSample({
+        dataDir,
+        symbols: ["BTCUSDT"],
+        days: 2,
+        overwrite: true,
+        ...FAST,
+      }),
+    );
+    const files = await listFiles(dataDir);
+    assert.ok(!files.some((f) => f.endsWith(".tmp")), files.join("\n"));
+    assert.equal((await Deno.stat(target)).isDirectory, true);
+  } finally {
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
 Deno.test("the same seed gives the same data and a symbol's data does not depend on the other symbols or days requested", async () => {
   const a = await Deno.makeTempDir();
   const b = await Deno.makeTempDir();

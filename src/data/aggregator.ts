@@ -295,7 +295,7 @@ function selectSource(source: BarSource, filesParam: string): string {
  * Sums that do not depend on DuckDB's thread scheduling: floating-point sums
  * do (their order varies from run to run), so quantities and traded values
  * are summed as integers of 1e-8 units, exact for the ≤ 8 decimals exchanges
- * quote (quantities up to 9.2e10 per row).
+ * quote (quantities up to 9.2e10 per row; DuckDB's cast to BIGINT rounds).
  */
 const UNITS = "1e8";
 
@@ -310,13 +310,12 @@ function timeBarSql(source: BarSource, rows: string): string {
       coalesce(sum(q * (1 - s)), 0) / ${UNITS} AS num_buyer_volume,
       coalesce(sum(q * s), 0) / ${UNITS} AS num_seller_volume
     FROM (
-      SELECT symbol, id, ts, price, CAST(round(qty * ${UNITS}) AS BIGINT) AS q,
-        CAST(round(price * qty * ${UNITS}) AS BIGINT) AS v, CAST(ibm AS BIGINT) AS s
+      SELECT symbol, id, ts, price, CAST(qty * ${UNITS} AS BIGINT) AS q,
+        CAST(price * qty * ${UNITS} AS BIGINT) AS v, CAST(ibm AS BIGINT) AS s
       FROM (${rows})
     ) GROUP BY symbol, start_time`;
   }
-  const units = (column: string) =>
-    `sum(CAST(round(${column} * ${UNITS}) AS BIGINT))`;
+  const units = (column: string) => `sum(CAST(${column} * ${UNITS} AS BIGINT))`;
   return `SELECT symbol, ${bucket} AS start_time, ${bucket} + CAST($interval AS BIGINT) AS end_time,
       arg_min(open, ts) AS open, max(high) AS high, min(low) AS low, arg_max(close, ts) AS close,
       ${units("volume")} / ${UNITS} AS volume,

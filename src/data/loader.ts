@@ -338,20 +338,27 @@ export class DataLoader {
         await Deno.remove(scratch, { recursive: true });
       }
     }
+    const days = daysOverlapping(request.lo, request.hi);
+    const entries = await Promise.all(
+      request.symbols.flatMap((symbol) =>
+        days.map(async (day) => {
+          if (
+            !(await statOrNull(this.#path(request, symbol, day)))
+          ) return undefined;
+          const path = this.#cache.dayPath(
+            key(symbol),
+            day,
+            await this.#cache.fingerprint(sourcesOf(symbol, day, day + DAY_MS)),
+          );
+          return { symbol, day, path, hit: await this.#cache.read(path) };
+        })
+      ),
+    );
     const frames: pl.DataFrame[] = [];
     const misses: { symbol: string; day: number; path: string }[] = [];
-    for (const symbol of request.symbols) {
-      for (const day of daysOverlapping(request.lo, request.hi)) {
-        if (!(await statOrNull(this.#path(request, symbol, day)))) continue;
-        const path = this.#cache.dayPath(
-          key(symbol),
-          day,
-          await this.#cache.fingerprint(sourcesOf(symbol, day, day + DAY_MS)),
-        );
-        const hit = await this.#cache.read(path);
-        if (hit) frames.push(hit);
-        else misses.push({ symbol, day, path });
-      }
+    for (const entry of entries) {
+      if (entry?.hit) frames.push(entry.hit);
+      else if (entry) misses.push(entry);
     }
     if (misses.length === 0) return frames;
     // Consecutive missing days of a symbol form one run; runs with the same

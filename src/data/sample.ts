@@ -6,8 +6,8 @@
  *
  * The whole stream is produced inside DuckDB SQL (`range()`, `hash()` and
  * window functions), so tens of millions of rows take seconds. Every random
- * number is `hash(seed, symbol, day, minute, event, ...)` turned into a
- * uniform, never a global stream, so:
+ * number is a chained hash of (seed, symbol, day, stream, minute/event/row)
+ * turned into a uniform, never a global stream, so:
  *
  * - a symbol-day is identical whatever other symbols or days are requested
  *   alongside it (only the market factor is shared, and it is keyed by
@@ -770,14 +770,15 @@ export async function generateSample(
     await setup.run(MACROS);
     const parallel = Math.min(
       todo.length,
-      Math.max(1, navigator.hardwareConcurrency || 1),
+      Math.max(1, Math.min(16, navigator.hardwareConcurrency || 1)),
     );
     for (let i = 1; i < parallel; i++) {
       connections.push(await instance.connect());
     }
     let next = 0;
+    let failure: { error: unknown } | undefined;
     const worker = async (connection: DuckDBConnection) => {
-      while (next < todo.length) {
+      while (next < todo.length && !failure) {
         const job = todo[next++];
         const profile = symbolProfile(job.symbol);
         await Deno.mkdir(dirname(job.path), { recursive: true });
@@ -801,13 +802,16 @@ export async function generateSample(
           await Deno.rename(tmp, job.path);
           result.rows += copied.rowsChanged;
           result.written++;
-        } catch (e) {
+        } catch (error) {
           await removeQuietly(tmp);
-          throw e;
+          // Stop the other workers, but let their current query finish
+          // before the connections are closed.
+          failure ??= { error };
         }
       }
     };
     await Promise.all(connections.map(worker));
+    if (failure) throw failure.error;
   } finally {
     for (const c of connections) c.closeSync();
     instance.closeSync();
