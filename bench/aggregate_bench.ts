@@ -46,6 +46,16 @@ async function freshCacheDir(): Promise<string> {
   return await Deno.makeTempDir({ prefix: "factorium-bench-cache-" });
 }
 
+/** One cold load into an empty cache directory (only the load is timed). */
+async function coldLoad(b: Deno.BenchContext): Promise<void> {
+  const loader = new DataLoader({ dataDir, cacheDir: await freshCacheDir() });
+  b.start();
+  await loader.loadAggBar(request);
+  b.end();
+  await Deno.remove(loader.cacheDir, { recursive: true });
+  await loader.close();
+}
+
 const db = await DuckDBInstance.create(":memory:");
 const con = await db.connect();
 const out = `${await Deno.makeTempDir()}/bars.parquet`;
@@ -102,14 +112,7 @@ Deno.bench({
   group: "cold 1-minute bars, 20M ticks",
   n: 5,
   warmup: 1,
-  async fn(b) {
-    const loader = new DataLoader({ dataDir, cacheDir: await freshCacheDir() });
-    b.start();
-    await loader.loadAggBar(request);
-    b.end();
-    await Deno.remove(loader.cacheDir, { recursive: true });
-    await loader.close();
-  },
+  fn: coldLoad,
 });
 
 Deno.bench({
@@ -135,14 +138,7 @@ Deno.bench({
   baseline: true,
   n: 5,
   warmup: 1,
-  async fn(b) {
-    const loader = new DataLoader({ dataDir, cacheDir: await freshCacheDir() });
-    b.start();
-    await loader.loadAggBar(request);
-    b.end();
-    await Deno.remove(loader.cacheDir, { recursive: true });
-    await loader.close();
-  },
+  fn: coldLoad,
 });
 
 Deno.bench({

@@ -79,7 +79,10 @@ export async function main(args: string[]): Promise<number> {
     );
     return 2;
   } catch (error) {
-    if (error instanceof FactoriumError || error instanceof TypeError) {
+    if (
+      error instanceof FactoriumError || error instanceof TypeError ||
+      error instanceof RangeError
+    ) {
       console.error(`factorium: ${error.message}`);
       return 2;
     }
@@ -117,9 +120,9 @@ async function demo(dataDir: string): Promise<number> {
       symbols: DEMO_SYMBOLS,
       start: "2024-01-01",
       days: 3,
-      bar: { type: "dollar", dollars: 5_000_000 },
+      bar: { type: "dollar", dollars: 500_000 },
     });
-    console.log(`dollar bars ($5M): ${volume.toString().split("\n")[0]}`);
+    console.log(`dollar bars ($500k): ${volume.toString().split("\n")[0]}`);
   } finally {
     await loader.close();
   }

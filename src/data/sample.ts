@@ -39,6 +39,8 @@
 
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { dirname, join } from "node:path";
+import { hivePath } from "./adapters/adapter.ts";
+import { DAY_MS } from "../time.ts";
 
 /**
  * Binance market whose dump layout and timestamp unit are imitated:
@@ -192,7 +194,6 @@ export interface BinanceZipOptions {
 // ---------------------------------------------------------------------------
 // Constants
 
-const DAY_MS = 86_400_000;
 const SYMBOL_RE = /^[A-Z0-9][A-Z0-9_.-]{0,31}$/;
 const MARKETS: readonly SampleMarket[] = ["spot", "futures_um", "futures_cm"];
 const DATA_TYPES: readonly SampleDataType[] = ["aggTrades", "trades", "klines"];
@@ -354,26 +355,6 @@ function formatDay(day: number): string {
 
 // ---------------------------------------------------------------------------
 // Paths and symbol profiles
-
-function sampleFilePath(
-  dataDir: string,
-  market: SampleMarket,
-  dataType: SampleDataType,
-  symbol: string,
-  day: number,
-): string {
-  const [y, m, d] = formatDay(day).split("-");
-  return join(
-    dataDir,
-    `market=${market}`,
-    `data_type=${dataType}`,
-    `symbol=${symbol}`,
-    `year=${y}`,
-    `month=${m}`,
-    `day=${d}`,
-    "data.parquet",
-  );
-}
 
 /** 32-bit FNV-1a of a string, as an unsigned integer. */
 function fnv1a(text: string, basis = 0x811c9dc5): number {
@@ -738,7 +719,7 @@ export async function generateSample(
       jobs.push({
         symbol,
         day,
-        path: sampleFilePath(dataDir, market, dataType, symbol, day),
+        path: hivePath(dataDir, market, dataType, symbol, day * DAY_MS),
       });
     }
   }
@@ -975,7 +956,7 @@ export async function writeBinanceZip(
     fail("type", fn, "header", "a boolean", header);
   }
 
-  const source = sampleFilePath(dataDir, market, dataType, symbol, day);
+  const source = hivePath(dataDir, market, dataType, symbol, day * DAY_MS);
   if (!(await exists(source))) {
     throw new Deno.errors.NotFound(
       `${fn}: no generated file for ${symbol} ${formatDay(day)} ` +
