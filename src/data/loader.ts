@@ -159,12 +159,7 @@ export class DataLoader {
    */
   async loadAggBar(options: LoadAggBarOptions): Promise<AggBar> {
     const request = this.#validate(options);
-    const { aggregator } = await this.#database();
     const files = await this.#sourceFiles(request);
-    await aggregator.checkFiles(
-      files.present,
-      request.adapter.requiredColumns(request.market, request.dataType),
-    );
     const useCache = options.cache ?? true;
     const key = (symbol: string): CacheKey => ({
       exchange: request.adapter.name,
@@ -254,6 +249,19 @@ export class DataLoader {
     };
   }
 
+  /**
+   * Checks the files about to be aggregated (cache hits need no check: their
+   * sources were checked when the cache file was built and are unchanged).
+   */
+  async #checked(request: Request, files: string[]): Promise<string[]> {
+    const { aggregator } = await this.#database();
+    await aggregator.checkFiles(
+      files,
+      request.adapter.requiredColumns(request.market, request.dataType),
+    );
+    return files;
+  }
+
   #path(request: Request, symbol: string, dayMs: number): string {
     return request.adapter.filePath(
       this.dataDir,
@@ -318,8 +326,13 @@ export class DataLoader {
     if (!useCache) {
       const scratch = await Deno.makeTempDir({ prefix: "factorium-" });
       try {
-        const files = await existing(
-          request.symbols.flatMap((s) => sourcesOf(s, request.lo, request.hi)),
+        const files = await this.#checked(
+          request,
+          await existing(
+            request.symbols.flatMap((s) =>
+              sourcesOf(s, request.lo, request.hi)
+            ),
+          ),
         );
         if (files.length === 0) return [];
         const file = `${scratch}/bars.parquet`;
@@ -380,6 +393,7 @@ export class DataLoader {
       );
       runs.set(`${lo}-${hi}`, run);
     }
+    await this.#checked(request, [...runs.values()].flatMap((r) => r.files));
     const scratch = await this.#cache.scratchDir();
     try {
       await aggregator.writeTimeBars(
@@ -450,7 +464,11 @@ export class DataLoader {
       }
       const bars = await aggregator.sequentialBars(
         request.source.mapping,
-        { files, lo: request.lo, hi: request.hi },
+        {
+          files: await this.#checked(request, files),
+          lo: request.lo,
+          hi: request.hi,
+        },
         symbol,
         bar,
       );
