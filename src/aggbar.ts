@@ -63,8 +63,9 @@ export class AggBar {
       }
     }
     // Stable: tick/volume bars of one symbol may share an end_time and must
-    // stay in trade order.
-    const frame = normaliseKeys(df).sort({
+    // stay in trade order. One chunk first: sorting a frame concatenated
+    // from many files is 2-3x slower otherwise.
+    const frame = normaliseKeys(df).rechunk().sort({
       by: ["end_time", "symbol"],
       maintainOrder: true,
     });

@@ -180,8 +180,9 @@ export class BarAggregator {
   /**
    * Aggregates time bars of `intervalMs` over the runs and writes them as
    * Parquet: to one file, or partitioned by symbol and UTC day of
-   * `start_time` under a directory (`symbol=S/day=N/*.parquet`, N = days
-   * since the epoch), which is how the cache is filled in one query.
+   * `start_time` under a directory (`part=S/day=N/*.parquet`, N = days
+   * since the epoch; the files hold exactly the bar columns), which is how
+   * the cache is filled in one query.
    */
   async writeTimeBars(
     source: BarSource,
@@ -203,9 +204,9 @@ export class BarAggregator {
       ? `COPY (${bars}) TO ${
         sqlString(target.file)
       } (FORMAT parquet, COMPRESSION zstd)`
-      : `COPY (SELECT *, start_time // ${DAY_MS} AS day FROM (${bars})) TO ${
+      : `COPY (SELECT *, symbol AS part, start_time // ${DAY_MS} AS day FROM (${bars})) TO ${
         sqlString(target.partitionedDir)
-      } (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (symbol, day), WRITE_PARTITION_COLUMNS true)`;
+      } (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (part, day))`;
     this.queries++;
     await this.#connection.run(sql, params);
   }

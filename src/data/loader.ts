@@ -171,9 +171,8 @@ export class DataLoader {
     const frames = request.bar.type === "time"
       ? await this.#timeBars(request, request.bar.intervalMs, useCache, key)
       : await this.#sequentialBars(request, request.bar, useCache, key);
-    const all = [...BAR_COLUMNS, ...BUYER_SELLER_COLUMNS];
     let df = frames.length > 0
-      ? pl.concat(frames.map((f) => f.select(...all)), { how: "vertical" })
+      ? pl.concat(frames, { how: "vertical" })
       : emptyBars();
     df = df.filter(
       pl.col("start_time").gtEq(request.lo).and(
@@ -403,9 +402,7 @@ export class DataLoader {
         { partitionedDir: scratch },
       );
       for (const miss of misses) {
-        const part = `${scratch}/symbol=${miss.symbol}/day=${
-          miss.day / DAY_MS
-        }`;
+        const part = `${scratch}/part=${miss.symbol}/day=${miss.day / DAY_MS}`;
         const pieces = await listFiles(part);
         let finished = pieces[0];
         // DuckDB writes one file per partition; rewrite only the unusual
