@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import pl from "nodejs-polars";
 import { DataLoader, generateSample } from "../mod.ts";
 
 const START = Date.UTC(2024, 0, 1);
@@ -187,5 +188,29 @@ Deno.test(
     await loader.loadAggBar(req);
     assert.equal(await loader.aggregationCount(), 3, "only BTCUSDT is rebuilt");
     await loader.close();
+  },
+);
+
+Deno.test(
+  "loadAggBar() rebuilds a cache file holding other columns with a warning",
+  opts,
+  async () => {
+    const dataDir = await sampleDir(["BTCUSDT"]);
+    const warnings: string[] = [];
+    const loader = new DataLoader({
+      dataDir,
+      onWarning: (m) => warnings.push(m),
+    });
+    const first = await loader.loadAggBar(request(["BTCUSDT"]));
+    const [victim] = [...(await cacheFiles(`${dataDir}/.cache`)).keys()];
+    pl.readParquet(victim).drop("vwap").writeParquet(victim);
+    const second = await loader.loadAggBar(request(["BTCUSDT"]));
+    await loader.close();
+    assert.ok(first.toPolars().frameEqual(second.toPolars()));
+    assert.equal(warnings.length, 1);
+    assert.match(
+      warnings[0],
+      /unreadable and will be rebuilt \(columns symbol, start_time/,
+    );
   },
 );

@@ -90,22 +90,30 @@ export class BarCache {
   }
 
   /**
-   * Reads a cache file into Polars; `undefined` when it does not exist or
-   * cannot be read (then it is deleted, with a warning, so it gets rebuilt).
+   * Reads a cache file into Polars; `undefined` when it does not exist, or
+   * cannot be read or lacks exactly `columns` (then it is deleted, with a
+   * warning, so it gets rebuilt).
    */
-  async read(path: string): Promise<pl.DataFrame | undefined> {
+  async read(
+    path: string,
+    columns: readonly string[],
+  ): Promise<pl.DataFrame | undefined> {
     if (!(await statOrNull(path))) return undefined;
+    let problem: string;
     try {
-      return pl.readParquet(path);
+      const df = pl.readParquet(path);
+      if (df.columns.join() === columns.join()) return df;
+      problem = `columns ${df.columns.join(", ")}`;
     } catch (error) {
-      this.#warn(
-        `cache file ${path} is unreadable and will be rebuilt (${
-          error instanceof Error ? error.message.split("\n")[0] : error
-        })`,
-      );
-      await Deno.remove(path).catch(() => {});
-      return undefined;
+      problem = error instanceof Error
+        ? error.message.split("\n")[0]
+        : String(error);
     }
+    this.#warn(
+      `cache file ${path} is unreadable and will be rebuilt (${problem})`,
+    );
+    await Deno.remove(path).catch(() => {});
+    return undefined;
   }
 
   /** A fresh scratch directory inside the cache (same file system, so renames are atomic). */

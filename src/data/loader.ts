@@ -179,9 +179,7 @@ export class DataLoader {
         pl.col("start_time").lt(request.hi),
       ),
     );
-    const columns = options.buyerSeller
-      ? [...BAR_COLUMNS, ...BUYER_SELLER_COLUMNS]
-      : [...BAR_COLUMNS];
+    const columns = options.buyerSeller ? BAR_FRAME_COLUMNS : [...BAR_COLUMNS];
     if (df.height === 0) {
       this.#warn(
         `no trades for ${request.symbols.join(", ")} in [${
@@ -362,7 +360,12 @@ export class DataLoader {
             day,
             await this.#cache.fingerprint(sourcesOf(symbol, day, day + DAY_MS)),
           );
-          return { symbol, day, path, hit: await this.#cache.read(path) };
+          return {
+            symbol,
+            day,
+            path,
+            hit: await this.#cache.read(path, BAR_FRAME_COLUMNS),
+          };
         })
       ),
     );
@@ -454,7 +457,9 @@ export class DataLoader {
           await this.#cache.fingerprint(files),
         )
         : undefined;
-      const hit = path ? await this.#cache.read(path) : undefined;
+      const hit = path
+        ? await this.#cache.read(path, BAR_FRAME_COLUMNS)
+        : undefined;
       if (hit) {
         frames.push(hit);
         continue;
@@ -496,6 +501,8 @@ export class DataLoader {
     return this.#db;
   }
 }
+
+const BAR_FRAME_COLUMNS = [...BAR_COLUMNS, ...BUYER_SELLER_COLUMNS];
 
 /** Resolves start/end/days to a half-open epoch-ms range. */
 function resolveRange(options: LoadAggBarOptions): [number, number] {
