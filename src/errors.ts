@@ -116,6 +116,19 @@ export class DataFileError extends FactoriumError {
   }
 }
 
+/**
+ * The first line of an error's message (native add-ons append long plans).
+ *
+ * @example
+ * ```ts
+ * import { firstLine } from "./errors.ts";
+ * console.log(firstLine(new Error("bad\nplan"))); // bad
+ * ```
+ */
+export function firstLine(error: unknown): string {
+  return String(error instanceof Error ? error.message : error).split("\n")[0];
+}
+
 function describe(value: unknown): string {
   let text: string;
   if (typeof value === "string") text = JSON.stringify(value);

@@ -20,7 +20,7 @@ import {
   timeToMsSql,
 } from "./adapters/adapter.ts";
 import type { BarSpec } from "./bar_spec.ts";
-import { DataFileError } from "../errors.ts";
+import { DataFileError, firstLine } from "../errors.ts";
 import { DAY_MS } from "../time.ts";
 
 /** Columns of every bar frame, in order. */
@@ -45,6 +45,12 @@ export const BUYER_SELLER_COLUMNS = [
   "num_seller_volume",
 ] as const;
 
+/** Every column a bar frame is built and cached with, in order. */
+export const BAR_FRAME_COLUMNS: readonly string[] = [
+  ...BAR_COLUMNS,
+  ...BUYER_SELLER_COLUMNS,
+];
+
 const INTEGER_COLUMNS = new Set([
   "start_time",
   "end_time",
@@ -54,12 +60,12 @@ const INTEGER_COLUMNS = new Set([
 ]);
 
 /**
- * A bar frame with no rows and every column of {@linkcode BAR_COLUMNS} and
- * {@linkcode BUYER_SELLER_COLUMNS} at its proper type.
+ * A bar frame with no rows and every column of {@linkcode BAR_FRAME_COLUMNS}
+ * at its proper type.
  */
 export function emptyBars(): pl.DataFrame {
   return pl.DataFrame(
-    [...BAR_COLUMNS, ...BUYER_SELLER_COLUMNS].map((name) =>
+    BAR_FRAME_COLUMNS.map((name) =>
       pl.Series(
         name,
         [],
@@ -333,7 +339,7 @@ function timeBarSql(source: BarSource, rows: string): string {
 class SequentialBars {
   #spec: Exclude<BarSpec, { type: "time" }>;
   #out = Object.fromEntries(
-    [...BAR_COLUMNS, ...BUYER_SELLER_COLUMNS].filter((c) => c !== "symbol")
+    BAR_FRAME_COLUMNS.filter((c) => c !== "symbol")
       .map((c) => [c, [] as number[]]),
   ) as Record<string, number[]>;
   // State of the open bar; `count === 0` means no bar is open.
@@ -463,8 +469,4 @@ function vectorItems<T extends Float64Array | Uint8Array>(
 /** A single-quoted SQL string literal (for paths we built ourselves). */
 function sqlString(text: string): string {
   return `'${text.replaceAll("'", "''")}'`;
-}
-
-function firstLine(error: unknown): string {
-  return String(error instanceof Error ? error.message : error).split("\n")[0];
 }

@@ -21,7 +21,8 @@ export type BarSpec =
   | { type: "volume"; volume: number }
   | { type: "dollar"; dollars: number };
 
-const SYMBOL_PATTERN = /^[A-Z0-9][A-Z0-9_.-]{0,31}$/;
+/** What an exchange symbol may look like (safe in paths and file names). */
+export const SYMBOL_PATTERN = /^[A-Z0-9][A-Z0-9_.-]{0,31}$/;
 
 /**
  * Checks one exchange symbol (`^[A-Z0-9][A-Z0-9_.-]{0,31}$`) and returns it.

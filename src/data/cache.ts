@@ -9,6 +9,7 @@
  * @module
  */
 import pl from "nodejs-polars";
+import { firstLine } from "../errors.ts";
 import { utcDay } from "../time.ts";
 
 /** What a cache entry describes, apart from its day or range. */
@@ -105,9 +106,7 @@ export class BarCache {
       if (df.columns.join() === columns.join()) return df;
       problem = `columns ${df.columns.join(", ")}`;
     } catch (error) {
-      problem = error instanceof Error
-        ? error.message.split("\n")[0]
-        : String(error);
+      problem = firstLine(error);
     }
     this.#warn(
       `cache file ${path} is unreadable and will be rebuilt (${problem})`,

@@ -26,9 +26,9 @@ import {
 } from "./adapters/mod.ts";
 import {
   BAR_COLUMNS,
+  BAR_FRAME_COLUMNS,
   BarAggregator,
   type BarSource,
-  BUYER_SELLER_COLUMNS,
   emptyBars,
   type SourceRun,
 } from "./aggregator.ts";
@@ -169,8 +169,20 @@ export class DataLoader {
       symbol,
     });
     const frames = request.bar.type === "time"
-      ? await this.#timeBars(request, request.bar.intervalMs, useCache, key)
-      : await this.#sequentialBars(request, request.bar, useCache, key);
+      ? await this.#timeBars(
+        request,
+        request.bar.intervalMs,
+        files.present,
+        useCache,
+        key,
+      )
+      : await this.#sequentialBars(
+        request,
+        request.bar,
+        files.present,
+        useCache,
+        key,
+      );
     let df = frames.length > 0
       ? pl.concat(frames, { how: "vertical" })
       : emptyBars();
@@ -270,31 +282,23 @@ export class DataLoader {
   }
 
   /**
-   * The source files of every requested symbol-day that exist, plus those of
-   * the days after the range that a straddling time bar may need; missing
-   * requested days throw unless `allowMissing`.
+   * The source files of the requested symbol-days that exist; missing ones
+   * throw unless `allowMissing`.
    */
   async #sourceFiles(
     request: Request,
-  ): Promise<{ present: string[]; missing: MissingSymbolDay[] }> {
-    const present: string[] = [];
+  ): Promise<{ present: Set<string>; missing: MissingSymbolDay[] }> {
+    const present = new Set<string>();
     const missing: MissingSymbolDay[] = [];
-    const tail = request.bar.type === "time"
-      ? daysOverlapping(request.hi, ceilTo(request.hi, request.bar.intervalMs))
-      : [];
     for (const symbol of request.symbols) {
       for (const day of daysOverlapping(request.lo, request.hi)) {
         const path = this.#path(request, symbol, day);
-        if (await statOrNull(path)) present.push(path);
+        if (await statOrNull(path)) present.add(path);
         else missing.push({ symbol, day: utcDay(day), path });
-      }
-      for (const day of tail) {
-        const path = this.#path(request, symbol, day);
-        if (await statOrNull(path)) present.push(path);
       }
     }
     if (missing.length > 0) {
-      if (!request.allowMissing || present.length === 0) {
+      if (!request.allowMissing || present.size === 0) {
         throw new MissingDataError(missing);
       }
       this.#warn(new MissingDataError(missing).message);
@@ -312,6 +316,7 @@ export class DataLoader {
   async #timeBars(
     request: Request,
     interval: number,
+    present: Set<string>,
     useCache: boolean,
     key: (symbol: string) => CacheKey,
   ): Promise<pl.DataFrame[]> {
@@ -352,9 +357,7 @@ export class DataLoader {
     const entries = await Promise.all(
       request.symbols.flatMap((symbol) =>
         days.map(async (day) => {
-          if (
-            !(await statOrNull(this.#path(request, symbol, day)))
-          ) return undefined;
+          if (!present.has(this.#path(request, symbol, day))) return undefined;
           const path = this.#cache.dayPath(
             key(symbol),
             day,
@@ -436,6 +439,7 @@ export class DataLoader {
   async #sequentialBars(
     request: Request,
     bar: Exclude<BarSpec, { type: "time" }>,
+    present: Set<string>,
     useCache: boolean,
     key: (symbol: string) => CacheKey,
   ): Promise<pl.DataFrame[]> {
@@ -443,11 +447,9 @@ export class DataLoader {
     const { aggregator } = await this.#database();
     const frames: pl.DataFrame[] = [];
     for (const symbol of request.symbols) {
-      const files = await existing(
-        daysOverlapping(request.lo, request.hi).map((d) =>
-          this.#path(request, symbol, d)
-        ),
-      );
+      const files = daysOverlapping(request.lo, request.hi)
+        .map((d) => this.#path(request, symbol, d))
+        .filter((path) => present.has(path));
       if (files.length === 0) continue;
       const path = useCache
         ? this.#cache.rangePath(
@@ -501,8 +503,6 @@ export class DataLoader {
     return this.#db;
   }
 }
-
-const BAR_FRAME_COLUMNS = [...BAR_COLUMNS, ...BUYER_SELLER_COLUMNS];
 
 /** Resolves start/end/days to a half-open epoch-ms range. */
 function resolveRange(options: LoadAggBarOptions): [number, number] {

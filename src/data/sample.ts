@@ -41,6 +41,7 @@ import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { dirname, join } from "node:path";
 import { hivePath } from "./adapters/adapter.ts";
 import { DAY_MS } from "../time.ts";
+import { SYMBOL_PATTERN } from "./bar_spec.ts";
 
 /**
  * Binance market whose dump layout and timestamp unit are imitated:
@@ -194,7 +195,6 @@ export interface BinanceZipOptions {
 // ---------------------------------------------------------------------------
 // Constants
 
-const SYMBOL_RE = /^[A-Z0-9][A-Z0-9_.-]{0,31}$/;
 const MARKETS: readonly SampleMarket[] = ["spot", "futures_um", "futures_cm"];
 const DATA_TYPES: readonly SampleDataType[] = ["aggTrades", "trades", "klines"];
 const DEFAULT_SYMBOLS = ["BTCUSDT", "ETHUSDT", "SOLUSDT", "BNBUSDT", "XRPUSDT"];
@@ -258,8 +258,8 @@ function checkString(fn: string, name: string, value: unknown): string {
 
 function checkSymbol(fn: string, name: string, value: unknown): string {
   if (typeof value !== "string") fail("type", fn, name, "a string", value);
-  if (!SYMBOL_RE.test(value)) {
-    fail("range", fn, name, `a symbol matching ${SYMBOL_RE}`, value);
+  if (!SYMBOL_PATTERN.test(value)) {
+    fail("range", fn, name, `a symbol matching ${SYMBOL_PATTERN}`, value);
   }
   return value;
 }
