@@ -113,29 +113,40 @@ Deno.test(
   },
 );
 
-Deno.test(
-  "loadAggBar() rebuilds a corrupted cache file with a warning",
-  opts,
-  async () => {
-    const dataDir = await sampleDir(["BTCUSDT"]);
-    const warnings: string[] = [];
-    const loader = new DataLoader({
-      dataDir,
-      onWarning: (m) => warnings.push(m),
-    });
-    const first = await loader.loadAggBar(request(["BTCUSDT"]));
-    const [victim] = [...(await cacheFiles(`${dataDir}/.cache`)).keys()];
-    const bytes = await Deno.readFile(victim);
-    await Deno.writeFile(victim, bytes.slice(0, bytes.length >> 1));
-    const second = await loader.loadAggBar(request(["BTCUSDT"]));
-    assert.equal(await loader.aggregationCount(), 2);
-    await loader.close();
-    assert.ok(first.toPolars().frameEqual(second.toPolars()));
-    assert.equal(warnings.length, 1);
-    assert.match(warnings[0], /unreadable and will be rebuilt/);
-    assert.ok(warnings[0].includes(victim));
-  },
-);
+const corruptions: [string, (file: string) => Promise<void>, RegExp][] = [
+  ["a truncated", async (file) => {
+    const bytes = await Deno.readFile(file);
+    await Deno.writeFile(file, bytes.slice(0, bytes.length >> 1));
+  }, /unreadable and will be rebuilt/],
+  ["a column-dropped", (file) => {
+    pl.readParquet(file).drop("vwap").writeParquet(file);
+    return Promise.resolve();
+  }, /unreadable and will be rebuilt \(columns symbol, start_time/],
+];
+for (const [label, corrupt, message] of corruptions) {
+  Deno.test(
+    `loadAggBar() rebuilds ${label} cache file with a warning`,
+    opts,
+    async () => {
+      const dataDir = await sampleDir(["BTCUSDT"]);
+      const warnings: string[] = [];
+      const loader = new DataLoader({
+        dataDir,
+        onWarning: (m) => warnings.push(m),
+      });
+      const first = await loader.loadAggBar(request(["BTCUSDT"]));
+      const [victim] = [...(await cacheFiles(`${dataDir}/.cache`)).keys()];
+      await corrupt(victim);
+      const second = await loader.loadAggBar(request(["BTCUSDT"]));
+      assert.equal(await loader.aggregationCount(), 2);
+      await loader.close();
+      assert.ok(first.toPolars().frameEqual(second.toPolars()));
+      assert.equal(warnings.length, 1);
+      assert.match(warnings[0], message);
+      assert.ok(warnings[0].includes(victim));
+    },
+  );
+}
 
 Deno.test(
   "loadAggBar() reuses B's cache files when loading {A,B} and then {B,C}",
@@ -188,29 +199,5 @@ Deno.test(
     await loader.loadAggBar(req);
     assert.equal(await loader.aggregationCount(), 3, "only BTCUSDT is rebuilt");
     await loader.close();
-  },
-);
-
-Deno.test(
-  "loadAggBar() rebuilds a cache file holding other columns with a warning",
-  opts,
-  async () => {
-    const dataDir = await sampleDir(["BTCUSDT"]);
-    const warnings: string[] = [];
-    const loader = new DataLoader({
-      dataDir,
-      onWarning: (m) => warnings.push(m),
-    });
-    const first = await loader.loadAggBar(request(["BTCUSDT"]));
-    const [victim] = [...(await cacheFiles(`${dataDir}/.cache`)).keys()];
-    pl.readParquet(victim).drop("vwap").writeParquet(victim);
-    const second = await loader.loadAggBar(request(["BTCUSDT"]));
-    await loader.close();
-    assert.ok(first.toPolars().frameEqual(second.toPolars()));
-    assert.equal(warnings.length, 1);
-    assert.match(
-      warnings[0],
-      /unreadable and will be rebuilt \(columns symbol, start_time/,
-    );
   },
 );
