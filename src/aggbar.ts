@@ -9,6 +9,8 @@ import type { DataFrame } from "./polars.ts";
 import { InvalidArgumentError } from "./errors.ts";
 import { type AggBarMetadata, computeMetadata } from "./data/metadata.ts";
 import { type TimeInput, toEpochMs } from "./time.ts";
+import { columnFactor, computeFactors, type Factor } from "./factor/factor.ts";
+import { parseFormula } from "./factor/formula.ts";
 
 const KEY_COLUMNS = ["start_time", "end_time", "symbol"] as const;
 const TIME_COLUMNS = new Set(["start_time", "end_time"]);
@@ -173,6 +175,72 @@ export class AggBar {
       predicate = predicate.and(pl.col("symbol").isIn(wanted));
     }
     return new AggBar(this.#df.filter(predicate), this.#descriptive());
+  }
+
+  /**
+   * The factor of a value column (Float64; NaN and infinities read as
+   * null). Unknown or non-numeric columns raise an
+   * {@linkcode InvalidArgumentError} that lists the columns.
+   *
+   * @example
+   * ```ts
+   * import { AggBar } from "./aggbar.ts";
+   * const agg = AggBar.fromRecords([{ symbol: "A", start_time: 0, end_time: 1, close: 1 }]);
+   * console.log(agg.get("close").tsMean(20).name); // ts_mean(close,20)
+   * ```
+   */
+  get(column: string): Factor {
+    return columnFactor(this, column);
+  }
+
+  /**
+   * Parses a formula over this AggBar's columns, e.g.
+   * `"cs_rank(ts_mean(close, 20)) - 0.5"` or a 101-Alphas expression such
+   * as `"-1 * correlation(rank(open), rank(volume), 10)"`. Errors are
+   * {@linkcode FormulaError}s showing the position.
+   *
+   * @example
+   * ```ts
+   * import { AggBar } from "./aggbar.ts";
+   * const agg = AggBar.fromRecords([{ symbol: "A", start_time: 0, end_time: 1, close: 1 }]);
+   * console.log(agg.factor("rank(delta(close, 5))").name); // cs_rank(ts_delta(close,5))
+   * ```
+   */
+  factor(formula: string): Factor {
+    return parseFormula(formula, this);
+  }
+
+  /**
+   * Evaluates many factors (Factor objects or formulas) in one pass: one
+   * frame `start_time, end_time, symbol` plus a Float64 column per name,
+   * sorted like the bars. Sub-expressions the factors share are computed
+   * once.
+   *
+   * @example
+   * ```ts
+   * import { AggBar } from "./aggbar.ts";
+   * const agg = AggBar.fromRecords([
+   *   { symbol: "A", start_time: 0, end_time: 1, close: 1, volume: 5 },
+   *   { symbol: "B", start_time: 0, end_time: 1, close: 2, volume: 3 },
+   * ]);
+   * const frame = await agg.compute({ price: "rank(close)", flow: agg.get("volume").csRank() });
+   * console.log(frame.columns); // ["start_time", "end_time", "symbol", "price", "flow"]
+   * ```
+   */
+  compute(factors: Record<string, Factor | string>): Promise<DataFrame> {
+    if (factors === null || typeof factors !== "object") {
+      throw new InvalidArgumentError(
+        "factors",
+        factors,
+        "an object mapping names to Factors or formulas",
+      );
+    }
+    const parsed = Object.fromEntries(
+      Object.entries(factors).map((
+        [name, f],
+      ) => [name, typeof f === "string" ? this.factor(f) : f]),
+    );
+    return Promise.resolve(computeFactors(parsed));
   }
 
   /**

@@ -117,6 +117,44 @@ export class DataFileError extends FactoriumError {
 }
 
 /**
+ * A formula cannot be parsed or evaluated. The message shows the formula
+ * with a caret under `position` and says what was expected there.
+ *
+ * @example
+ * ```ts
+ * import { FormulaError } from "./errors.ts";
+ * const e = new FormulaError("ts_mean(close 20)", 14, "expected ',' or ')'");
+ * console.log(e.message);
+ * // expected ',' or ')' at position 14
+ * //   ts_mean(close 20)
+ * //                 ^
+ * ```
+ */
+export class FormulaError extends FactoriumError {
+  /** The formula text. */
+  readonly formula: string;
+  /** 0-based offset of the problem in `formula`. */
+  readonly position: number;
+  /** Creates the error from the formula, the offset and the problem. */
+  constructor(
+    formula: string,
+    position: number,
+    problem: string,
+    options?: ErrorOptions,
+  ) {
+    const line = formula.replace(/[\r\n\t]/g, " ");
+    super(
+      `${problem} at position ${position}\n  ${line}\n  ${
+        " ".repeat(position)
+      }^`,
+      options,
+    );
+    this.formula = formula;
+    this.position = position;
+  }
+}
+
+/**
  * The first line of an error's message (native add-ons append long plans).
  *
  * @example
