@@ -28,6 +28,7 @@ export { AggBar, type SliceOptions } from "./src/aggbar.ts";
 export {
   DataFileError,
   FactoriumError,
+  FormulaError,
   InvalidArgumentError,
   MissingDataError,
   type MissingSymbolDay,
@@ -61,3 +62,7 @@ export {
   writeBinanceZip,
 } from "./src/data/sample.ts";
 export type { DataFrame } from "./src/polars.ts";
+export { Factor, type FactorOperand } from "./src/factor/factor.ts";
+export { FORMULA_FUNCTIONS } from "./src/factor/formula.ts";
+export { ALPHA101 } from "./src/factor/alphas.ts";
+export type { QuantileDistribution } from "./src/factor/kernels.ts";

@@ -48,10 +48,8 @@ export const ALPHA101: Readonly<Record<string, string>> = {
     "((rank(ts_max((vwap - close), 3)) + rank(ts_min((vwap - close), 3))) * rank(delta(volume, 3)))",
   alpha012: "(sign(delta(volume, 1)) * (-1 * delta(close, 1)))",
   alpha013: "(-1 * rank(covariance(rank(close), rank(volume), 5)))",
-  alpha014:
-    "((-1 * rank(delta(returns, 3))) * correlation(open, volume, 10))",
-  alpha015:
-    "(-1 * sum(rank(correlation(rank(high), rank(volume), 3)), 3))",
+  alpha014: "((-1 * rank(delta(returns, 3))) * correlation(open, volume, 10))",
+  alpha015: "(-1 * sum(rank(correlation(rank(high), rank(volume), 3)), 3))",
   alpha016: "(-1 * rank(covariance(rank(high), rank(volume), 5)))",
   alpha017:
     "(((-1 * rank(ts_rank(close, 10))) * rank(delta(delta(close, 1), 1))) * rank(ts_rank((volume / adv20), 5)))",
@@ -95,8 +93,7 @@ export const ALPHA101: Readonly<Record<string, string>> = {
   alpha038: "((-1 * rank(Ts_Rank(close, 10))) * rank((close / open)))",
   alpha039:
     "((-1 * rank((delta(close, 7) * (1 - rank(decay_linear((volume / adv20), 9)))))) * (1 + rank(sum(returns, 250))))",
-  alpha040:
-    "((-1 * rank(stddev(high, 10))) * correlation(high, volume, 10))",
+  alpha040: "((-1 * rank(stddev(high, 10))) * correlation(high, volume, 10))",
   alpha041: "(((high * low)^0.5) - vwap)",
   alpha042: "(rank((vwap - close)) / rank((vwap + close)))",
   alpha043:
@@ -110,16 +107,14 @@ export const ALPHA101: Readonly<Record<string, string>> = {
     "((((rank((1 / close)) * volume) / adv20) * ((high * rank((high - close))) / (sum(high, 5) / 5))) - rank((vwap - delay(vwap, 5))))",
   alpha049:
     "(((((delay(close, 20) - delay(close, 10)) / 10) - ((delay(close, 10) - close) / 10)) < (-1 * 0.1)) ? 1 : ((-1 * 1) * (close - delay(close, 1))))",
-  alpha050:
-    "(-1 * ts_max(rank(correlation(rank(volume), rank(vwap), 5)), 5))",
+  alpha050: "(-1 * ts_max(rank(correlation(rank(volume), rank(vwap), 5)), 5))",
   alpha051:
     "(((((delay(close, 20) - delay(close, 10)) / 10) - ((delay(close, 10) - close) / 10)) < (-1 * 0.05)) ? 1 : ((-1 * 1) * (close - delay(close, 1))))",
   alpha052:
     "((((-1 * ts_min(low, 5)) + delay(ts_min(low, 5), 5)) * rank(((sum(returns, 240) - sum(returns, 20)) / 220))) * ts_rank(volume, 5))",
   alpha053:
     "(-1 * delta((((close - low) - (high - close)) / (close - low)), 9))",
-  alpha054:
-    "((-1 * ((low - close) * (open^5))) / ((low - high) * (close^5)))",
+  alpha054: "((-1 * ((low - close) * (open^5))) / ((low - high) * (close^5)))",
   alpha055:
     "(-1 * correlation(rank(((close - ts_min(low, 12)) / (ts_max(high, 12) - ts_min(low, 12)))), rank(volume), 6))",
   alpha057:

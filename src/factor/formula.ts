@@ -642,5 +642,3 @@ function editDistance(a: string, b: string): number {
   }
   return previous[b.length];
 }
-
-export type { FactorOperand };

@@ -5,10 +5,11 @@
  * NaN stands for null on the way in and on the way out.
  *
  * Strict windows: a result exists only where the last `w` rows of the symbol
- * are all present. Variances and covariances use sums of deviations from a
- * shift that is re-centred on the window mean every `w` rows, so they stay
- * accurate to ~1e-15 relative on prices far from zero (Polars' own rolling
- * variance is off by ~1e-8 there), at O(1) cost per row.
+ * are all present. Moments are two-pass over each window (deviations from
+ * the window mean), O(w) per row: one-pass running sums of squares lose
+ * ~1e-8 relative on prices far from zero (Polars' rolling variance does),
+ * never return an exact 0 for a constant window, and keep the rounding
+ * residue of an outlier after it has left the window.
  *
  * @module
  */
@@ -49,6 +50,22 @@ function forEachFullWindow(
 }
 
 /**
+ * Mean of the window ending at each visited row: a running sum, recomputed
+ * from scratch every `w` rows so rounding cannot accumulate.
+ */
+function runningMean(x: Float64Array, w: number) {
+  let sum = 0, sinceExact = 0;
+  return (t: number, first: boolean): number => {
+    if (first || ++sinceExact >= w) {
+      sum = 0;
+      for (let i = t - w + 1; i <= t; i++) sum += x[i];
+      sinceExact = 0;
+    } else sum += x[t] - x[t - w];
+    return sum / w;
+  };
+}
+
+/**
  * Rolling variance (ddof 1), standard deviation, z-score of the current
  * value, skewness (bias-corrected G1), excess kurtosis (bias-corrected G2)
  * or coefficient of variation (std / mean).
@@ -61,42 +78,20 @@ export function rollingMoments(
 ): Float64Array {
   const out = new Float64Array(x.length).fill(NaN);
   const higher = statistic === "skew" || statistic === "kurt";
-  let shift = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, sinceCentre = 0;
+  const meanAt = runningMean(x, w);
   forEachFullWindow([x], segments, w, (t, first) => {
-    if (first || ++sinceCentre >= w) {
-      let sum = 0;
-      for (let i = t - w + 1; i <= t; i++) sum += x[i];
-      shift = sum / w;
-      s1 =
-        s2 =
-        s3 =
-        s4 =
-          0;
-      for (let i = t - w + 1; i <= t; i++) {
-        const d = x[i] - shift, d2 = d * d;
-        s1 += d;
-        s2 += d2;
-        if (higher) {
-          s3 += d2 * d;
-          s4 += d2 * d2;
-        }
-      }
-      sinceCentre = 0;
-    } else {
-      const d = x[t] - shift, o = x[t - w] - shift;
-      const d2 = d * d, o2 = o * o;
-      s1 += d - o;
-      s2 += d2 - o2;
+    const mean = meanAt(t, first);
+    let s2 = 0, s3 = 0, s4 = 0;
+    for (let i = t - w + 1; i <= t; i++) {
+      const d = x[i] - mean, d2 = d * d;
+      s2 += d2;
       if (higher) {
-        s3 += d2 * d - o2 * o;
-        s4 += d2 * d2 - o2 * o2;
+        s3 += d2 * d;
+        s4 += d2 * d2;
       }
     }
-    const c = s1 / w;
-    const m2 = Math.max(s2 / w - c * c, 0);
-    const variance = m2 * w / (w - 1);
+    const variance = s2 / (w - 1);
     const std = Math.sqrt(variance);
-    const mean = shift + c;
     let value: number;
     switch (statistic) {
       case "var":
@@ -106,22 +101,21 @@ export function rollingMoments(
         value = std;
         break;
       case "zscore":
-        value = std > EPS ? (x[t] - shift - c) / std : NaN;
+        value = std > EPS ? (x[t] - mean) / std : NaN;
         break;
       case "cv":
         value = Math.abs(mean) > EPS ? std / mean : NaN;
         break;
       case "skew": {
-        const m3 = s3 / w - 3 * c * (s2 / w) + 2 * c * c * c;
+        const m2 = s2 / w;
         value = std > EPS
-          ? m3 / m2 ** 1.5 * Math.sqrt(w * (w - 1)) / (w - 2)
+          ? (s3 / w) / m2 ** 1.5 * Math.sqrt(w * (w - 1)) / (w - 2)
           : NaN;
         break;
       }
       case "kurt": {
-        const m4 = s4 / w - 4 * c * (s3 / w) + 6 * c * c * (s2 / w) -
-          3 * c ** 4;
-        const g2 = m4 / (m2 * m2) - 3;
+        const m2 = s2 / w;
+        const g2 = (s4 / w) / (m2 * m2) - 3;
         value = std > EPS
           ? ((w + 1) * g2 + 6) * (w - 1) / ((w - 2) * (w - 3))
           : NaN;
@@ -146,59 +140,29 @@ export function rollingComoments(
   statistic: ComomentStatistic,
 ): Float64Array {
   const out = new Float64Array(x.length).fill(NaN);
-  let kx = 0, ky = 0, sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0;
-  let sinceCentre = 0;
+  const meanXAt = runningMean(x, w), meanYAt = runningMean(y, w);
   forEachFullWindow([y, x], segments, w, (t, first) => {
-    if (first || ++sinceCentre >= w) {
-      let sumX = 0, sumY = 0;
-      for (let i = t - w + 1; i <= t; i++) {
-        sumX += x[i];
-        sumY += y[i];
-      }
-      kx = sumX / w;
-      ky = sumY / w;
-      sx =
-        sy =
-        sxx =
-        syy =
-        sxy =
-          0;
-      for (let i = t - w + 1; i <= t; i++) {
-        const dx = x[i] - kx, dy = y[i] - ky;
-        sx += dx;
-        sy += dy;
-        sxx += dx * dx;
-        syy += dy * dy;
-        sxy += dx * dy;
-      }
-      sinceCentre = 0;
-    } else {
-      const dx = x[t] - kx, dy = y[t] - ky;
-      const ox = x[t - w] - kx, oy = y[t - w] - ky;
-      sx += dx - ox;
-      sy += dy - oy;
-      sxx += dx * dx - ox * ox;
-      syy += dy * dy - oy * oy;
-      sxy += dx * dy - ox * oy;
+    const mx = meanXAt(t, first), my = meanYAt(t, first);
+    let sxx = 0, syy = 0, sxy = 0;
+    for (let i = t - w + 1; i <= t; i++) {
+      const dx = x[i] - mx, dy = y[i] - my;
+      sxx += dx * dx;
+      syy += dy * dy;
+      sxy += dx * dy;
     }
-    const cx = sx / w, cy = sy / w;
-    const varX = Math.max(sxx / w - cx * cx, 0) * w / (w - 1);
-    const varY = Math.max(syy / w - cy * cy, 0) * w / (w - 1);
-    const cov = (sxy / w - cx * cy) * w / (w - 1);
-    const stdX = Math.sqrt(varX);
+    const cov = sxy / (w - 1);
+    const stdX = Math.sqrt(sxx / (w - 1));
     let value: number;
     if (statistic === "cov") value = cov;
     else if (statistic === "corr") {
-      const stdY = Math.sqrt(varY);
+      const stdY = Math.sqrt(syy / (w - 1));
       value = stdX > EPS && stdY > EPS ? cov / (stdX * stdY) : NaN;
     } else if (stdX <= EPS) value = NaN;
     else {
-      const beta = cov / varX;
-      // alpha = mean(y) - beta * mean(x), kept in deviations from the shifts.
-      const alpha = ky + cy - beta * (kx + cx);
+      const beta = sxy / sxx;
       if (statistic === "beta") value = beta;
-      else if (statistic === "alpha") value = alpha;
-      else value = (y[t] - ky) - cy - beta * (x[t] - kx - cx);
+      else if (statistic === "alpha") value = my - beta * mx;
+      else value = (y[t] - my) - beta * (x[t] - mx);
     }
     out[t] = finiteOrNaN(value);
   });
