@@ -24,12 +24,7 @@
  */
 import type { AggBar } from "../aggbar.ts";
 import { FactoriumError, FormulaError } from "../errors.ts";
-import {
-  binaryOperation,
-  columnFactor,
-  Factor,
-  type FactorOperand,
-} from "./factor.ts";
+import { binaryOperation, columnFactor, type Factor } from "./factor.ts";
 import type { BinaryOperator } from "./ops/math.ts";
 
 type Ast =
