@@ -227,7 +227,8 @@ export class AggBar {
    * console.log(frame.columns); // ["start_time", "end_time", "symbol", "price", "flow"]
    * ```
    */
-  compute(factors: Record<string, Factor | string>): Promise<DataFrame> {
+  // deno-lint-ignore require-await
+  async compute(factors: Record<string, Factor | string>): Promise<DataFrame> {
     if (factors === null || typeof factors !== "object") {
       throw new InvalidArgumentError(
         "factors",
@@ -240,7 +241,7 @@ export class AggBar {
         [name, f],
       ) => [name, typeof f === "string" ? this.factor(f) : f]),
     );
-    return Promise.resolve(computeFactors(parsed));
+    return computeFactors(parsed);
   }
 
   /**

@@ -139,10 +139,9 @@ export class Factor {
    * console.log((await agg.get("close").sqrt().collect()).getColumn("factor").toArray()); // [2]
    * ```
    */
-  collect(): Promise<DataFrame> {
-    return Promise.resolve(
-      evaluate(this.#base, [{ name: "factor", node: this.#node }]),
-    );
+  // deno-lint-ignore require-await
+  async collect(): Promise<DataFrame> {
+    return evaluate(this.#base, [{ name: "factor", node: this.#node }]);
   }
 
   /**

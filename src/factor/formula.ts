@@ -605,8 +605,9 @@ export function parseFormula(text: string, agg: AggBar): Factor {
 
   const result = evaluate(ast);
   if (typeof result === "number") {
-    return fail(
-      ast,
+    throw new FormulaError(
+      text,
+      0,
       `the formula is the constant ${result}; it must use at least one column`,
     );
   }
