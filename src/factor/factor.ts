@@ -212,7 +212,9 @@ export class Factor {
    * ```
    */
   tsSum(window: number): Factor {
-    return this.#rolling("sum", "tsSum", window);
+    return this.#with(
+      ts.tsSum("sum", this.#node, this.#window("tsSum", window)),
+    );
   }
 
   /**
@@ -223,7 +225,9 @@ export class Factor {
    * ```
    */
   tsMean(window: number): Factor {
-    return this.#rolling("mean", "tsMean", window);
+    return this.#with(
+      ts.tsSum("mean", this.#node, this.#window("tsMean", window)),
+    );
   }
 
   /**
@@ -1042,7 +1046,7 @@ export class Factor {
   }
 
   #rolling(
-    aggregate: ts.RollingAggregate,
+    aggregate: ts.RollingOrderStatistic,
     operator: string,
     window: number,
   ): Factor {

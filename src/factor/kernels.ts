@@ -5,8 +5,10 @@
  * NaN stands for null on the way in and on the way out.
  *
  * Strict windows: a result exists only where the last `w` rows of the symbol
- * are all present. Moments are two-pass over each window (deviations from
- * the window mean), O(w) per row: one-pass running sums of squares lose
+ * are all present. Moments are two-pass over each window (its mean, then
+ * deviations from it, oldest first), O(w) per row. Equal windows thus give
+ * bit-equal results, which keeps ties in a later rank exact. One-pass
+ * running sums of squares lose
  * ~1e-8 relative on prices far from zero (Polars' rolling variance does),
  * never return an exact 0 for a constant window, and keep the rounding
  * residue of an outlier after it has left the window.
@@ -49,20 +51,31 @@ function forEachFullWindow(
   }
 }
 
+/** Mean of the `w` values ending at `t`, summed oldest first. */
+function windowMean(x: Float64Array, t: number, w: number): number {
+  let sum = 0;
+  for (let i = t - w + 1; i <= t; i++) sum += x[i];
+  return sum / w;
+}
+
 /**
- * Mean of the window ending at each visited row: a running sum, recomputed
- * from scratch every `w` rows so rounding cannot accumulate.
+ * Rolling sum, or mean with `mean`, of each full window, summed oldest first
+ * from scratch: the result depends only on the window's values (a running
+ * sum would carry rounding from values long gone).
  */
-function runningMean(x: Float64Array, w: number) {
-  let sum = 0, sinceExact = 0;
-  return (t: number, first: boolean): number => {
-    if (first || ++sinceExact >= w) {
-      sum = 0;
-      for (let i = t - w + 1; i <= t; i++) sum += x[i];
-      sinceExact = 0;
-    } else sum += x[t] - x[t - w];
-    return sum / w;
-  };
+export function rollingSum(
+  x: Float64Array,
+  segments: Int32Array,
+  w: number,
+  mean: boolean,
+): Float64Array {
+  const out = new Float64Array(x.length).fill(NaN);
+  forEachFullWindow([x], segments, w, (t) => {
+    let sum = 0;
+    for (let i = t - w + 1; i <= t; i++) sum += x[i];
+    out[t] = finiteOrNaN(mean ? sum / w : sum);
+  });
+  return out;
 }
 
 /**
@@ -78,9 +91,8 @@ export function rollingMoments(
 ): Float64Array {
   const out = new Float64Array(x.length).fill(NaN);
   const higher = statistic === "skew" || statistic === "kurt";
-  const meanAt = runningMean(x, w);
-  forEachFullWindow([x], segments, w, (t, first) => {
-    const mean = meanAt(t, first);
+  forEachFullWindow([x], segments, w, (t) => {
+    const mean = windowMean(x, t, w);
     let s2 = 0, s3 = 0, s4 = 0;
     for (let i = t - w + 1; i <= t; i++) {
       const d = x[i] - mean, d2 = d * d;
@@ -140,9 +152,8 @@ export function rollingComoments(
   statistic: ComomentStatistic,
 ): Float64Array {
   const out = new Float64Array(x.length).fill(NaN);
-  const meanXAt = runningMean(x, w), meanYAt = runningMean(y, w);
-  forEachFullWindow([y, x], segments, w, (t, first) => {
-    const mx = meanXAt(t, first), my = meanYAt(t, first);
+  forEachFullWindow([y, x], segments, w, (t) => {
+    const mx = windowMean(x, t, w), my = windowMean(y, t, w);
     let sxx = 0, syy = 0, sxy = 0;
     for (let i = t - w + 1; i <= t; i++) {
       const dx = x[i] - mx, dy = y[i] - my;

@@ -19,6 +19,7 @@ import {
   rollingMoments,
   rollingProduct,
   rollingRank,
+  rollingSum,
 } from "../kernels.ts";
 import {
   callKey,
@@ -50,18 +51,29 @@ function kernelNode(key: string, inputs: Node[], kernel: Kernel): WindowNode {
   return { kind: "window", key, inputs, kernel };
 }
 
-/** Rolling aggregates Polars computes exactly and null-aware. */
-export type RollingAggregate = "sum" | "mean" | "median" | "min" | "max";
+/** ts_sum / ts_mean over `w` rows, each window summed afresh. */
+export function tsSum(
+  aggregate: "sum" | "mean",
+  x: Node,
+  w: number,
+): WindowNode {
+  return kernelNode(
+    callKey(`ts_${aggregate}`, x, w),
+    [x],
+    ([a], segments) => rollingSum(a, segments, w, aggregate === "mean"),
+  );
+}
 
-/** ts_sum / ts_mean / ts_median / ts_min / ts_max over `w` rows. */
+/** Order statistics Polars computes exactly and null-aware. */
+export type RollingOrderStatistic = "median" | "min" | "max";
+
+/** ts_median / ts_min / ts_max over `w` rows. */
 export function tsRolling(
-  aggregate: RollingAggregate,
+  aggregate: RollingOrderStatistic,
   x: Node,
   w: number,
 ): WindowNode {
   const rolling = {
-    sum: (e: pl.Expr) => e.rollingSum(w),
-    mean: (e: pl.Expr) => e.rollingMean(w),
     median: (e: pl.Expr) => e.rollingMedian(w),
     min: (e: pl.Expr) => e.rollingMin(w),
     max: (e: pl.Expr) => e.rollingMax(w),
