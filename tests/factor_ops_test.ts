@@ -30,9 +30,9 @@ function cases(): Case[] {
     const rolling: [Windowed, keyof Reference, number[]][] = [
       ["tsSum", "ts_sum", [1, 5]],
       ["tsMean", "ts_mean", [1, 6]],
-      ["tsMedian", "ts_median", [4, 5]],
-      ["tsMin", "ts_min", [5]],
-      ["tsMax", "ts_max", [5]],
+      ["tsMedian", "ts_median", [1, 4, 5, 30]],
+      ["tsMin", "ts_min", [1, 5, 30]],
+      ["tsMax", "ts_max", [1, 5, 30]],
     ];
     for (const [method, refName, windows] of rolling) {
       for (const w of windows) {
@@ -74,7 +74,7 @@ function cases(): Case[] {
       ["tsArgmax", "ts_argmax", [1, 6]],
       ["tsArgmin", "ts_argmin", [6]],
       ["tsRank", "ts_rank", [1, 5]],
-      ["tsScale", "ts_scale", [5]],
+      ["tsScale", "ts_scale", [2, 5, 30]],
       ["tsDecayLinear", "ts_decay_linear", [1, 4]],
       ["tsEma", "ts_ema", [1, 5]],
     ];

@@ -1,35 +1,23 @@
 /**
- * The frame factors are computed on, and its symbol-major layout.
+ * The frame factors are computed on, and where each symbol's rows are.
  *
- * Bars are kept time-major (sorted by end_time, symbol). Time-series
- * operators are cheapest symbol-major: each symbol's rows are contiguous, so
- * a rolling window is one pass over the whole column masked where it would
- * reach into the previous symbol, with no per-symbol grouping. The
- * permutation between the two orders is computed once per base (a counting
- * sort over symbol codes) and reused by every evaluation.
+ * Bars stay time-major (sorted by end_time, symbol), where Polars' windows
+ * over `end_time` take their sorted fast path. Time-series kernels need each
+ * symbol's rows contiguous: the permutation to that order is computed once
+ * per base (a counting sort over symbol codes) and reused by every
+ * evaluation.
  *
  * @module
  */
 import pl from "nodejs-polars";
 
-/** The permutation between time-major and symbol-major row order. */
+/** Where each symbol's rows are, for the time-series kernels. */
 export interface Layout {
-  /** Symbol-major row -> time-major row. */
-  readonly order: pl.Series;
-  /** Time-major row -> symbol-major row. */
-  readonly inverse: pl.Series;
-  /** Per symbol-major row: 0-based row number within its symbol. */
-  readonly position: pl.Series;
-  /** Per symbol-major row: rows of the same symbol after it. */
-  readonly remaining: pl.Series;
-  /** First symbol-major row of each symbol, then the row count. */
+  /** Symbol-major position -> time-major row (stable: time order kept). */
+  readonly order: Uint32Array;
+  /** First symbol-major position of each symbol, then the row count. */
   readonly segments: Int32Array;
 }
-
-/** Names of the layout columns added to the symbol-major frame. */
-export const POSITION = "__position";
-/** See {@linkcode POSITION}. */
-export const REMAINING = "__remaining";
 
 /**
  * A time-major frame with `start_time, end_time, symbol` and value columns,
@@ -61,7 +49,7 @@ export class Base {
     return this.#frame;
   }
 
-  /** The symbol-major layout, computed once. */
+  /** Where each symbol's rows are, computed once. */
   layout(): Layout {
     this.#layout ??= symbolMajorLayout(this.frame());
     return this.#layout;
@@ -70,35 +58,28 @@ export class Base {
 
 function symbolMajorLayout(frame: pl.DataFrame): Layout {
   const n = frame.height;
-  const codes = frame.select(
-    pl.col("symbol").rank("dense").cast(pl.UInt32).alias("code"),
+  // Categorical codes are cheap (a string-cache lookup) but neither dense
+  // nor ordered: renumber them densely in order of first appearance.
+  const raw = frame.select(
+    pl.col("symbol").cast(pl.Categorical).toPhysical().cast(pl.UInt32)
+      .alias("code"),
   ).getColumn("code").toTypedArray() as Uint32Array;
+  let maxRaw = 0;
+  for (let i = 0; i < n; i++) if (raw[i] > maxRaw) maxRaw = raw[i];
+  const dense = new Int32Array(maxRaw + 1).fill(-1);
+  const codes = new Int32Array(n);
   let symbols = 0;
-  for (let i = 0; i < n; i++) if (codes[i] > symbols) symbols = codes[i];
-  // Code c (1-based) counted at index c; the prefix sum then makes
-  // segments[k] the first row of the k-th symbol (0-based).
+  for (let i = 0; i < n; i++) {
+    if (dense[raw[i]] < 0) dense[raw[i]] = symbols++;
+    codes[i] = dense[raw[i]];
+  }
+  // Counting sort: segments[k + 1] counts symbol k, then prefix sums make
+  // segments[k] its first position.
   const segments = new Int32Array(symbols + 1);
-  for (let i = 0; i < n; i++) segments[codes[i]]++;
-  for (let c = 1; c <= symbols; c++) segments[c] += segments[c - 1];
+  for (let i = 0; i < n; i++) segments[codes[i] + 1]++;
+  for (let k = 1; k <= symbols; k++) segments[k] += segments[k - 1];
   const next = segments.slice(0, symbols);
   const order = new Uint32Array(n);
-  const inverse = new Uint32Array(n);
-  const position = new Int32Array(n);
-  const remaining = new Int32Array(n);
-  // Stable: a symbol's rows keep their time-major (end_time) order.
-  for (let row = 0; row < n; row++) {
-    const c = codes[row] - 1;
-    const target = next[c]++;
-    order[target] = row;
-    inverse[row] = target;
-    position[target] = target - segments[c];
-    remaining[target] = segments[c + 1] - target - 1;
-  }
-  return {
-    order: pl.Series("order", order),
-    inverse: pl.Series("inverse", inverse),
-    position: pl.Series(POSITION, position, pl.Int32),
-    remaining: pl.Series(REMAINING, remaining, pl.Int32),
-    segments,
-  };
+  for (let row = 0; row < n; row++) order[next[codes[row]]++] = row;
+  return { order, segments };
 }

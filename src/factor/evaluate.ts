@@ -1,7 +1,8 @@
 /**
- * Evaluation of factor graphs: one symbol-major frame, one `withColumns`
- * step per level of window nodes, kernels between steps, then the outputs
- * gathered back into time-major order.
+ * Evaluation of factor graphs on the time-major bar frame: one step per
+ * level of window nodes. A step runs its time-series kernels (inputs copied
+ * into symbol-major typed arrays and back) and its cross sections (one
+ * `withColumns` of `over("end_time")` expressions).
  *
  * A window node's level is one more than the deepest window node it reads
  * (through element-wise nodes, which are inlined). Nodes of one level run in
@@ -13,13 +14,8 @@
  * @module
  */
 import pl from "nodejs-polars";
-import { type Base, POSITION, REMAINING } from "./base.ts";
-import {
-  finite,
-  type LayoutColumns,
-  type Node,
-  type WindowNode,
-} from "./node.ts";
+import type { Base, Layout } from "./base.ts";
+import { finite, type Node, type WindowNode } from "./node.ts";
 
 /** One named result of an evaluation. */
 export interface Output {
@@ -40,11 +36,6 @@ export interface Plan {
   /** Column name of each window node. */
   readonly names: ReadonlyMap<string, string>;
 }
-
-const LAYOUT: LayoutColumns = {
-  position: pl.col(POSITION),
-  remaining: pl.col(REMAINING),
-};
 
 /** Schedules the graphs of `outputs`; equal keys are computed once. */
 export function plan(outputs: readonly Output[]): Plan {
@@ -103,10 +94,8 @@ function windowsRead(nodes: readonly Node[]): Set<string> {
 export function evaluate(base: Base, outputs: readonly Output[]): pl.DataFrame {
   const schedule = plan(outputs);
   const frame = base.frame();
-  const layout = base.layout();
   const read = [...new Set([...schedule.columns, "end_time"])];
-  let df = frame.select(...read.map((c) => pl.col(c).gather(layout.order)))
-    .withColumns(layout.position, layout.remaining);
+  let df = frame.select(...read);
 
   const exprs = new Map<string, pl.Expr>();
   const exprOf = (node: Node): pl.Expr => {
@@ -126,10 +115,10 @@ export function evaluate(base: Base, outputs: readonly Output[]): pl.DataFrame {
   schedule.levels.forEach((nodes, index) => {
     const kernels = nodes.filter((n) => n.kernel);
     const computed = kernels.length > 0
-      ? runKernels(df, kernels, exprOf, layout.segments, schedule.names)
+      ? runKernels(df, kernels, exprOf, base.layout(), schedule.names)
       : [];
     const steps = nodes.filter((n) => n.expr).map((n) =>
-      n.expr!(n.inputs.map(exprOf), LAYOUT).alias(schedule.names.get(n.key)!)
+      n.expr!(n.inputs.map(exprOf)).alias(schedule.names.get(n.key)!)
     );
     if (steps.length > 0) df = df.withColumns(...steps);
     if (computed.length > 0) {
@@ -143,40 +132,44 @@ export function evaluate(base: Base, outputs: readonly Output[]): pl.DataFrame {
     if (dead.length > 0) df = df.drop(dead);
   });
 
-  const values = df.select(
-    ...outputs.map((o) => exprOf(o.node).alias(o.name)),
-  ).select(pl.all().gather(layout.inverse));
-  return frame.select("start_time", "end_time", "symbol")
-    .hstack(values.getColumns(), false) as unknown as pl.DataFrame;
+  return pl.concat([
+    frame.select("start_time", "end_time", "symbol"),
+    df.select(...outputs.map((o) => exprOf(o.node).alias(o.name))),
+  ], { how: "horizontal" });
 }
 
+/**
+ * Runs `nodes`' kernels: each distinct input is computed once, copied into
+ * symbol-major order, and each result copied back to time-major order.
+ */
 function runKernels(
   df: pl.DataFrame,
   nodes: readonly WindowNode[],
   exprOf: (node: Node) => pl.Expr,
-  segments: Int32Array,
+  { order, segments }: Layout,
   names: ReadonlyMap<string, string>,
 ): pl.Series[] {
   const inputs = [
-    ...new Map(nodes.flatMap((n) => n.inputs).map((i) => [i.key, i]))
-      .values(),
+    ...new Map(nodes.flatMap((n) => n.inputs).map((i) => [i.key, i])).values(),
   ];
   const table = df.select(
     ...inputs.map((input, i) =>
       exprOf(input).fillNull(pl.lit(NaN)).alias(`__k${i}`)
     ),
   );
-  const arrays = new Map(
-    inputs.map((input, i) => [
-      input.key,
-      table.getColumn(`__k${i}`).toTypedArray() as Float64Array,
-    ]),
-  );
-  return nodes.map((node) =>
-    pl.Series(
-      names.get(node.key)!,
-      node.kernel!(node.inputs.map((n) => arrays.get(n.key)!), segments),
-      pl.Float64,
-    )
-  );
+  const arrays = new Map(inputs.map((input, i) => {
+    const timeMajor = table.getColumn(`__k${i}`).toTypedArray() as Float64Array;
+    const symbolMajor = new Float64Array(order.length);
+    for (let k = 0; k < order.length; k++) symbolMajor[k] = timeMajor[order[k]];
+    return [input.key, symbolMajor];
+  }));
+  return nodes.map((node) => {
+    const result = node.kernel!(
+      node.inputs.map((n) => arrays.get(n.key)!),
+      segments,
+    );
+    const timeMajor = new Float64Array(order.length);
+    for (let k = 0; k < order.length; k++) timeMajor[order[k]] = result[k];
+    return pl.Series(names.get(node.key)!, timeMajor, pl.Float64);
+  });
 }

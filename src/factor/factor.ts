@@ -238,7 +238,9 @@ export class Factor {
    * ```
    */
   tsMedian(window: number): Factor {
-    return this.#rolling("median", "tsMedian", window);
+    return this.#with(
+      ts.tsMedian(this.#node, this.#window("tsMedian", window)),
+    );
   }
 
   /**
@@ -249,7 +251,7 @@ export class Factor {
    * ```
    */
   tsMin(window: number): Factor {
-    return this.#rolling("min", "tsMin", window);
+    return this.#extreme("min", "tsMin", window);
   }
 
   /**
@@ -260,7 +262,7 @@ export class Factor {
    * ```
    */
   tsMax(window: number): Factor {
-    return this.#rolling("max", "tsMax", window);
+    return this.#extreme("max", "tsMax", window);
   }
 
   /**
@@ -422,7 +424,7 @@ export class Factor {
    * ```
    */
   tsScale(window: number): Factor {
-    return this.#with(ts.tsScale(this.#node, this.#window("tsScale", window)));
+    return this.#extreme("scale", "tsScale", window);
   }
 
   /**
@@ -1045,13 +1047,13 @@ export class Factor {
     return integerAtLeast(operator, "window", window, minimum);
   }
 
-  #rolling(
-    aggregate: ts.RollingOrderStatistic,
+  #extreme(
+    statistic: "min" | "max" | "scale",
     operator: string,
     window: number,
   ): Factor {
     return this.#with(
-      ts.tsRolling(aggregate, this.#node, this.#window(operator, window)),
+      ts.tsExtreme(statistic, this.#node, this.#window(operator, window)),
     );
   }
 

@@ -1,8 +1,9 @@
 /**
- * Rolling-window kernels over typed arrays, for the time-series operators
- * Polars has no exact or null-aware form of. Values are laid out symbol by
+ * The time-series operators, as kernels over typed arrays laid out symbol by
  * symbol (`segments` holds each symbol's first row, plus the total length);
- * NaN stands for null on the way in and on the way out.
+ * NaN stands for null on the way in and on the way out. Plain loops over
+ * contiguous memory beat Polars' `over("symbol")` windows several times and
+ * let every operator be exact and null-strict.
  *
  * Strict windows: a result exists only where the last `w` rows of the symbol
  * are all present. Moments are two-pass over each window (its mean, then
@@ -56,6 +57,138 @@ function windowMean(x: Float64Array, t: number, w: number): number {
   let sum = 0;
   for (let i = t - w + 1; i <= t; i++) sum += x[i];
   return sum / w;
+}
+
+/**
+ * Rolling minimum / maximum of each full window (monotonic deque, O(1) per
+ * row), and with `scaled` the current value's position in that range:
+ * (x - min) / (max - min), NaN where the range is <= EPS.
+ */
+export function rollingExtreme(
+  x: Float64Array,
+  segments: Int32Array,
+  w: number,
+  statistic: "min" | "max" | "scale",
+): Float64Array {
+  const out = new Float64Array(x.length).fill(NaN);
+  // w + 1 slots: a new row is pushed before the expired front is dropped.
+  const capacity = w + 1;
+  const lows = new Int32Array(capacity), highs = new Int32Array(capacity);
+  for (let s = 0; s + 1 < segments.length; s++) {
+    // Ring-buffer deques of row indices: values increasing (lows) and
+    // decreasing (highs) from front to back.
+    let lowFront = 0, lowSize = 0, highFront = 0, highSize = 0, run = 0;
+    for (let t = segments[s]; t < segments[s + 1]; t++) {
+      const v = x[t];
+      if (Number.isNaN(v)) {
+        run = lowSize = highSize = 0;
+        continue;
+      }
+      run++;
+      while (lowSize > 0 && x[lows[(lowFront + lowSize - 1) % capacity]] >= v) {
+        lowSize--;
+      }
+      lows[(lowFront + lowSize++) % capacity] = t;
+      while (
+        highSize > 0 && x[highs[(highFront + highSize - 1) % capacity]] <= v
+      ) {
+        highSize--;
+      }
+      highs[(highFront + highSize++) % capacity] = t;
+      if (lows[lowFront] <= t - w) {
+        lowFront = (lowFront + 1) % capacity;
+        lowSize--;
+      }
+      if (highs[highFront] <= t - w) {
+        highFront = (highFront + 1) % capacity;
+        highSize--;
+      }
+      if (run < w) continue;
+      const low = x[lows[lowFront]], high = x[highs[highFront]];
+      if (statistic === "min") out[t] = low;
+      else if (statistic === "max") out[t] = high;
+      else out[t] = high - low > EPS ? (v - low) / (high - low) : NaN;
+    }
+  }
+  return out;
+}
+
+/**
+ * Rolling median of each full window (mean of the middle two for even
+ * `w`), from a sorted copy of the window kept up to date by insertion.
+ */
+export function rollingMedian(
+  x: Float64Array,
+  segments: Int32Array,
+  w: number,
+): Float64Array {
+  const out = new Float64Array(x.length).fill(NaN);
+  const sorted = new Float64Array(w);
+  let size = 0;
+  const insert = (v: number) => {
+    let i = size++;
+    while (i > 0 && sorted[i - 1] > v) sorted[i] = sorted[--i];
+    sorted[i] = v;
+  };
+  const remove = (v: number) => {
+    let i = 0;
+    while (sorted[i] !== v) i++;
+    for (size--; i < size; i++) sorted[i] = sorted[i + 1];
+  };
+  forEachFullWindow([x], segments, w, (t, first) => {
+    if (first) {
+      size = 0;
+      for (let i = t - w + 1; i <= t; i++) insert(x[i]);
+    } else {
+      remove(x[t - w]);
+      insert(x[t]);
+    }
+    const half = w >> 1;
+    out[t] = w % 2 === 1 ? sorted[half] : (sorted[half - 1] + sorted[half]) / 2;
+  });
+  return out;
+}
+
+/**
+ * The value `k` rows earlier in the symbol (k < 0: later); with `change`,
+ * x - that value (`"delta"`) or x / that value - 1 (`"pct"`, NaN where it is
+ * 0).
+ */
+export function shifted(
+  x: Float64Array,
+  segments: Int32Array,
+  k: number,
+  change?: "delta" | "pct",
+): Float64Array {
+  const out = new Float64Array(x.length).fill(NaN);
+  for (let s = 0; s + 1 < segments.length; s++) {
+    const first = segments[s], end = segments[s + 1];
+    for (let t = Math.max(first, first + k); t < Math.min(end, end + k); t++) {
+      const before = x[t - k];
+      out[t] = change === undefined
+        ? before
+        : change === "delta"
+        ? x[t] - before
+        : before !== 0
+        ? finiteOrNaN(x[t] / before - 1)
+        : NaN;
+    }
+  }
+  return out;
+}
+
+/** 1-based row number within the symbol, whatever `x` holds. */
+export function rowNumber(
+  x: Float64Array,
+  segments: Int32Array,
+): Float64Array {
+  const out = new Float64Array(x.length);
+  for (let s = 0; s + 1 < segments.length; s++) {
+    for (let t = segments[s]; t < segments[s + 1]; t++) {
+      out[t] = t - segments[s] + 1;
+    }
+  }
+  return out;
 }
 
 /**

@@ -7,15 +7,10 @@
  */
 import pl from "nodejs-polars";
 
-/** Where a window node runs: Polars expressions or a typed-array kernel. */
-export interface LayoutColumns {
-  /** 0-based row number within the symbol. */
-  readonly position: pl.Expr;
-  /** Rows of the same symbol after this one. */
-  readonly remaining: pl.Expr;
-}
-
-/** A typed-array kernel: inputs with NaN for null, symbol segment starts. */
+/**
+ * A typed-array kernel: inputs laid out symbol by symbol with NaN for null,
+ * and each symbol's first row (plus the row count).
+ */
 export type Kernel = (
   inputs: Float64Array[],
   segments: Int32Array,
@@ -39,15 +34,15 @@ export interface MapNode {
 
 /**
  * A time-series or cross-sectional node: computed into its own column, one
- * `withColumns` step after its inputs (never nested inside another window).
- * Runs as a Polars expression on the symbol-major frame (`expr`) or as a
- * kernel over typed arrays (`kernel`).
+ * step after its inputs (never nested inside another window). Cross
+ * sections are Polars expressions over the time-major frame (`expr`); time
+ * series are kernels over typed arrays (`kernel`).
  */
 export interface WindowNode {
   readonly kind: "window";
   readonly key: string;
   readonly inputs: readonly Node[];
-  readonly expr?: (inputs: pl.Expr[], layout: LayoutColumns) => pl.Expr;
+  readonly expr?: (inputs: pl.Expr[]) => pl.Expr;
   readonly kernel?: Kernel;
   /** Non-numeric base columns the expression reads (group tags). */
   readonly groupColumns?: readonly string[];

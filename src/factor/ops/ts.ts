@@ -1,51 +1,28 @@
 /**
  * Time-series operators: per symbol, in time order, over the last `w` rows
- * (strict windows). They run on the symbol-major frame, where a rolling
- * Polars expression over the whole column is exact except in the first rows
- * of each symbol, which the position mask nulls.
+ * (strict windows). Each is a kernel over the symbol-contiguous copy of its
+ * inputs (see `../kernels.ts`).
  *
  * @module
  */
-import pl from "nodejs-polars";
 import {
   type ComomentStatistic,
-  EPS,
   exponentialMean,
   type MomentStatistic,
   type QuantileDistribution,
   rollingArgExtreme,
   rollingComoments,
   rollingDecayLinear,
+  rollingExtreme,
+  rollingMedian,
   rollingMoments,
   rollingProduct,
   rollingRank,
   rollingSum,
+  rowNumber,
+  shifted,
 } from "../kernels.ts";
-import {
-  callKey,
-  type Kernel,
-  type LayoutColumns,
-  type Node,
-  type WindowNode,
-} from "../node.ts";
-
-/** `expr` on rows with at least `rowsBefore` earlier rows of the same symbol. */
-function afterRows(
-  expr: pl.Expr,
-  layout: LayoutColumns,
-  rowsBefore: number,
-): pl.Expr {
-  return pl.when(layout.position.gtEq(rowsBefore)).then(expr)
-    .otherwise(pl.lit(null));
-}
-
-function exprNode(
-  key: string,
-  inputs: Node[],
-  expr: (inputs: pl.Expr[], layout: LayoutColumns) => pl.Expr,
-): WindowNode {
-  return { kind: "window", key, inputs, expr };
-}
+import { callKey, type Kernel, type Node, type WindowNode } from "../node.ts";
 
 function kernelNode(key: string, inputs: Node[], kernel: Kernel): WindowNode {
   return { kind: "window", key, inputs, kernel };
@@ -64,24 +41,25 @@ export function tsSum(
   );
 }
 
-/** Order statistics Polars computes exactly and null-aware. */
-export type RollingOrderStatistic = "median" | "min" | "max";
-
-/** ts_median / ts_min / ts_max over `w` rows. */
-export function tsRolling(
-  aggregate: RollingOrderStatistic,
+/** ts_min / ts_max over `w` rows; ts_scale: (x - min) / (max - min). */
+export function tsExtreme(
+  statistic: "min" | "max" | "scale",
   x: Node,
   w: number,
 ): WindowNode {
-  const rolling = {
-    median: (e: pl.Expr) => e.rollingMedian(w),
-    min: (e: pl.Expr) => e.rollingMin(w),
-    max: (e: pl.Expr) => e.rollingMax(w),
-  }[aggregate];
-  return exprNode(
-    callKey(`ts_${aggregate}`, x, w),
+  return kernelNode(
+    callKey(`ts_${statistic}`, x, w),
     [x],
-    ([e], layout) => afterRows(rolling(e), layout, w - 1),
+    ([a], segments) => rollingExtreme(a, segments, w, statistic),
+  );
+}
+
+/** ts_median over `w` rows. */
+export function tsMedian(x: Node, w: number): WindowNode {
+  return kernelNode(
+    callKey("ts_median", x, w),
+    [x],
+    ([a], segments) => rollingMedian(a, segments, w),
   );
 }
 
@@ -175,64 +153,39 @@ export function tsEma(x: Node, w: number): WindowNode {
   );
 }
 
-function shifted(e: pl.Expr, layout: LayoutColumns, k: number): pl.Expr {
-  if (k === 0) return e;
-  if (k > 0) return afterRows(e.shift(k), layout, k);
-  return pl.when(layout.remaining.gtEq(-k)).then(e.shift(k))
-    .otherwise(pl.lit(null));
-}
-
 /** ts_shift: the value `k` rows earlier (k < 0: later). */
 export function tsShift(x: Node, k: number): WindowNode {
-  return exprNode(
+  return kernelNode(
     callKey("ts_shift", x, k),
     [x],
-    ([e], layout) => shifted(e, layout, k),
+    ([a], segments) => shifted(a, segments, k),
   );
 }
 
 /** ts_delta: x - ts_shift(x, k). */
 export function tsDelta(x: Node, k: number): WindowNode {
-  return exprNode(
+  return kernelNode(
     callKey("ts_delta", x, k),
     [x],
-    ([e], layout) => e.sub(shifted(e, layout, k)),
+    ([a], segments) => shifted(a, segments, k, "delta"),
   );
 }
 
 /** ts_pct_change: x / ts_shift(x, k) - 1, null where the earlier value is 0. */
 export function tsPctChange(x: Node, k: number): WindowNode {
-  return exprNode(
+  return kernelNode(
     callKey("ts_pct_change", x, k),
     [x],
-    ([e], layout) => {
-      const before = shifted(e, layout, k);
-      return pl.when(before.neq(0)).then(e.div(before).sub(1))
-        .otherwise(pl.lit(null));
-    },
+    ([a], segments) => shifted(a, segments, k, "pct"),
   );
-}
-
-/** ts_scale: (x - min) / (max - min) over the window; null when the range <= EPS. */
-export function tsScale(x: Node, w: number): WindowNode {
-  return exprNode(callKey("ts_scale", x, w), [x], ([e], layout) => {
-    const low = e.rollingMin(w);
-    const range = e.rollingMax(w).sub(low);
-    return afterRows(
-      pl.when(range.gt(EPS)).then(e.sub(low).div(range))
-        .otherwise(pl.lit(null)),
-      layout,
-      w - 1,
-    );
-  });
 }
 
 /** ts_step: 1-based row number within the symbol. */
 export function tsStep(x: Node): WindowNode {
-  return exprNode(
+  return kernelNode(
     callKey("ts_step", x),
     [x],
-    (_, layout) => layout.position.add(1).cast(pl.Float64),
+    ([a], segments) => rowNumber(a, segments),
   );
 }
 
