@@ -32,24 +32,27 @@ function finiteOrNaN(value: number): number {
 }
 
 /**
- * Calls `visit(t)` for every row whose window of `w` rows (within its
- * segment) holds no NaN in any of `inputs`; the rows it skips stay NaN.
+ * Per row: 0 unless the window of `w` rows ending there (within its
+ * segment) holds no NaN in any of `inputs`; 2 for the first such row of a
+ * run of present values, 1 for the others. Kernels loop over this mask
+ * inline (a per-row callback would not be inlined across kernels).
  */
-function forEachFullWindow(
+function fullWindows(
   inputs: readonly Float64Array[],
   segments: Int32Array,
   w: number,
-  visit: (t: number, first: boolean) => void,
-): void {
+): Uint8Array {
+  const full = new Uint8Array(segments[segments.length - 1]);
   for (let s = 0; s + 1 < segments.length; s++) {
     let run = 0;
     for (let t = segments[s]; t < segments[s + 1]; t++) {
       let present = true;
       for (const x of inputs) if (Number.isNaN(x[t])) present = false;
       run = present ? run + 1 : 0;
-      if (run >= w) visit(t, run === w);
+      if (run >= w) full[t] = run === w ? 2 : 1;
     }
   }
+  return full;
 }
 
 /** Mean of the `w` values ending at `t`, summed oldest first. */
@@ -135,7 +138,10 @@ export function rollingMedian(
     while (sorted[i] !== v) i++;
     for (size--; i < size; i++) sorted[i] = sorted[i + 1];
   };
-  forEachFullWindow([x], segments, w, (t, first) => {
+  const full = fullWindows([x], segments, w);
+  for (let t = 0; t < full.length; t++) {
+    if (full[t] === 0) continue;
+    const first = full[t] === 2;
     if (first) {
       size = 0;
       for (let i = t - w + 1; i <= t; i++) insert(x[i]);
@@ -145,7 +151,7 @@ export function rollingMedian(
     }
     const half = w >> 1;
     out[t] = w % 2 === 1 ? sorted[half] : (sorted[half - 1] + sorted[half]) / 2;
-  });
+  }
   return out;
 }
 
@@ -203,11 +209,13 @@ export function rollingSum(
   mean: boolean,
 ): Float64Array {
   const out = new Float64Array(x.length).fill(NaN);
-  forEachFullWindow([x], segments, w, (t) => {
+  const full = fullWindows([x], segments, w);
+  for (let t = 0; t < full.length; t++) {
+    if (full[t] === 0) continue;
     let sum = 0;
     for (let i = t - w + 1; i <= t; i++) sum += x[i];
     out[t] = finiteOrNaN(mean ? sum / w : sum);
-  });
+  }
   return out;
 }
 
@@ -224,7 +232,9 @@ export function rollingMoments(
 ): Float64Array {
   const out = new Float64Array(x.length).fill(NaN);
   const higher = statistic === "skew" || statistic === "kurt";
-  forEachFullWindow([x], segments, w, (t) => {
+  const full = fullWindows([x], segments, w);
+  for (let t = 0; t < full.length; t++) {
+    if (full[t] === 0) continue;
     const mean = windowMean(x, t, w);
     let s2 = 0, s3 = 0, s4 = 0;
     for (let i = t - w + 1; i <= t; i++) {
@@ -268,7 +278,7 @@ export function rollingMoments(
       }
     }
     out[t] = finiteOrNaN(value);
-  });
+  }
   return out;
 }
 
@@ -285,7 +295,9 @@ export function rollingComoments(
   statistic: ComomentStatistic,
 ): Float64Array {
   const out = new Float64Array(x.length).fill(NaN);
-  forEachFullWindow([y, x], segments, w, (t) => {
+  const full = fullWindows([y, x], segments, w);
+  for (let t = 0; t < full.length; t++) {
+    if (full[t] === 0) continue;
     const mx = windowMean(x, t, w), my = windowMean(y, t, w);
     let sxx = 0, syy = 0, sxy = 0;
     for (let i = t - w + 1; i <= t; i++) {
@@ -309,7 +321,7 @@ export function rollingComoments(
       else value = (y[t] - my) - beta * (x[t] - mx);
     }
     out[t] = finiteOrNaN(value);
-  });
+  }
   return out;
 }
 
@@ -325,7 +337,9 @@ export function rollingRank(
   distribution?: QuantileDistribution,
 ): Float64Array {
   const out = new Float64Array(x.length).fill(NaN);
-  forEachFullWindow([x], segments, w, (t) => {
+  const full = fullWindows([x], segments, w);
+  for (let t = 0; t < full.length; t++) {
+    if (full[t] === 0) continue;
     const current = x[t];
     let less = 0, equal = 0;
     for (let i = t - w + 1; i <= t; i++) {
@@ -342,7 +356,7 @@ export function rollingRank(
         ? inverseNormalCdf(u)
         : Math.tan(Math.PI * (u - 0.5));
     }
-  });
+  }
   return out;
 }
 
@@ -358,13 +372,15 @@ export function rollingArgExtreme(
 ): Float64Array {
   const out = new Float64Array(x.length).fill(NaN);
   const sign = extreme === "max" ? 1 : -1;
-  forEachFullWindow([x], segments, w, (t) => {
+  const full = fullWindows([x], segments, w);
+  for (let t = 0; t < full.length; t++) {
+    if (full[t] === 0) continue;
     let best = t - w + 1;
     for (let i = best + 1; i <= t; i++) {
       if (sign * x[i] > sign * x[best]) best = i;
     }
     out[t] = t - best;
-  });
+  }
   return out;
 }
 
@@ -375,11 +391,13 @@ export function rollingProduct(
   w: number,
 ): Float64Array {
   const out = new Float64Array(x.length).fill(NaN);
-  forEachFullWindow([x], segments, w, (t) => {
+  const full = fullWindows([x], segments, w);
+  for (let t = 0; t < full.length; t++) {
+    if (full[t] === 0) continue;
     let product = 1;
     for (let i = t - w + 1; i <= t; i++) product *= x[i];
     out[t] = finiteOrNaN(product);
-  });
+  }
   return out;
 }
 
@@ -391,11 +409,13 @@ export function rollingDecayLinear(
 ): Float64Array {
   const out = new Float64Array(x.length).fill(NaN);
   const total = w * (w + 1) / 2;
-  forEachFullWindow([x], segments, w, (t) => {
+  const full = fullWindows([x], segments, w);
+  for (let t = 0; t < full.length; t++) {
+    if (full[t] === 0) continue;
     let sum = 0;
     for (let i = 1; i <= w; i++) sum += i * x[t - w + i];
     out[t] = finiteOrNaN(sum / total);
-  });
+  }
   return out;
 }
 
