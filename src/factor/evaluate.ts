@@ -35,6 +35,12 @@ export interface Plan {
   readonly lastUse: ReadonlyMap<string, number>;
   /** Column name of each window node. */
   readonly names: ReadonlyMap<string, string>;
+  /**
+   * Window nodes whose values must become a frame column: read by a Polars
+   * expression, an output, or a kernel through an element-wise node. The
+   * others only feed kernels directly, which take the kernel's array as is.
+   */
+  readonly inFrame: ReadonlySet<string>;
 }
 
 /** Schedules the graphs of `outputs`; equal keys are computed once. */
@@ -67,10 +73,15 @@ export function plan(outputs: readonly Output[]): Plan {
       }
     }
   });
-  for (const read of windowsRead(outputs.map((o) => o.node))) {
-    lastUse.set(read, Infinity);
+  const inFrame = windowsRead(outputs.map((o) => o.node));
+  for (const read of inFrame) lastUse.set(read, Infinity);
+  for (const node of levels.flat()) {
+    const viaFrame = node.kernel
+      ? node.inputs.filter((input) => input.kind !== "window")
+      : node.inputs;
+    for (const read of windowsRead(viaFrame)) inFrame.add(read);
   }
-  return { columns: [...columns], levels, lastUse, names };
+  return { columns: [...columns], levels, lastUse, names, inFrame };
 }
 
 /** Keys of the window nodes `nodes` read directly or through element-wise nodes. */
@@ -112,24 +123,39 @@ export function evaluate(base: Base, outputs: readonly Output[]): pl.DataFrame {
     return expr;
   };
 
+  // Kernel results, in the layout their kernel ran in, for kernels that
+  // read them directly at a later level.
+  const arrays = new Map<string, Float64Array>();
+  const layout = () => base.layout();
   schedule.levels.forEach((nodes, index) => {
     const kernels = nodes.filter((n) => n.kernel);
     const computed = kernels.length > 0
-      ? runKernels(df, kernels, exprOf, base.layout(), schedule.names)
+      ? runKernels(df, kernels, exprOf, layout(), arrays)
       : [];
     const steps = nodes.filter((n) => n.expr).map((n) =>
       n.expr!(n.inputs.map(exprOf)).alias(schedule.names.get(n.key)!)
     );
     if (steps.length > 0) df = df.withColumns(...steps);
-    if (computed.length > 0) {
-      df = df.withColumns(...computed).withColumns(
-        ...computed.map((s) => pl.col(s.name).fillNan(pl.lit(null))),
+    const columns = computed.filter(({ node }) =>
+      schedule.inFrame.has(node.key)
+    )
+      .map(({ node, timeMajor }) =>
+        pl.Series(schedule.names.get(node.key)!, timeMajor(), pl.Float64)
+      );
+    if (columns.length > 0) {
+      df = df.withColumns(...columns).withColumns(
+        ...columns.map((c) => pl.col(c.name).fillNan(pl.lit(null))),
       );
     }
     const dead = [...schedule.lastUse]
       .filter(([, last]) => last === index + 1)
-      .map(([key]) => schedule.names.get(key)!);
-    if (dead.length > 0) df = df.drop(dead);
+      .map(([key]) => key);
+    for (const key of dead) arrays.delete(key);
+    const deadColumns = dead.filter((key) =>
+      df.columns.includes(schedule.names.get(key)!)
+    )
+      .map((key) => schedule.names.get(key)!);
+    if (deadColumns.length > 0) df = df.drop(deadColumns);
   });
 
   return pl.concat([
@@ -139,37 +165,78 @@ export function evaluate(base: Base, outputs: readonly Output[]): pl.DataFrame {
 }
 
 /**
- * Runs `nodes`' kernels: each distinct input is computed once, copied into
- * symbol-major order, and each result copied back to time-major order.
+ * Runs `nodes`' kernels. Each input is a kernel result of an earlier level
+ * already in the right layout, or is computed from the frame once and
+ * copied into symbol-major order where needed. Results are kept in
+ * `arrays`; `timeMajor()` gives one in the frame's row order.
  */
 function runKernels(
   df: pl.DataFrame,
   nodes: readonly WindowNode[],
   exprOf: (node: Node) => pl.Expr,
-  { order, segments }: Layout,
-  names: ReadonlyMap<string, string>,
-): pl.Series[] {
-  const inputs = [
-    ...new Map(nodes.flatMap((n) => n.inputs).map((i) => [i.key, i])).values(),
+  { order, segments, times }: Layout,
+  arrays: Map<string, Float64Array>,
+): { node: WindowNode; timeMajor: () => Float64Array }[] {
+  const layoutOf = (node: Node) =>
+    node.kind === "window" && node.kernel ? node.layout ?? "symbol" : "frame";
+  const fromFrame = new Map<string, Float64Array>();
+  const wanted = [
+    ...new Map(
+      nodes.flatMap((n) => n.inputs)
+        .filter((i) => !arrays.has(i.key))
+        .map((i) => [i.key, i]),
+    ).values(),
   ];
-  const table = df.select(
-    ...inputs.map((input, i) =>
-      exprOf(input).fillNull(pl.lit(NaN)).alias(`__k${i}`)
-    ),
-  );
-  const arrays = new Map(inputs.map((input, i) => {
-    const timeMajor = table.getColumn(`__k${i}`).toTypedArray() as Float64Array;
-    const symbolMajor = new Float64Array(order.length);
-    for (let k = 0; k < order.length; k++) symbolMajor[k] = timeMajor[order[k]];
-    return [input.key, symbolMajor];
-  }));
-  return nodes.map((node) => {
-    const result = node.kernel!(
-      node.inputs.map((n) => arrays.get(n.key)!),
-      segments,
+  if (wanted.length > 0) {
+    const table = df.select(
+      ...wanted.map((input, i) =>
+        exprOf(input).fillNull(pl.lit(NaN)).alias(`__k${i}`)
+      ),
     );
-    const timeMajor = new Float64Array(order.length);
-    for (let k = 0; k < order.length; k++) timeMajor[order[k]] = result[k];
-    return pl.Series(names.get(node.key)!, timeMajor, pl.Float64);
+    wanted.forEach((input, i) =>
+      fromFrame.set(
+        input.key,
+        table.getColumn(`__k${i}`).toTypedArray() as Float64Array,
+      )
+    );
+  }
+  const toSymbolMajor = (timeMajor: Float64Array) => {
+    const out = new Float64Array(order.length);
+    for (let k = 0; k < order.length; k++) out[k] = timeMajor[order[k]];
+    return out;
+  };
+  const toTimeMajor = (symbolMajor: Float64Array) => {
+    const out = new Float64Array(order.length);
+    for (let k = 0; k < order.length; k++) out[order[k]] = symbolMajor[k];
+    return out;
+  };
+  const converted = new Map<string, Float64Array>();
+  const inputIn = (input: Node, layout: "symbol" | "time"): Float64Array => {
+    const cacheKey = `${layout}:${input.key}`;
+    let array = converted.get(cacheKey);
+    if (array) return array;
+    const own = arrays.get(input.key);
+    const ownLayout = layoutOf(input);
+    if (own && ownLayout === layout) array = own;
+    else {
+      const timeMajor = own
+        ? (ownLayout === "symbol" ? toTimeMajor(own) : own)
+        : fromFrame.get(input.key)!;
+      array = layout === "symbol" ? toSymbolMajor(timeMajor) : timeMajor;
+    }
+    converted.set(cacheKey, array);
+    return array;
+  };
+  return nodes.map((node) => {
+    const layout = node.layout ?? "symbol";
+    const result = node.kernel!(
+      node.inputs.map((input) => inputIn(input, layout)),
+      layout === "symbol" ? segments : times,
+    );
+    arrays.set(node.key, result);
+    return {
+      node,
+      timeMajor: () => layout === "symbol" ? toTimeMajor(result) : result,
+    };
   });
 }

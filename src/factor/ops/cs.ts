@@ -5,7 +5,7 @@
  * @module
  */
 import pl from "nodejs-polars";
-import { EPS } from "../kernels.ts";
+import { crossSectionRank, EPS } from "../kernels.ts";
 import { callKey, literal, type Node, type WindowNode } from "../node.ts";
 
 const TIME = "end_time";
