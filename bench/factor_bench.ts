@@ -3,8 +3,8 @@
  * see `_factor_bench_data.ts`).
  *
  * - "chain": `close.tsMean(20).tsStd(20).csRank()` on 100 symbols × 50,000
- *   bars (5M rows), `await f.collect()` on an AggBar whose symbol-major
- *   layout is already built (warm), against the fastest hand-written
+ *   bars (5M rows), `await f.collect()` on an AggBar whose symbol
+ *   permutation is already built (warm), against the fastest hand-written
  *   nodejs-polars query found for the same frame
  *   `start_time, end_time, symbol, factor` in the AggBar's row order (the
  *   baseline): the cost of our layers. A third row evaluates on a fresh
