@@ -11,14 +11,12 @@
  */
 import pl from "nodejs-polars";
 
-/** Where each symbol's and each time's rows are, for the kernels. */
+/** Where each symbol's rows are, for the time-series kernels. */
 export interface Layout {
   /** Symbol-major position -> time-major row (stable: time order kept). */
   readonly order: Uint32Array;
   /** First symbol-major position of each symbol, then the row count. */
   readonly segments: Int32Array;
-  /** First (time-major) row of each end_time, then the row count. */
-  readonly times: Int32Array;
 }
 
 /**
@@ -83,11 +81,5 @@ function symbolMajorLayout(frame: pl.DataFrame): Layout {
   const next = segments.slice(0, symbols);
   const order = new Uint32Array(n);
   for (let row = 0; row < n; row++) order[next[codes[row]]++] = row;
-  // The frame is sorted by end_time, so each time's rows are one run.
-  const ends = frame.select(pl.col("end_time").cast(pl.Float64))
-    .getColumn("end_time").toTypedArray() as Float64Array;
-  const starts = [0];
-  for (let i = 1; i < n; i++) if (ends[i] !== ends[i - 1]) starts.push(i);
-  if (n > 0) starts.push(n);
-  return { order, segments, times: Int32Array.from(starts) };
+  return { order, segments };
 }

@@ -123,8 +123,8 @@ export function evaluate(base: Base, outputs: readonly Output[]): pl.DataFrame {
     return expr;
   };
 
-  // Kernel results, in the layout their kernel ran in, for kernels that
-  // read them directly at a later level.
+  // Symbol-major kernel results, for kernels that read them directly at a
+  // later level.
   const arrays = new Map<string, Float64Array>();
   const layout = () => base.layout();
   schedule.levels.forEach((nodes, index) => {
@@ -165,21 +165,18 @@ export function evaluate(base: Base, outputs: readonly Output[]): pl.DataFrame {
 }
 
 /**
- * Runs `nodes`' kernels. Each input is a kernel result of an earlier level
- * already in the right layout, or is computed from the frame once and
- * copied into symbol-major order where needed. Results are kept in
- * `arrays`; `timeMajor()` gives one in the frame's row order.
+ * Runs `nodes`' kernels on symbol-major arrays. An input is either the
+ * symbol-major result of an earlier kernel (kept in `arrays`) or computed
+ * from the frame once and permuted. Results are kept in `arrays`;
+ * `timeMajor()` permutes one back to the frame's row order.
  */
 function runKernels(
   df: pl.DataFrame,
   nodes: readonly WindowNode[],
   exprOf: (node: Node) => pl.Expr,
-  { order, segments, times }: Layout,
+  { order, segments }: Layout,
   arrays: Map<string, Float64Array>,
 ): { node: WindowNode; timeMajor: () => Float64Array }[] {
-  const layoutOf = (node: Node) =>
-    node.kind === "window" && node.kernel ? node.layout ?? "symbol" : "frame";
-  const fromFrame = new Map<string, Float64Array>();
   const wanted = [
     ...new Map(
       nodes.flatMap((n) => n.inputs)
@@ -187,56 +184,36 @@ function runKernels(
         .map((i) => [i.key, i]),
     ).values(),
   ];
+  const inputs = new Map<string, Float64Array>();
   if (wanted.length > 0) {
     const table = df.select(
       ...wanted.map((input, i) =>
         exprOf(input).fillNull(pl.lit(NaN)).alias(`__k${i}`)
       ),
     );
-    wanted.forEach((input, i) =>
-      fromFrame.set(
-        input.key,
-        table.getColumn(`__k${i}`).toTypedArray() as Float64Array,
-      )
-    );
+    wanted.forEach((input, i) => {
+      const timeMajor = table.getColumn(`__k${i}`)
+        .toTypedArray() as Float64Array;
+      const symbolMajor = new Float64Array(order.length);
+      for (let k = 0; k < order.length; k++) {
+        symbolMajor[k] = timeMajor[order[k]];
+      }
+      inputs.set(input.key, symbolMajor);
+    });
   }
-  const toSymbolMajor = (timeMajor: Float64Array) => {
-    const out = new Float64Array(order.length);
-    for (let k = 0; k < order.length; k++) out[k] = timeMajor[order[k]];
-    return out;
-  };
-  const toTimeMajor = (symbolMajor: Float64Array) => {
-    const out = new Float64Array(order.length);
-    for (let k = 0; k < order.length; k++) out[order[k]] = symbolMajor[k];
-    return out;
-  };
-  const converted = new Map<string, Float64Array>();
-  const inputIn = (input: Node, layout: "symbol" | "time"): Float64Array => {
-    const cacheKey = `${layout}:${input.key}`;
-    let array = converted.get(cacheKey);
-    if (array) return array;
-    const own = arrays.get(input.key);
-    const ownLayout = layoutOf(input);
-    if (own && ownLayout === layout) array = own;
-    else {
-      const timeMajor = own
-        ? (ownLayout === "symbol" ? toTimeMajor(own) : own)
-        : fromFrame.get(input.key)!;
-      array = layout === "symbol" ? toSymbolMajor(timeMajor) : timeMajor;
-    }
-    converted.set(cacheKey, array);
-    return array;
-  };
   return nodes.map((node) => {
-    const layout = node.layout ?? "symbol";
     const result = node.kernel!(
-      node.inputs.map((input) => inputIn(input, layout)),
-      layout === "symbol" ? segments : times,
+      node.inputs.map((input) =>
+        arrays.get(input.key) ?? inputs.get(input.key)!
+      ),
+      segments,
     );
     arrays.set(node.key, result);
-    return {
-      node,
-      timeMajor: () => layout === "symbol" ? toTimeMajor(result) : result,
+    const timeMajor = () => {
+      const out = new Float64Array(order.length);
+      for (let k = 0; k < order.length; k++) out[order[k]] = result[k];
+      return out;
     };
+    return { node, timeMajor };
   });
 }

@@ -447,40 +447,6 @@ export function exponentialMean(
 }
 
 /**
- * Cross-sectional rank: per segment (one end_time), rank "min" of each
- * present value among the segment's present values, divided by their count.
- * Sorts each segment's values once, then binary-searches each value.
- */
-export function crossSectionRank(
-  x: Float64Array,
-  times: Int32Array,
-): Float64Array {
-  const out = new Float64Array(x.length).fill(NaN);
-  let buffer = new Float64Array(256);
-  for (let s = 0; s + 1 < times.length; s++) {
-    const first = times[s], end = times[s + 1];
-    if (end - first > buffer.length) buffer = new Float64Array(end - first);
-    let n = 0;
-    for (let t = first; t < end; t++) {
-      if (!Number.isNaN(x[t])) buffer[n++] = x[t];
-    }
-    const sorted = buffer.subarray(0, n).sort();
-    for (let t = first; t < end; t++) {
-      const v = x[t];
-      if (Number.isNaN(v)) continue;
-      let low = 0, high = n;
-      while (low < high) {
-        const middle = (low + high) >> 1;
-        if (sorted[middle] < v) low = middle + 1;
-        else high = middle;
-      }
-      out[t] = (low + 1) / n;
-    }
-  }
-  return out;
-}
-
-/**
  * Inverse of the standard normal CDF: Acklam's rational approximation
  * refined by one Halley step on an accurate `erfc`, good to ~1e-15.
  */

@@ -44,12 +44,6 @@ export interface WindowNode {
   readonly inputs: readonly Node[];
   readonly expr?: (inputs: pl.Expr[]) => pl.Expr;
   readonly kernel?: Kernel;
-  /**
-   * How `kernel` sees the rows: `"symbol"` (default) each symbol's rows in
-   * time order, segments = symbols; `"time"` the bars' own order, segments
-   * = end_times.
-   */
-  readonly layout?: "symbol" | "time";
   /** Non-numeric base columns the expression reads (group tags). */
   readonly groupColumns?: readonly string[];
 }

@@ -5,7 +5,7 @@
  * @module
  */
 import pl from "nodejs-polars";
-import { crossSectionRank, EPS } from "../kernels.ts";
+import { EPS } from "../kernels.ts";
 import { callKey, literal, type Node, type WindowNode } from "../node.ts";
 
 const TIME = "end_time";
@@ -22,19 +22,18 @@ function crossSection(
 const nothing = () => pl.lit(null);
 
 /**
- * cs_rank: rank "min" / count of present values, in (0, 1]. A kernel over
- * each end_time's rows (sort the values once, binary-search each). The rank
- * of a cs_rank is the same ranks, so `cs_rank(cs_rank(x))` is `cs_rank(x)`.
+ * cs_rank: rank "min" / count of present values, in (0, 1]. The rank of a
+ * cs_rank is the same ranks, so `cs_rank(cs_rank(x))` is `cs_rank(x)`.
  */
 export function csRank(x: Node): WindowNode {
   if (x.kind === "window" && x.key.startsWith("cs_rank(")) return x;
-  return {
-    kind: "window",
-    key: callKey("cs_rank", x),
-    inputs: [x],
-    kernel: ([a], times) => crossSectionRank(a, times),
-    layout: "time",
-  };
+  return crossSection(
+    callKey("cs_rank", x),
+    [x],
+    ([e]) =>
+      e.rank("min").over(TIME).cast(pl.Float64)
+        .div(e.count().over(TIME).cast(pl.Float64)),
+  );
 }
 
 /** cs_zscore: (x - mean) / std (ddof 1); null when std <= EPS or n < 2. */
