@@ -11,6 +11,7 @@
  */
 import pl from "nodejs-polars";
 import { AggBar } from "../mod.ts";
+import { random } from "../tests/_factor_data.ts";
 
 /** Symbols of the factor bench data (`S000USDT` ... `S099USDT`, sorted). */
 export const FACTOR_BENCH_SYMBOLS = 100;
@@ -31,18 +32,6 @@ export interface FactorBenchData {
   buildMs: number;
 }
 
-/** A small deterministic PRNG (mulberry32): uint32 draws. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6D2B79F5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-}
-
 const UINT32 = 4294967296;
 
 /**
@@ -52,8 +41,8 @@ const UINT32 = 4294967296;
 export function buildFactorBenchFrame(
   { symbols = FACTOR_BENCH_SYMBOLS, bars = FACTOR_BENCH_BARS, seed = 7 } = {},
 ): pl.DataFrame {
-  const next = random(seed);
-  const rand = () => next() / UINT32;
+  const rand = random(seed);
+  const next = () => rand() * UINT32; // the uint32 draw behind rand()
   // Standard normal draws from a table of 65,536 Box-Muller values indexed
   // by one uint32 draw: 4x faster than Box-Muller per draw, and plenty of
   // resolution for bench prices.
