@@ -11,8 +11,8 @@ import { type AggBarMetadata, computeMetadata } from "./data/metadata.ts";
 import { type TimeInput, toEpochMs } from "./time.ts";
 import { columnFactor, computeFactors, type Factor } from "./factor/factor.ts";
 import { parseFormula } from "./factor/formula.ts";
+import { KEY_COLUMNS, valueColumns } from "./factor/base.ts";
 
-const KEY_COLUMNS = ["start_time", "end_time", "symbol"] as const;
 const TIME_COLUMNS = new Set(["start_time", "end_time"]);
 
 /** Options of {@linkcode AggBar.slice}; every field is optional. */
@@ -256,9 +256,7 @@ export class AggBar {
    * ```
    */
   info(): DataFrame {
-    const values = this.#df.columns.filter((c) =>
-      !(KEY_COLUMNS as readonly string[]).includes(c)
-    );
+    const values = valueColumns(this.#df.columns);
     const bad = values.map((c) => {
       const col = pl.col(c);
       return this.#df.getColumn(c).isNumeric()

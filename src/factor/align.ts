@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { Base } from "./base.ts";
+import { Base, KEY_COLUMNS } from "./base.ts";
 import { evaluate } from "./evaluate.ts";
 import { columnNode, type Node } from "./node.ts";
 
@@ -14,8 +14,6 @@ export interface Placed {
   readonly base: Base;
   readonly node: Node;
 }
-
-const KEYS = ["start_time", "end_time", "symbol"];
 
 /**
  * Puts `parts` on one base: theirs when they share it (no join), else a
@@ -41,17 +39,21 @@ export function align(parts: readonly Placed[]): { base: Base; nodes: Node[] } {
   const description = `join of ${
     [...columns.keys()].join(", ")
   } on (start_time, end_time, symbol)`;
-  const joined = new Base([...KEYS, ...columns.keys()], description, () => {
-    const byBase = new Map<Base, { name: string; node: Node }[]>();
-    for (const [name, part] of columns) {
-      const outputs = byBase.get(part.base) ?? [];
-      outputs.push({ name, node: part.node });
-      byBase.set(part.base, outputs);
-    }
-    const frames = [...byBase].map(([b, outputs]) => evaluate(b, outputs));
-    return frames.reduce((left, right) =>
-      left.join(right, { on: KEYS, how: "inner" })
-    ).sort({ by: ["end_time", "symbol"], maintainOrder: true });
-  });
+  const joined = new Base(
+    [...KEY_COLUMNS, ...columns.keys()],
+    description,
+    () => {
+      const byBase = new Map<Base, { name: string; node: Node }[]>();
+      for (const [name, part] of columns) {
+        const outputs = byBase.get(part.base) ?? [];
+        outputs.push({ name, node: part.node });
+        byBase.set(part.base, outputs);
+      }
+      const frames = [...byBase].map(([b, outputs]) => evaluate(b, outputs));
+      return frames.reduce((left, right) =>
+        left.join(right, { on: [...KEY_COLUMNS], how: "inner" })
+      ).sort({ by: ["end_time", "symbol"], maintainOrder: true });
+    },
+  );
   return { base: joined, nodes: names.map(columnNode) };
 }

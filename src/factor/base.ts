@@ -11,6 +11,18 @@
  */
 import pl from "nodejs-polars";
 
+/** The columns that identify a bar; every other column holds values. */
+export const KEY_COLUMNS: readonly string[] = [
+  "start_time",
+  "end_time",
+  "symbol",
+];
+
+/** `columns` without the key columns. */
+export function valueColumns(columns: readonly string[]): string[] {
+  return columns.filter((c) => !KEY_COLUMNS.includes(c));
+}
+
 /** Where each symbol's rows are, for the time-series kernels. */
 export interface Layout {
   /** Symbol-major position -> time-major row (stable: time order kept). */

@@ -14,7 +14,7 @@
  * @module
  */
 import pl from "nodejs-polars";
-import type { Base, Layout } from "./base.ts";
+import { type Base, KEY_COLUMNS, type Layout } from "./base.ts";
 import { finite, type Node, type WindowNode } from "./node.ts";
 
 /** One named result of an evaluation. */
@@ -159,7 +159,7 @@ export function evaluate(base: Base, outputs: readonly Output[]): pl.DataFrame {
   });
 
   return pl.concat([
-    frame.select("start_time", "end_time", "symbol"),
+    frame.select(...KEY_COLUMNS),
     df.select(...outputs.map((o) => exprOf(o.node).alias(o.name))),
   ], { how: "horizontal" });
 }

@@ -7,7 +7,7 @@ import type { AggBar } from "../aggbar.ts";
 import { InvalidArgumentError } from "../errors.ts";
 import type { DataFrame } from "../polars.ts";
 import { align, type Placed } from "./align.ts";
-import { Base } from "./base.ts";
+import { Base, KEY_COLUMNS, valueColumns } from "./base.ts";
 import { evaluate, type Output, plan } from "./evaluate.ts";
 import type { QuantileDistribution } from "./kernels.ts";
 import { columnNode, type Node, type Operand } from "./node.ts";
@@ -18,7 +18,6 @@ import * as ts from "./ops/ts.ts";
 /** Something a factor can be combined with: another factor or a number. */
 export type FactorOperand = Factor | number;
 
-const KEYS = ["start_time", "end_time", "symbol"];
 const bases = new WeakMap<AggBar, Base>();
 
 /** The base of an AggBar's factors (one per AggBar, so its factors share it). */
@@ -685,13 +684,13 @@ export class Factor {
   groupNeutralize(column: string): Factor {
     if (
       typeof column !== "string" || !this.#base.columns.includes(column) ||
-      KEYS.includes(column)
+      KEY_COLUMNS.includes(column)
     ) {
       throw new InvalidArgumentError(
         "groupNeutralize(column)",
         column,
         `a column of the AggBar (${
-          this.#base.columns.filter((c) => !KEYS.includes(c)).join(", ")
+          valueColumns(this.#base.columns).join(", ")
         })`,
       );
     }
@@ -1147,12 +1146,12 @@ export function binaryOperation(
 export function columnFactor(agg: AggBar, column: string): Factor {
   const base = baseOf(agg);
   const frame = agg.toPolars();
-  if (KEYS.includes(column) || !frame.columns.includes(column)) {
+  if (KEY_COLUMNS.includes(column) || !frame.columns.includes(column)) {
     throw new InvalidArgumentError(
       "column",
       column,
       `a value column of the AggBar (${
-        frame.columns.filter((c) => !KEYS.includes(c)).join(", ")
+        valueColumns(frame.columns).join(", ")
       })`,
     );
   }
@@ -1196,7 +1195,7 @@ function placeOutputs(factors: Record<string, Factor>) {
         "a Factor or a formula string",
       );
     }
-    if (KEYS.includes(name)) {
+    if (KEY_COLUMNS.includes(name)) {
       throw new InvalidArgumentError(
         "factors",
         name,

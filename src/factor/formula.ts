@@ -25,6 +25,7 @@
 import type { AggBar } from "../aggbar.ts";
 import { FactoriumError, FormulaError } from "../errors.ts";
 import { binaryOperation, columnFactor, type Factor } from "./factor.ts";
+import { valueColumns } from "./base.ts";
 import type { BinaryOperator } from "./ops/math.ts";
 
 type Ast =
@@ -437,10 +438,7 @@ export function parseFormula(text: string, agg: AggBar): Factor {
     return fail(
       node,
       `unknown name '${node.name}'; columns are ${
-        agg.cols.filter((c) =>
-          !["start_time", "end_time", "symbol"].includes(c)
-        )
-          .join(", ")
+        valueColumns(agg.cols).join(", ")
       } (plus returns, vwap, adv{d})`,
     );
   };
