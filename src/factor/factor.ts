@@ -182,8 +182,9 @@ export class Factor {
 
   /**
    * The evaluation plan: the base frame (the AggBar itself, or a join of
-   * factors from different AggBars), the columns read, and the
-   * `withColumns` steps with the nodes each computes.
+   * factors from different AggBars), the columns read, and the steps
+   * with the nodes each computes (`kernel`: a typed-array time-series
+   * kernel; `polars`: an `over("end_time")` expression).
    *
    * @example
    * ```ts
@@ -1179,12 +1180,6 @@ export function computeFactors(factors: Record<string, Factor>): DataFrame {
   return evaluate(base, outputs);
 }
 
-/** The plan `computeFactors` would run, as text. */
-export function explainFactors(factors: Record<string, Factor>): string {
-  const { base, outputs } = placeOutputs(factors);
-  return explainPlan(base, outputs);
-}
-
 function placeOutputs(factors: Record<string, Factor>) {
   const names = Object.keys(factors);
   for (const name of names) {
@@ -1217,7 +1212,7 @@ function explainPlan(base: Base, outputs: readonly Output[]): string {
     `reads: ${schedule.columns.join(", ") || "(no columns)"}`,
   ];
   schedule.levels.forEach((nodes, i) => {
-    lines.push(`step ${i + 1} (withColumns):`);
+    lines.push(`step ${i + 1} of ${schedule.levels.length}:`);
     for (const node of nodes) {
       lines.push(
         `  ${schedule.names.get(node.key)} = ${node.key}  [${

@@ -400,13 +400,8 @@ export function parseFormula(text: string, agg: AggBar): Factor {
     throw new FormulaError(text, node.at, problem, { cause });
   };
 
-  const column = (node: Ast, name: string): Factor => {
-    try {
-      return columnFactor(agg, name);
-    } catch (error) {
-      return fail(node, error instanceof Error ? error.message : String(error));
-    }
-  };
+  const column = (node: Ast, name: string): Factor =>
+    guard(node, () => columnFactor(agg, name));
 
   const name = (node: Ast & { kind: "name" }): Value => {
     if (agg.cols.includes(node.name)) return column(node, node.name);
