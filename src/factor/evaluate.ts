@@ -41,6 +41,8 @@ export interface Plan {
    * others only feed kernels directly, which take the kernel's array as is.
    */
   readonly inFrame: ReadonlySet<string>;
+  /** Kernel nodes read directly by a later kernel: their arrays are kept. */
+  readonly kernelRead: ReadonlySet<string>;
 }
 
 /** Schedules the graphs of `outputs`; equal keys are computed once. */
@@ -75,13 +77,18 @@ export function plan(outputs: readonly Output[]): Plan {
   });
   const inFrame = windowsRead(outputs.map((o) => o.node));
   for (const read of inFrame) lastUse.set(read, Infinity);
+  const kernelRead = new Set<string>();
   for (const node of levels.flat()) {
     const viaFrame = node.kernel
       ? node.inputs.filter((input) => input.kind !== "window")
       : node.inputs;
     for (const read of windowsRead(viaFrame)) inFrame.add(read);
+    if (!node.kernel) continue;
+    for (const input of node.inputs) {
+      if (input.kind === "window" && input.kernel) kernelRead.add(input.key);
+    }
   }
-  return { columns: [...columns], levels, lastUse, names, inFrame };
+  return { columns: [...columns], levels, lastUse, names, inFrame, kernelRead };
 }
 
 /** Keys of the window nodes `nodes` read directly or through element-wise nodes. */
@@ -123,14 +130,12 @@ export function evaluate(base: Base, outputs: readonly Output[]): pl.DataFrame {
     return expr;
   };
 
-  // Symbol-major kernel results, for kernels that read them directly at a
-  // later level.
+  // Symbol-major kernel results that a later kernel reads directly.
   const arrays = new Map<string, Float64Array>();
-  const layout = () => base.layout();
   schedule.levels.forEach((nodes, index) => {
     const kernels = nodes.filter((n) => n.kernel);
     const computed = kernels.length > 0
-      ? runKernels(df, kernels, exprOf, layout(), arrays)
+      ? runKernels(df, kernels, exprOf, base.layout(), arrays)
       : [];
     const steps = nodes.filter((n) => n.expr).map((n) =>
       n.expr!(n.inputs.map(exprOf)).alias(schedule.names.get(n.key)!)
@@ -142,6 +147,9 @@ export function evaluate(base: Base, outputs: readonly Output[]): pl.DataFrame {
       .map(({ node, timeMajor }) =>
         pl.Series(schedule.names.get(node.key)!, timeMajor(), pl.Float64)
       );
+    for (const { node, symbolMajor } of computed) {
+      if (schedule.kernelRead.has(node.key)) arrays.set(node.key, symbolMajor);
+    }
     if (columns.length > 0) {
       df = df.withColumns(...columns).withColumns(
         ...columns.map((c) => pl.col(c.name).fillNan(pl.lit(null))),
@@ -167,16 +175,20 @@ export function evaluate(base: Base, outputs: readonly Output[]): pl.DataFrame {
 /**
  * Runs `nodes`' kernels on symbol-major arrays. An input is either the
  * symbol-major result of an earlier kernel (kept in `arrays`) or computed
- * from the frame once and permuted. Results are kept in `arrays`;
- * `timeMajor()` permutes one back to the frame's row order.
+ * from the frame once and permuted. `timeMajor()` permutes a result back to
+ * the frame's row order.
  */
 function runKernels(
   df: pl.DataFrame,
   nodes: readonly WindowNode[],
   exprOf: (node: Node) => pl.Expr,
   { order, segments }: Layout,
-  arrays: Map<string, Float64Array>,
-): { node: WindowNode; timeMajor: () => Float64Array }[] {
+  arrays: ReadonlyMap<string, Float64Array>,
+): {
+  node: WindowNode;
+  symbolMajor: Float64Array;
+  timeMajor: () => Float64Array;
+}[] {
   const wanted = [
     ...new Map(
       nodes.flatMap((n) => n.inputs)
@@ -202,18 +214,17 @@ function runKernels(
     });
   }
   return nodes.map((node) => {
-    const result = node.kernel!(
+    const symbolMajor = node.kernel!(
       node.inputs.map((input) =>
         arrays.get(input.key) ?? inputs.get(input.key)!
       ),
       segments,
     );
-    arrays.set(node.key, result);
     const timeMajor = () => {
       const out = new Float64Array(order.length);
-      for (let k = 0; k < order.length; k++) out[order[k]] = result[k];
+      for (let k = 0; k < order.length; k++) out[order[k]] = symbolMajor[k];
       return out;
     };
-    return { node, timeMajor };
+    return { node, symbolMajor, timeMajor };
   });
 }
