@@ -9,10 +9,10 @@
  * are all present. Moments are two-pass over each window (its mean, then
  * deviations from it, oldest first), O(w) per row. Equal windows thus give
  * bit-equal results, which keeps ties in a later rank exact. One-pass
- * running sums of squares lose
- * ~1e-8 relative on prices far from zero (Polars' rolling variance does),
- * never return an exact 0 for a constant window, and keep the rounding
- * residue of an outlier after it has left the window.
+ * running sums of squares lose ~1e-8 relative on prices far from zero
+ * (Polars' rolling variance does), never return an exact 0 for a constant
+ * window, and keep the rounding residue of an outlier after it has left the
+ * window.
  *
  * @module
  */
@@ -55,16 +55,16 @@ function fullWindows(
   return full;
 }
 
-/** Mean of the `w` values ending at `t`, summed oldest first. */
-function windowMean(x: Float64Array, t: number, w: number): number {
+/** Sum of the `w` values ending at `t`, oldest first. */
+function windowSum(x: Float64Array, t: number, w: number): number {
   let sum = 0;
   for (let i = t - w + 1; i <= t; i++) sum += x[i];
-  return sum / w;
+  return sum;
 }
 
 /**
  * Rolling minimum / maximum of each full window (monotonic deque, O(1) per
- * row), and with `scaled` the current value's position in that range:
+ * row), or with `"scale"` the current value's position in that range:
  * (x - min) / (max - min), NaN where the range is <= EPS.
  */
 export function rollingExtreme(
@@ -212,8 +212,7 @@ export function rollingSum(
   const full = fullWindows([x], segments, w);
   for (let t = 0; t < full.length; t++) {
     if (full[t] === 0) continue;
-    let sum = 0;
-    for (let i = t - w + 1; i <= t; i++) sum += x[i];
+    const sum = windowSum(x, t, w);
     out[t] = finiteOrNaN(mean ? sum / w : sum);
   }
   return out;
@@ -235,7 +234,7 @@ export function rollingMoments(
   const full = fullWindows([x], segments, w);
   for (let t = 0; t < full.length; t++) {
     if (full[t] === 0) continue;
-    const mean = windowMean(x, t, w);
+    const mean = windowSum(x, t, w) / w;
     let s2 = 0, s3 = 0, s4 = 0;
     for (let i = t - w + 1; i <= t; i++) {
       const d = x[i] - mean, d2 = d * d;
@@ -298,7 +297,7 @@ export function rollingComoments(
   const full = fullWindows([y, x], segments, w);
   for (let t = 0; t < full.length; t++) {
     if (full[t] === 0) continue;
-    const mx = windowMean(x, t, w), my = windowMean(y, t, w);
+    const mx = windowSum(x, t, w) / w, my = windowSum(y, t, w) / w;
     let sxx = 0, syy = 0, sxy = 0;
     for (let i = t - w + 1; i <= t; i++) {
       const dx = x[i] - mx, dy = y[i] - my;
