@@ -15,7 +15,7 @@
  */
 import pl from "nodejs-polars";
 import { type Base, KEY_COLUMNS, type Layout } from "./base.ts";
-import { finite, type Node, type WindowNode } from "./node.ts";
+import { finite, type Node, nothing, type WindowNode } from "./node.ts";
 
 /** One named result of an evaluation. */
 export interface Output {
@@ -152,7 +152,7 @@ export function evaluate(base: Base, outputs: readonly Output[]): pl.DataFrame {
     }
     if (columns.length > 0) {
       df = df.withColumns(...columns).withColumns(
-        ...columns.map((c) => pl.col(c.name).fillNan(pl.lit(null))),
+        ...columns.map((c) => pl.col(c.name).fillNan(nothing())),
       );
     }
     const dead = [...schedule.lastUse]

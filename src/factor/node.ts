@@ -103,7 +103,12 @@ export function literal(value: number): pl.Expr {
   return pl.lit(value).cast(pl.Float64);
 }
 
+/** The null literal. */
+export function nothing(): pl.Expr {
+  return pl.lit(null);
+}
+
 /** `expr` where it is finite, else null. */
 export function finite(expr: pl.Expr): pl.Expr {
-  return pl.when(expr.isFinite()).then(expr).otherwise(pl.lit(null));
+  return pl.when(expr.isFinite()).then(expr).otherwise(nothing());
 }

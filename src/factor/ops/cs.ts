@@ -6,7 +6,13 @@
  */
 import pl from "nodejs-polars";
 import { EPS } from "../kernels.ts";
-import { callKey, literal, type Node, type WindowNode } from "../node.ts";
+import {
+  callKey,
+  literal,
+  type Node,
+  nothing,
+  type WindowNode,
+} from "../node.ts";
 
 const TIME = "end_time";
 
@@ -18,8 +24,6 @@ function crossSection(
 ): WindowNode {
   return { kind: "window", key, inputs, expr, groupColumns };
 }
-
-const nothing = () => pl.lit(null);
 
 /**
  * cs_rank: rank "min" / count of present values, in (0, 1]. The rank of a

@@ -11,11 +11,10 @@ import {
   literal,
   type MapNode,
   mapNode,
+  nothing,
   type Operand,
   operandKey,
 } from "../node.ts";
-
-const nothing = () => pl.lit(null);
 
 /** Infix arithmetic and comparison operators with their canonical symbols. */
 export type BinaryOperator =
