@@ -12,6 +12,8 @@ import { type TimeInput, toEpochMs } from "./time.ts";
 import { columnFactor, computeFactors, type Factor } from "./factor/factor.ts";
 import { parseFormula } from "./factor/formula.ts";
 import { KEY_COLUMNS, valueColumns } from "./factor/base.ts";
+import { type BarChartOptions, type Chart, plotBars } from "./display/plot.ts";
+import { aggBarBundle, type MimeBundle } from "./display/jupyter.ts";
 
 const TIME_COLUMNS = new Set(["start_time", "end_time"]);
 
@@ -315,9 +317,33 @@ export class AggBar {
     }`;
   }
 
+  /**
+   * A chart of the bars: `candles` of one symbol, a `line` per symbol
+   * (normalised to the first value when there are several), or `volume`.
+   * Large frames are bucketed along time to `maxPoints` and the subtitle
+   * says so. Displays inline in Jupyter; `.save("x.svg" | "x.html")`.
+   *
+   * @example
+   * ```ts
+   * import { AggBar } from "./aggbar.ts";
+   * const agg = AggBar.fromRecords([
+   *   { symbol: "A", start_time: 0, end_time: 60_000, open: 1, high: 2, low: 0.5, close: 1.5, volume: 3 },
+   * ]);
+   * console.log(agg.plot({ kind: "candles" }).toSVG().startsWith("<svg")); // true
+   * ```
+   */
+  plot(options: BarChartOptions = {}): Chart {
+    return plotBars(this.#df, this.symbols, options);
+  }
+
   /** Deno's console shows the summary. */
   [Symbol.for("Deno.customInspect")](): string {
     return this.toString();
+  }
+
+  /** Jupyter shows shape, symbols, time range, bar spec and the info table. */
+  [Symbol.for("Jupyter.display")](): MimeBundle {
+    return aggBarBundle(this);
   }
 
   #descriptive(): Partial<AggBarMetadata> {

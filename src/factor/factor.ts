@@ -14,6 +14,13 @@ import { columnNode, type Node, type Operand } from "./node.ts";
 import * as cs from "./ops/cs.ts";
 import * as math from "./ops/math.ts";
 import * as ts from "./ops/ts.ts";
+import {
+  type Chart,
+  type ChartOptions,
+  type FactorChartKind,
+  plotFactor,
+} from "../display/plot.ts";
+import { factorBundle, type MimeBundle } from "../display/jupyter.ts";
 
 /** Something a factor can be combined with: another factor or a number. */
 export type FactorOperand = Factor | number;
@@ -197,9 +204,38 @@ export class Factor {
     return explainPlan(this.#base, [{ name: "factor", node: this.#node }]);
   }
 
+  /**
+   * Evaluates the factor and charts it: `timeseries` (a line per symbol;
+   * above 12 symbols the cross-sectional mean and 10–90% band),
+   * `heatmap` (time × symbol) or `distribution` (histogram). Displays
+   * inline in Jupyter; `.save("x.svg" | "x.html")`.
+   *
+   * @example
+   * ```ts
+   * import { AggBar } from "../../mod.ts";
+   * const agg = AggBar.fromRecords([{ symbol: "A", start_time: 0, end_time: 1, close: 4 }]);
+   * const chart = await agg.get("close").plot("distribution");
+   * console.log(chart.title); // close: distribution
+   * ```
+   */
+  async plot(
+    kind: FactorChartKind = "timeseries",
+    options: ChartOptions = {},
+  ): Promise<Chart> {
+    return plotFactor(await this.collect(), this.name, kind, options);
+  }
+
   /** Deno's console shows the name. */
   [Symbol.for("Deno.customInspect")](): string {
     return `Factor ${this.name}`;
+  }
+
+  /**
+   * Jupyter shows the name, shape, null share, summary statistics, a
+   * per-symbol preview and a chart (evaluates the factor).
+   */
+  [Symbol.for("Jupyter.display")](): Promise<MimeBundle> {
+    return factorBundle(this);
   }
 
   // ---- time series ------------------------------------------------------

@@ -1,0 +1,875 @@
+/**
+ * Charts: Observable Plot rendered to standalone SVG on the server side
+ * (linkedom as the DOM), as {@linkcode Chart} objects that display inline
+ * in Jupyter and save as SVG or HTML.
+ *
+ * Data leave Polars only after downsampling, as typed arrays: a chart never
+ * turns a large frame into row objects.
+ *
+ * @module
+ */
+import * as Plot from "@observablehq/plot";
+import { parseHTML } from "linkedom";
+import pl from "nodejs-polars";
+import type { DataFrame } from "../polars.ts";
+import { InvalidArgumentError } from "../errors.ts";
+import { escapeHtml, htmlPage, writeTextAtomic } from "./html.ts";
+
+const SVG_NS = "http://www.w3.org/2000/svg";
+const TITLE_HEIGHT = 22;
+const SUBTITLE_HEIGHT = 16;
+const LEGEND_ROW = 18;
+const UP = "#26a69a";
+const DOWN = "#ef5350";
+const TIME_AXIS = {
+  type: "utc",
+  label: "time (UTC)",
+  labelAnchor: "center",
+  labelArrow: "none",
+} as const;
+/** Series drawn one by one before a chart switches to a summary. */
+const MAX_SERIES = 12;
+
+/**
+ * A rendered chart: standalone SVG (with `xmlns`) that Jupyter shows inline
+ * and that saves as `.svg` or as an `.html` page.
+ *
+ * @example
+ * ```ts ignore
+ * const chart = agg.plot({ symbol: "BTCUSDT", kind: "candles" });
+ * await chart.save("out/btc.svg");
+ * ```
+ */
+export class Chart {
+  /** The chart's title (also its `text/plain` form). */
+  readonly title: string;
+  #svg: string;
+
+  /** Wraps finished SVG markup; use the plotting functions to make one. */
+  constructor(svg: string, title: string) {
+    this.#svg = svg;
+    this.title = title;
+  }
+
+  /** The standalone SVG document (with `xmlns`). */
+  toSVG(): string {
+    return this.#svg;
+  }
+
+  /** A standalone HTML page holding the chart. */
+  toHTML(): string {
+    return htmlPage(this.title, this.#svg);
+  }
+
+  /**
+   * Writes the chart atomically: SVG for a `.svg` path, an HTML page for
+   * `.html`/`.htm`; any other extension is an {@linkcode InvalidArgumentError}.
+   */
+  async save(path: string): Promise<void> {
+    const lower = path.toLowerCase();
+    if (lower.endsWith(".svg")) return await writeTextAtomic(path, this.#svg);
+    if (lower.endsWith(".html") || lower.endsWith(".htm")) {
+      return await writeTextAtomic(path, this.toHTML());
+    }
+    throw new InvalidArgumentError(
+      "path",
+      path,
+      "a file name ending in .svg or .html",
+    );
+  }
+
+  /** Jupyter shows the SVG inline. */
+  [Symbol.for("Jupyter.display")](): Record<string, string> {
+    return { "image/svg+xml": this.#svg, "text/plain": this.title };
+  }
+
+  /** Deno's console shows the title. */
+  [Symbol.for("Deno.customInspect")](): string {
+    return `Chart ${this.title}`;
+  }
+}
+
+/** Options shared by every chart. */
+export interface ChartOptions {
+  /** Width in pixels. @default 900 */
+  width?: number;
+  /** Height of the plot area in pixels (title and legend add to it). @default 360 */
+  height?: number;
+  /** Most points (or candles, cells along time) drawn per series; more data are bucketed and the title says so. @default 1000 */
+  maxPoints?: number;
+}
+
+/** Kinds of bar chart: `agg.plot({ kind })`. */
+export type BarChartKind = "candles" | "line" | "volume";
+
+/** Options of {@linkcode AggBar.plot}. */
+export interface BarChartOptions extends ChartOptions {
+  /** `candles` (OHLC of one symbol), `line` (a column per symbol), `volume` (volume bars). @default "candles" for one symbol, else "line" */
+  kind?: BarChartKind;
+  /** Symbol(s) to draw. @default the first symbol for candles, all symbols (up to 12) otherwise */
+  symbol?: string | readonly string[];
+  /** The column a `line` chart draws. @default "close" */
+  column?: string;
+  /** Divide each line by its first value, so symbols at different prices compare. @default true when a line chart has several symbols */
+  normalize?: boolean;
+}
+
+/** Kinds of factor chart: `factor.plot(kind)`. */
+export type FactorChartKind = "timeseries" | "heatmap" | "distribution";
+
+let document: Document | undefined;
+
+function dom(): Document {
+  document ??= parseHTML("<!DOCTYPE html><html><body></body></html>")
+    .document as unknown as Document;
+  return document;
+}
+
+interface Frame {
+  title: string;
+  subtitle?: string;
+  width: number;
+  legend?: Legend;
+}
+
+type Legend =
+  | { type: "swatches"; items: { label: string; color: string }[] }
+  | {
+    type: "ramp";
+    label: string;
+    low: number;
+    high: number;
+    color: (v: number) => string;
+  };
+
+/** Renders Plot options into a titled standalone SVG with an SVG legend. */
+function render(
+  frame: Frame,
+  options: Plot.PlotOptions,
+  legendFrom?: "swatches" | { ramp: string },
+): Chart {
+  const plot = Plot.plot({
+    width: frame.width,
+    style: { fontSize: "11px", background: "white", overflow: "visible" },
+    marginBottom: 40,
+    ...options,
+    document: dom(),
+  }) as unknown as SVGSVGElement & Plot.Plot;
+  let legend = frame.legend;
+  if (legendFrom !== undefined) {
+    const scale = plot.scale("color");
+    if (scale && legendFrom === "swatches") {
+      const domain = (scale.domain ?? []) as unknown[];
+      legend = {
+        type: "swatches",
+        items: domain.map((d) => ({
+          label: String(d),
+          color: String(scale.apply(d)),
+        })),
+      };
+    } else if (scale && typeof legendFrom === "object") {
+      const domain = (scale.domain ?? [0, 1]) as number[];
+      legend = {
+        type: "ramp",
+        label: legendFrom.ramp,
+        low: Math.min(...domain),
+        high: Math.max(...domain),
+        color: (v) => String(scale.apply(v)),
+      };
+    }
+  }
+  const plotHeight = Number(plot.getAttribute("height"));
+  const legendLayout = layoutLegend(legend, frame.width);
+  const top = TITLE_HEIGHT + (frame.subtitle ? SUBTITLE_HEIGHT : 0) +
+    legendLayout.height;
+  plot.setAttribute("x", "0");
+  plot.setAttribute("y", String(top));
+  const height = top + plotHeight;
+  const svg =
+    `<svg xmlns="${SVG_NS}" width="${frame.width}" height="${height}" viewBox="0 0 ${frame.width} ${height}" font-family="system-ui, sans-serif" font-size="11">` +
+    `<rect width="100%" height="100%" fill="white"/>` +
+    `<text x="0" y="16" font-size="14" font-weight="600">${
+      escapeHtml(frame.title)
+    }</text>` +
+    (frame.subtitle
+      ? `<text x="0" y="${TITLE_HEIGHT + 11}" fill="#555">${
+        escapeHtml(frame.subtitle)
+      }</text>`
+      : "") +
+    `<g transform="translate(0,${
+      TITLE_HEIGHT + (frame.subtitle ? SUBTITLE_HEIGHT : 0)
+    })">${legendLayout.markup}</g>` +
+    plot.outerHTML +
+    `</svg>`;
+  return new Chart(svg, frame.title);
+}
+
+function layoutLegend(
+  legend: Legend | undefined,
+  width: number,
+): { markup: string; height: number } {
+  if (legend === undefined) return { markup: "", height: 0 };
+  if (legend.type === "swatches") {
+    if (legend.items.length < 2) return { markup: "", height: 0 };
+    let x = 0;
+    let row = 0;
+    const parts: string[] = [];
+    for (const { label, color } of legend.items) {
+      const itemWidth = 18 + label.length * 6.5 + 12;
+      if (x > 0 && x + itemWidth > width) {
+        x = 0;
+        row++;
+      }
+      const y = row * LEGEND_ROW;
+      parts.push(
+        `<rect x="${x}" y="${y + 3}" width="12" height="12" fill="${
+          escapeHtml(color)
+        }"/><text x="${x + 16}" y="${y + 13}">${escapeHtml(label)}</text>`,
+      );
+      x += itemWidth;
+    }
+    return {
+      markup: `<g class="legend">${parts.join("")}</g>`,
+      height: (row + 1) * LEGEND_ROW + 4,
+    };
+  }
+  const steps = 16;
+  const id = `ramp-${crypto.randomUUID().slice(0, 8)}`;
+  const stops = Array.from({ length: steps + 1 }, (_, i) => {
+    const v = legend.low + (legend.high - legend.low) * (i / steps);
+    return `<stop offset="${(i / steps) * 100}%" stop-color="${
+      escapeHtml(legend.color(v))
+    }"/>`;
+  }).join("");
+  const barWidth = 240;
+  return {
+    markup:
+      `<g class="legend"><defs><linearGradient id="${id}">${stops}</linearGradient></defs>` +
+      `<text x="0" y="13">${escapeHtml(legend.label)}</text>` +
+      `<text x="${legend.label.length * 6.5 + 10}" y="13" fill="#555">${
+        formatTick(legend.low)
+      }</text>` +
+      `<rect x="${
+        legend.label.length * 6.5 + 60
+      }" y="3" width="${barWidth}" height="12" fill="url(#${id})"/>` +
+      `<text x="${
+        legend.label.length * 6.5 + 66 + barWidth
+      }" y="13" fill="#555">${formatTick(legend.high)}</text></g>`,
+    height: LEGEND_ROW + 6,
+  };
+}
+
+function formatTick(v: number): string {
+  return Number.isFinite(v) ? String(Number(v.toPrecision(4))) : "";
+}
+
+function sizes(options: ChartOptions): Required<ChartOptions> {
+  const width = options.width ?? 900;
+  const height = options.height ?? 360;
+  const maxPoints = options.maxPoints ?? 1000;
+  for (
+    const [name, value, min] of [
+      ["width", width, 100],
+      ["height", height, 80],
+      ["maxPoints", maxPoints, 2],
+    ] as const
+  ) {
+    if (!Number.isInteger(value) || value < min) {
+      throw new InvalidArgumentError(
+        name,
+        value,
+        `an integer >= ${min}`,
+      );
+    }
+  }
+  return { width, height, maxPoints };
+}
+
+function floats(frame: DataFrame, column: string): Float64Array {
+  return frame.select(
+    pl.col(column).cast(pl.Float64).fillNull(pl.lit(NaN)),
+  ).getColumn(column).toTypedArray() as Float64Array;
+}
+
+function dates(frame: DataFrame, column: string): Date[] {
+  return Array.from(floats(frame, column), (ms) => new Date(ms));
+}
+
+function intervalLabel(frame: DataFrame): string {
+  if (frame.height === 0) return "";
+  const span = frame.select(
+    pl.col("end_time").sub(pl.col("start_time")).median().alias("span"),
+  ).getColumn("span").get(0) as number;
+  if (!(span > 0)) return "";
+  const units: [number, string][] = [[86_400_000, "d"], [3_600_000, "h"], [
+    60_000,
+    "m",
+  ], [1000, "s"]];
+  for (const [ms, unit] of units) {
+    if (span % ms === 0) return `${span / ms}${unit} bars`;
+  }
+  return `${span} ms bars`;
+}
+
+const NICE_STEPS = [
+  1,
+  2,
+  5,
+  10,
+  15,
+  30,
+  60,
+  120,
+  300,
+  600,
+  900,
+  1800,
+  3600,
+  7200,
+  10800,
+  14400,
+  21600,
+  43200,
+  86400,
+  172800,
+  604800,
+].map((seconds) => seconds * 1000);
+
+/**
+ * The width in ms of the time buckets that leave at most `maxPoints`
+ * buckets along time: the smallest "nice" span (1 s … 30 min, 1–12 h,
+ * days, weeks) that fits, aligned to the epoch. 0 means no bucketing.
+ */
+function bucketWidth(frame: DataFrame, maxPoints: number): number {
+  if (frame.height === 0) return 0;
+  if (frame.getColumn("end_time").nUnique() <= maxPoints) return 0;
+  const lo = frame.getColumn("end_time").min() as number;
+  const hi = frame.getColumn("end_time").max() as number;
+  // One bucket more than the span needs, since buckets align to the epoch.
+  const least = (hi - lo + 1) / (maxPoints - 1);
+  const week = NICE_STEPS[NICE_STEPS.length - 1];
+  return NICE_STEPS.find((step) => step >= least) ??
+    Math.ceil(least / week) * week;
+}
+
+function bucketed(width: number): pl.Expr {
+  return pl.col("end_time").sub(pl.col("end_time").modulo(width))
+    .alias("bucket");
+}
+
+function pickSymbols(
+  all: string[],
+  wanted: string | readonly string[] | undefined,
+  fallback: "first" | "all",
+): string[] {
+  if (wanted === undefined) {
+    return fallback === "first" ? all.slice(0, 1) : all.slice(0, MAX_SERIES);
+  }
+  const list = typeof wanted === "string" ? [wanted] : [...wanted];
+  for (const s of list) {
+    if (!all.includes(s)) {
+      throw new InvalidArgumentError(
+        "symbol",
+        s,
+        `one of the AggBar's symbols (${all.slice(0, 10).join(", ")}${
+          all.length > 10 ? ", …" : ""
+        })`,
+      );
+    }
+  }
+  return list;
+}
+
+/**
+ * Charts bars: candles of one symbol, a line per symbol, or volume. Used by
+ * `agg.plot(...)`.
+ *
+ * @example
+ * ```ts ignore
+ * import { plotBars } from "./plot.ts";
+ * const chart = plotBars(agg.toPolars(), agg.symbols, { kind: "line" });
+ * ```
+ */
+export function plotBars(
+  bars: DataFrame,
+  symbols: string[],
+  options: BarChartOptions = {},
+): Chart {
+  const { width, height, maxPoints } = sizes(options);
+  const kind = options.kind ??
+    (symbols.length === 1 || typeof options.symbol === "string"
+      ? "candles"
+      : "line");
+  if (!["candles", "line", "volume"].includes(kind)) {
+    throw new InvalidArgumentError(
+      "kind",
+      kind,
+      '"candles", "line" or "volume"',
+    );
+  }
+  const chosen = pickSymbols(
+    symbols,
+    options.symbol,
+    kind === "line" ? "all" : "first",
+  );
+  if (kind === "candles" && chosen.length > 1) {
+    throw new InvalidArgumentError(
+      "symbol",
+      options.symbol,
+      "one symbol for a candles chart",
+    );
+  }
+  const rows = bars.filter(pl.col("symbol").isIn(chosen));
+  const interval = intervalLabel(rows);
+  const dropped = options.symbol === undefined &&
+      symbols.length > chosen.length && kind !== "candles" &&
+      kind !== "volume"
+    ? ` (first ${chosen.length} of ${symbols.length} symbols)`
+    : "";
+  if (kind === "candles") {
+    return candles(rows, chosen[0] ?? "", interval, width, height, maxPoints);
+  }
+  if (kind === "volume") {
+    return volumeBars(rows, chosen, interval, width, height, maxPoints);
+  }
+  const column = options.column ?? "close";
+  if (!bars.columns.includes(column)) {
+    throw new InvalidArgumentError(
+      "column",
+      column,
+      `a column of the bars (${bars.columns.join(", ")})`,
+    );
+  }
+  const normalize = options.normalize ?? chosen.length > 1;
+  return lines(rows, {
+    column,
+    reduce: "last",
+    normalize,
+    title: `${column}${normalize ? " ÷ first value" : ""}${dropped}`,
+    interval,
+    width,
+    height,
+    maxPoints,
+  });
+}
+
+function candles(
+  rows: DataFrame,
+  symbol: string,
+  interval: string,
+  width: number,
+  height: number,
+  maxPoints: number,
+): Chart {
+  const step = bucketWidth(rows, maxPoints);
+  const ohlc = step === 0 ? rows : rows.lazy()
+    .groupBy(bucketed(step), { maintainOrder: true })
+    .agg(
+      pl.col("start_time").first(),
+      pl.col("end_time").last(),
+      pl.col("open").first(),
+      pl.col("high").max(),
+      pl.col("low").min(),
+      pl.col("close").last(),
+    )
+    .sort("bucket")
+    .collectSync();
+  const n = ohlc.height;
+  const start = floats(ohlc, "start_time");
+  const end = floats(ohlc, "end_time");
+  const open = floats(ohlc, "open");
+  const close = floats(ohlc, "close");
+  const middle = Array.from(start, (s, i) => new Date((s + end[i]) / 2));
+  const color = Array.from(open, (o, i) => close[i] >= o ? UP : DOWN);
+  const data = { length: n };
+  return render(
+    {
+      title: `${symbol} candles${interval ? `, ${interval}` : ""}`,
+      subtitle: step === 0
+        ? `${n} bars`
+        : `downsampled to ${n} candles of ${
+          formatSpan(step)
+        } (OHLC of ${rows.height} bars)`,
+      width,
+    },
+    {
+      height,
+      marginLeft: 64,
+      x: TIME_AXIS,
+      y: { label: "price", grid: true },
+      marks: [
+        Plot.ruleX(data, {
+          x: middle,
+          y1: floats(ohlc, "low"),
+          y2: floats(ohlc, "high"),
+          stroke: color,
+        }),
+        Plot.rect(data, {
+          x1: dates(ohlc, "start_time"),
+          x2: dates(ohlc, "end_time"),
+          y1: open,
+          y2: close,
+          fill: color,
+          insetLeft: n > 300 ? 0 : 0.5,
+          insetRight: n > 300 ? 0 : 0.5,
+        }),
+      ],
+    },
+  );
+}
+
+function volumeBars(
+  rows: DataFrame,
+  symbols: string[],
+  interval: string,
+  width: number,
+  height: number,
+  maxPoints: number,
+): Chart {
+  if (!rows.columns.includes("volume")) {
+    throw new InvalidArgumentError(
+      "kind",
+      "volume",
+      `bars with a volume column (have ${rows.columns.join(", ")})`,
+    );
+  }
+  const step = bucketWidth(rows, maxPoints);
+  const sums = step === 0 ? rows : rows.lazy()
+    .groupBy([pl.col("symbol"), bucketed(step)], { maintainOrder: true })
+    .agg(
+      pl.col("start_time").first(),
+      pl.col("end_time").last(),
+      pl.col("volume").sum(),
+    )
+    .sort(["bucket", "symbol"])
+    .collectSync();
+  const data = { length: sums.height };
+  const series = sums.getColumn("symbol").toArray() as string[];
+  return render(
+    {
+      title: `volume, ${symbols.join(", ")}${interval ? `, ${interval}` : ""}`,
+      subtitle: step === 0
+        ? `${rows.height} bars`
+        : `downsampled: volume summed over ${formatSpan(step)} buckets`,
+      width,
+    },
+    {
+      height,
+      marginLeft: 64,
+      x: TIME_AXIS,
+      y: { label: "volume (base units)", grid: true },
+      color: { type: "ordinal", scheme: "observable10", domain: symbols },
+      marks: [
+        Plot.rectY(data, {
+          x1: dates(sums, "start_time"),
+          x2: dates(sums, "end_time"),
+          y: floats(sums, "volume"),
+          fill: symbols.length > 1 ? series : "#4269d0",
+        }),
+        Plot.ruleY([0]),
+      ],
+    },
+    symbols.length > 1 ? "swatches" : undefined,
+  );
+}
+
+interface LineOptions {
+  /** How a time bucket summarises its values. */
+  reduce: "last" | "mean";
+  column: string;
+  normalize: boolean;
+  title: string;
+  interval: string;
+  width: number;
+  height: number;
+  maxPoints: number;
+  yLabel?: string;
+}
+
+/** One line per symbol, bucketed by time. */
+function lines(rows: DataFrame, options: LineOptions): Chart {
+  const step = bucketWidth(rows, options.maxPoints);
+  let points = rows.select(
+    "symbol",
+    "end_time",
+    pl.col(options.column).cast(pl.Float64).alias("value"),
+  );
+  if (step > 0) {
+    points = points.lazy()
+      .groupBy([pl.col("symbol"), bucketed(step)], { maintainOrder: true })
+      .agg(
+        pl.col("end_time").last(),
+        options.reduce === "last"
+          ? pl.col("value").last()
+          : pl.col("value").fillNan(null).mean(),
+      )
+      .collectSync();
+  }
+  if (options.normalize) {
+    points = points.withColumns(
+      pl.col("value").div(
+        pl.col("value").fillNan(null).dropNulls().first().over("symbol"),
+      ),
+    );
+  }
+  points = points.sort(["symbol", "end_time"]);
+  const symbols = [...new Set(points.getColumn("symbol").toArray() as string[])]
+    .sort();
+  const data = { length: points.height };
+  return render(
+    {
+      title: options.title,
+      subtitle: [
+        options.interval,
+        step === 0
+          ? `${rows.height} points`
+          : `downsampled: ${options.reduce} value per ${formatSpan(step)}`,
+      ].filter(Boolean).join(" · "),
+      width: options.width,
+    },
+    {
+      height: options.height,
+      marginLeft: 64,
+      x: TIME_AXIS,
+      y: { label: options.yLabel ?? options.column, grid: true },
+      color: { type: "ordinal", scheme: "observable10", domain: symbols },
+      marks: [
+        Plot.lineY(data, {
+          x: dates(points, "end_time"),
+          y: floats(points, "value"),
+          z: points.getColumn("symbol").toArray() as string[],
+          stroke: points.getColumn("symbol").toArray() as string[],
+          strokeWidth: 1.2,
+        }),
+      ],
+    },
+    "swatches",
+  );
+}
+
+/**
+ * Charts a factor's values (`start_time, end_time, symbol, factor`):
+ * `timeseries` (a line per symbol, or the cross-sectional mean and
+ * 10–90% band for more than 12 symbols), `heatmap` (time × symbol) or
+ * `distribution` (a histogram of the present values).
+ *
+ * @example
+ * ```ts ignore
+ * import { plotFactor } from "./plot.ts";
+ * const chart = plotFactor(await factor.collect(), factor.name, "heatmap");
+ * ```
+ */
+export function plotFactor(
+  values: DataFrame,
+  name: string,
+  kind: FactorChartKind = "timeseries",
+  options: ChartOptions = {},
+): Chart {
+  const { width, height, maxPoints } = sizes(options);
+  const frame = values.withColumns(pl.col("factor").fillNan(null));
+  if (kind === "timeseries") {
+    return factorSeries(frame, name, width, height, maxPoints);
+  }
+  if (kind === "heatmap") {
+    return factorHeatmap(frame, name, width, height, maxPoints);
+  }
+  if (kind === "distribution") {
+    return factorHistogram(frame, name, width, height);
+  }
+  throw new InvalidArgumentError(
+    "kind",
+    kind,
+    '"timeseries", "heatmap" or "distribution"',
+  );
+}
+
+function factorSeries(
+  frame: DataFrame,
+  name: string,
+  width: number,
+  height: number,
+  maxPoints: number,
+): Chart {
+  const symbols = frame.getColumn("symbol").unique().len();
+  if (symbols <= MAX_SERIES) {
+    return lines(frame, {
+      column: "factor",
+      reduce: "mean",
+      normalize: false,
+      title: name,
+      interval: intervalLabel(frame),
+      width,
+      height,
+      maxPoints,
+      yLabel: "factor value",
+    });
+  }
+  const step = bucketWidth(frame, maxPoints);
+  const band = frame.lazy()
+    .groupBy(step === 0 ? pl.col("end_time").alias("bucket") : bucketed(step))
+    .agg(
+      pl.col("end_time").max(),
+      pl.col("factor").mean().alias("mean"),
+      pl.col("factor").quantile(0.1).alias("p10"),
+      pl.col("factor").quantile(0.9).alias("p90"),
+    )
+    .sort("bucket")
+    .collectSync();
+  const data = { length: band.height };
+  const x = dates(band, "end_time");
+  return render(
+    {
+      title: name,
+      subtitle: `cross-section of ${symbols} symbols: mean and 10–90% band${
+        step > 0 ? `, per ${formatSpan(step)}` : ""
+      }`,
+      width,
+      legend: {
+        type: "swatches",
+        items: [
+          { label: "mean", color: "#4269d0" },
+          { label: "10–90% of symbols", color: "#c6d3f0" },
+        ],
+      },
+    },
+    {
+      height,
+      marginLeft: 64,
+      x: TIME_AXIS,
+      y: { label: "factor value", grid: true },
+      marks: [
+        Plot.areaY(data, {
+          x,
+          y1: floats(band, "p10"),
+          y2: floats(band, "p90"),
+          fill: "#c6d3f0",
+        }),
+        Plot.lineY(data, { x, y: floats(band, "mean"), stroke: "#4269d0" }),
+      ],
+    },
+  );
+}
+
+const MAX_HEATMAP_ROWS = 40;
+
+function factorHeatmap(
+  frame: DataFrame,
+  name: string,
+  width: number,
+  height: number,
+  maxPoints: number,
+): Chart {
+  const all = frame.getColumn("symbol").unique().sort().toArray() as string[];
+  const symbols = all.slice(0, MAX_HEATMAP_ROWS);
+  const rows = frame.filter(pl.col("symbol").isIn(symbols));
+  const columns = Math.min(maxPoints, 200);
+  const step = bucketWidth(rows, columns);
+  const cells = step === 0 ? rows : rows.lazy()
+    .groupBy([pl.col("symbol"), bucketed(step)])
+    .agg(
+      pl.col("start_time").min(),
+      pl.col("end_time").max(),
+      pl.col("factor").mean(),
+    )
+    .collectSync();
+  const present = cells.filter(pl.col("factor").isNotNull());
+  const data = { length: present.height };
+  const rowHeight = Math.max(
+    8,
+    Math.min(24, Math.floor(height / symbols.length)),
+  );
+  return render(
+    {
+      title: name,
+      subtitle: [
+        all.length > symbols.length
+          ? `first ${symbols.length} of ${all.length} symbols`
+          : `${symbols.length} symbol(s)`,
+        step === 0 ? "one cell per bar" : `mean per ${formatSpan(step)}`,
+        "blank = null",
+      ].join(" · "),
+      width,
+    },
+    {
+      height: Math.max(80, symbols.length * rowHeight + 50),
+      marginLeft: 90,
+      x: TIME_AXIS,
+      y: { label: null, domain: symbols },
+      color: { type: "linear", scheme: "RdYlBu", reverse: true },
+      marks: [
+        Plot.barX(data, {
+          x1: dates(present, "start_time"),
+          x2: dates(present, "end_time"),
+          y: present.getColumn("symbol").toArray() as string[],
+          fill: floats(present, "factor"),
+        }),
+      ],
+    },
+    { ramp: "factor" },
+  );
+}
+
+const BINS = 50;
+
+function factorHistogram(
+  frame: DataFrame,
+  name: string,
+  width: number,
+  height: number,
+): Chart {
+  const values = frame.select(pl.col("factor").cast(pl.Float64))
+    .getColumn("factor").dropNulls().toTypedArray() as Float64Array;
+  const nullShare = frame.height ? 1 - values.length / frame.height : 0;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of values) {
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  const bins = values.length === 0 ? 0 : lo === hi ? 1 : BINS;
+  const counts = new Float64Array(bins);
+  const binWidth = bins > 1 ? (hi - lo) / bins : 1;
+  for (const v of values) {
+    counts[Math.min(bins - 1, Math.floor((v - lo) / binWidth))]++;
+  }
+  const x1 = Array.from(
+    counts,
+    (_, i) => bins === 1 ? lo - 0.5 : lo + i * binWidth,
+  );
+  const x2 = Array.from(
+    counts,
+    (_, i) => bins === 1 ? lo + 0.5 : lo + (i + 1) * binWidth,
+  );
+  return render(
+    {
+      title: `${name}: distribution`,
+      subtitle: `${values.length} present values in ${bins} bins · null share ${
+        (nullShare * 100).toFixed(1)
+      }%`,
+      width,
+    },
+    {
+      height,
+      marginLeft: 64,
+      x: { label: "factor value" },
+      y: { label: "count (rows)", grid: true },
+      marks: [
+        Plot.rectY({ length: bins }, {
+          x1,
+          x2,
+          y: counts,
+          fill: "#4269d0",
+          insetLeft: 0.5,
+        }),
+        Plot.ruleY([0]),
+      ],
+    },
+  );
+}
+
+function formatSpan(ms: number): string {
+  if (ms >= 86_400_000) return `${+(ms / 86_400_000).toPrecision(3)} d`;
+  if (ms >= 3_600_000) return `${+(ms / 3_600_000).toPrecision(3)} h`;
+  if (ms >= 60_000) return `${+(ms / 60_000).toPrecision(3)} min`;
+  return `${+(ms / 1000).toPrecision(3)} s`;
+}
