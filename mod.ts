@@ -66,3 +66,12 @@ export { Factor, type FactorOperand } from "./src/factor/factor.ts";
 export { FORMULA_FUNCTIONS } from "./src/factor/formula.ts";
 export { ALPHA101 } from "./src/factor/alphas.ts";
 export type { QuantileDistribution } from "./src/factor/kernels.ts";
+export {
+  type BarChartKind,
+  type BarChartOptions,
+  Chart,
+  type ChartOptions,
+  type FactorChartKind,
+} from "./src/display/plot.ts";
+export { type MimeBundle } from "./src/display/jupyter.ts";
+export { Report } from "./src/display/report.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 import pl from "nodejs-polars";
-import type { DataFrame } from "./polars.ts";
+import { type DataFrame, isDataFrame } from "./polars.ts";
 import { InvalidArgumentError } from "./errors.ts";
 import { type AggBarMetadata, computeMetadata } from "./data/metadata.ts";
 import { type TimeInput, toEpochMs } from "./time.ts";
@@ -376,11 +376,4 @@ function normaliseKeys(df: pl.DataFrame): pl.DataFrame {
 
 function isoMinute(ms: number): string {
   return new Date(ms).toISOString().slice(0, 16).replace("T", " ");
-}
-
-/** nodejs-polars' `DataFrame` is a factory, not a class: check the shape. */
-function isDataFrame(value: unknown): value is pl.DataFrame {
-  const df = value as pl.DataFrame | null;
-  return typeof df?.lazy === "function" && Array.isArray(df.columns) &&
-    typeof df.height === "number";
 }

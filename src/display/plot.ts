@@ -353,7 +353,10 @@ function bucketWidth(frame: DataFrame, maxPoints: number): number {
 }
 
 function bucketed(width: number): pl.Expr {
-  return pl.col("end_time").sub(pl.col("end_time").modulo(width))
+  // An Int64 literal: `modulo(3600000)` with a JS number computes in f64
+  // and returns 3.6e6 for 3.6e6 % 3.6e6 (nodejs-polars 0.25.2).
+  const step = pl.lit(width).cast(pl.Int64);
+  return pl.col("end_time").sub(pl.col("end_time").modulo(step))
     .alias("bucket");
 }
 
