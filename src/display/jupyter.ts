@@ -8,7 +8,6 @@
  */
 import pl from "nodejs-polars";
 import type { AggBar } from "../aggbar.ts";
-import type { Factor } from "../factor/factor.ts";
 import type { DataFrame } from "../polars.ts";
 import {
   escapeHtml,
@@ -168,22 +167,22 @@ function perSymbol(values: DataFrame): DataFrame {
 }
 
 /**
- * The display bundle of a factor: name, shape, null share, summary
- * statistics, a per-symbol preview table and an inline SVG time-series
- * chart (`text/html`), and a text summary (`text/plain`). Evaluates the
- * factor.
+ * The display bundle of a factor's values (`start_time, end_time,
+ * symbol, factor`): name, shape, null share, summary statistics, a
+ * per-symbol preview table and an inline SVG time-series chart
+ * (`text/html`), and a text summary (`text/plain`).
  *
  * @example
  * ```ts
  * import { AggBar } from "../aggbar.ts";
  * import { factorBundle } from "./jupyter.ts";
  * const agg = AggBar.fromRecords([{ symbol: "A", start_time: 0, end_time: 60_000, close: 1 }]);
- * const bundle = await factorBundle(agg.get("close").csRank());
+ * const close = agg.get("close");
+ * const bundle = factorBundle(close.name, await close.collect());
  * console.log(bundle["text/html"].includes("<svg")); // true
  * ```
  */
-export async function factorBundle(factor: Factor): Promise<MimeBundle> {
-  const values = await factor.collect();
+export function factorBundle(name: string, values: DataFrame): MimeBundle {
   const summary = factorSummary(values);
   const stat = (name: string) =>
     summary.getColumn(name).get(0) as number | null;
@@ -195,14 +194,14 @@ export async function factorBundle(factor: Factor): Promise<MimeBundle> {
   const nulls = `null share ${
     nullShare === null ? "—" : `${(nullShare * 100).toFixed(2)}%`
   }`;
-  const chart = plotFactor(values, factor.name, "timeseries", {
+  const chart = plotFactor(values, name, "timeseries", {
     width: 760,
     height: 240,
     maxPoints: 200,
   });
   const preview = perSymbol(values);
   const html = htmlBlock(
-    `<h3>Factor <code>${escapeHtml(factor.name)}</code></h3>` +
+    `<h3>Factor <code>${escapeHtml(name)}</code></h3>` +
       `<div class="meta">${escapeHtml(shape)} · ${escapeHtml(nulls)}</div>` +
       htmlTable(summary.drop("rows")) +
       `<div class="meta">per symbol${
@@ -217,7 +216,7 @@ export async function factorBundle(factor: Factor): Promise<MimeBundle> {
       chart.toSVG(),
   );
   const plain = [
-    `Factor ${factor.name}`,
+    `Factor ${name}`,
     `${shape}, ${nulls}`,
     ["mean", "std", "min", "median", "max"].map((s) =>
       `${s} ${formatNumber(stat(s))}`

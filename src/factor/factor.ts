@@ -147,7 +147,7 @@ export class Factor {
    */
   // deno-lint-ignore require-await
   async collect(): Promise<DataFrame> {
-    return evaluate(this.#base, [{ name: "factor", node: this.#node }]);
+    return this.#values();
   }
 
   /**
@@ -234,8 +234,14 @@ export class Factor {
    * Jupyter shows the name, shape, null share, summary statistics, a
    * per-symbol preview and a chart (evaluates the factor).
    */
-  [Symbol.for("Jupyter.display")](): Promise<MimeBundle> {
-    return factorBundle(this);
+  [Symbol.for("Jupyter.display")](): MimeBundle {
+    // Synchronous: Deno's kernel sometimes drops the result of an async
+    // display, and evaluation itself is synchronous.
+    return factorBundle(this.name, this.#values());
+  }
+
+  #values(): DataFrame {
+    return evaluate(this.#base, [{ name: "factor", node: this.#node }]);
   }
 
   // ---- time series ------------------------------------------------------

@@ -1,0 +1,112 @@
+/**
+ * Executes every notebook in this folder with a real Jupyter client
+ * (nbclient from Debian's packages, see execute.py) against Deno's kernel,
+ * writes the executed copies to `out/notebooks/`, and fails when a
+ * committed notebook holds outputs, when a cell
+ * errors or a cell tagged `expect-html` / `expect-svg` lacks a `text/html`
+ * output / an SVG (`image/svg+xml`, or `<svg` inside `text/html`).
+ *
+ * Usage: `deno task notebooks [name.ipynb ...]`
+ *
+ * @module
+ */
+import { basename, dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+interface Output {
+  output_type: string;
+  data?: Record<string, string | string[]>;
+  ename?: string;
+  evalue?: string;
+}
+
+interface Cell {
+  cell_type: string;
+  source: string | string[];
+  metadata: { tags?: string[] };
+  outputs?: Output[];
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+const outDir = join(here, "..", "out", "notebooks");
+
+function text(value: string | string[] | undefined): string {
+  return Array.isArray(value) ? value.join("") : value ?? "";
+}
+
+/** Problems of one executed notebook (empty when it passed). */
+function problemsOf(cells: Cell[]): string[] {
+  const problems: string[] = [];
+  cells.forEach((cell, index) => {
+    if (cell.cell_type !== "code") return;
+    const where = `cell ${index + 1} (${text(cell.source).split("\n")[0]})`;
+    const outputs = cell.outputs ?? [];
+    for (const output of outputs) {
+      if (output.output_type === "error") {
+        problems.push(`${where}: ${output.ename}: ${output.evalue}`);
+      }
+    }
+    const bundles = outputs.map((o) => o.data ?? {});
+    const tags = cell.metadata.tags ?? [];
+    if (tags.includes("expect-html") && !bundles.some((b) => b["text/html"])) {
+      problems.push(`${where}: expected a text/html output`);
+    }
+    const hasSvg = bundles.some((b) =>
+      b["image/svg+xml"] || text(b["text/html"]).includes("<svg")
+    );
+    if (tags.includes("expect-svg") && !hasSvg) {
+      problems.push(`${where}: expected an SVG chart`);
+    }
+  });
+  return problems;
+}
+
+async function execute(notebook: string): Promise<string[]> {
+  const target = join(outDir, basename(notebook));
+  // Debian's python3 has nbclient; a pyenv python3 may come first on PATH.
+  const command = new Deno.Command("/usr/bin/python3", {
+    args: [join(here, "execute.py"), notebook, target],
+    stdout: "piped",
+    stderr: "piped",
+  });
+  const { code, stderr } = await command.output();
+  if (code !== 0) {
+    return [
+      `execute.py exited with ${code}:\n${new TextDecoder().decode(stderr)}`,
+    ];
+  }
+  const committed = JSON.parse(await Deno.readTextFile(notebook)) as {
+    cells: Cell[];
+  };
+  const uncleared = committed.cells.filter((c) => (c.outputs ?? []).length > 0);
+  if (uncleared.length > 0) {
+    return [`${uncleared.length} cell(s) committed with outputs; clear them`];
+  }
+  const executed = JSON.parse(
+    await Deno.readTextFile(target),
+  ) as { cells: Cell[] };
+  return problemsOf(executed.cells);
+}
+
+if (import.meta.main) {
+  const wanted = Deno.args.length > 0 ? Deno.args : [...Deno.readDirSync(here)]
+    .map((e) => e.name)
+    .filter((name) => name.endsWith(".ipynb"))
+    .sort();
+  await Deno.mkdir(outDir, { recursive: true });
+  let failed = 0;
+  for (const name of wanted) {
+    const started = performance.now();
+    const problems = await execute(join(here, basename(name)));
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    if (problems.length === 0) {
+      console.log(`ok   ${name} (${seconds} s)`);
+    } else {
+      failed++;
+      console.log(`FAIL ${name} (${seconds} s)`);
+      for (const problem of problems) console.log(`  ${problem}`);
+    }
+  }
+  console.log(`executed copies in ${outDir}`);
+  Deno.exit(failed === 0 ? 0 : 1);
+}
