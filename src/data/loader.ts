@@ -76,6 +76,15 @@ export interface LoadAggBarOptions {
   cache?: boolean;
   /** Load what exists when symbol-days are missing (listed in `metadata.missing`) instead of throwing. @default false */
   allowMissing?: boolean;
+  /**
+   * Reports progress: called with `(0, total)` before the work starts, then
+   * once per finished unit with the running count. The unit is a symbol-day
+   * with a source file for time bars (read from the cache, or built; the
+   * symbol-days one aggregation query builds finish together) and a symbol
+   * for tick, volume and dollar bars.
+   * @default undefined (no reports)
+   */
+  onProgress?: (done: number, total: number) => void;
 }
 
 interface Request {
@@ -161,6 +170,16 @@ export class DataLoader {
     const request = this.#validate(options);
     const files = await this.#sourceFiles(request);
     const useCache = options.cache ?? true;
+    // Progress units: symbol-days with a file (time bars), else symbols with one.
+    const days = daysOverlapping(request.lo, request.hi);
+    const hasData = (symbol: string) =>
+      days.some((day) => files.present.has(this.#path(request, symbol, day)));
+    const progress = progressReporter(
+      options.onProgress,
+      request.bar.type === "time"
+        ? files.present.size
+        : request.symbols.filter(hasData).length,
+    );
     const key = (symbol: string): CacheKey => ({
       exchange: request.adapter.name,
       market: request.market,
@@ -175,6 +194,7 @@ export class DataLoader {
         files.present,
         useCache,
         key,
+        progress,
       )
       : await this.#sequentialBars(
         request,
@@ -182,6 +202,7 @@ export class DataLoader {
         files.present,
         useCache,
         key,
+        progress,
       );
     let df = frames.length > 0
       ? pl.concat(frames, { how: "vertical" })
@@ -224,6 +245,16 @@ export class DataLoader {
       adapter.dataTypes(market),
     );
     const symbols = validateSymbols(options.symbols);
+    if (
+      options.onProgress !== undefined &&
+      typeof options.onProgress !== "function"
+    ) {
+      throw new InvalidArgumentError(
+        "onProgress",
+        options.onProgress,
+        "a function (done, total) => void",
+      );
+    }
     const bar = validateBarSpec(
       options.bar ?? { type: "time", intervalMs: 60_000 },
     );
@@ -319,6 +350,7 @@ export class DataLoader {
     present: Set<string>,
     useCache: boolean,
     key: (symbol: string) => CacheKey,
+    progress: (finished: number) => void,
   ): Promise<pl.DataFrame[]> {
     const { aggregator } = await this.#database();
     const sourcesOf = (symbol: string, lo: number, hi: number) =>
@@ -348,6 +380,7 @@ export class DataLoader {
           interval,
           { file },
         );
+        progress(present.size);
         return [pl.readParquet(file)];
       } finally {
         await Deno.remove(scratch, { recursive: true });
@@ -378,6 +411,7 @@ export class DataLoader {
       if (entry?.hit) frames.push(entry.hit);
       else if (entry) misses.push(entry);
     }
+    progress(frames.length);
     if (misses.length === 0) return frames;
     // Consecutive missing days of a symbol form one run; runs with the same
     // time bounds (usually all symbols) share one read of their files.
@@ -424,6 +458,7 @@ export class DataLoader {
         }
         await this.#cache.commit(finished, miss.path);
         frames.push(pl.readParquet(miss.path));
+        progress(1);
       }
     } finally {
       await Deno.remove(scratch, { recursive: true });
@@ -442,6 +477,7 @@ export class DataLoader {
     present: Set<string>,
     useCache: boolean,
     key: (symbol: string) => CacheKey,
+    progress: (finished: number) => void,
   ): Promise<pl.DataFrame[]> {
     if (request.source.kind !== "ticks") throw new Error("unreachable");
     const { aggregator } = await this.#database();
@@ -464,6 +500,7 @@ export class DataLoader {
         : undefined;
       if (hit) {
         frames.push(hit);
+        progress(1);
         continue;
       }
       const bars = await aggregator.sequentialBars(
@@ -486,6 +523,7 @@ export class DataLoader {
         }
       }
       frames.push(bars);
+      progress(1);
     }
     return frames;
   }
@@ -541,6 +579,22 @@ function resolveRange(options: LoadAggBarOptions): [number, number] {
     );
   }
   return [lo, hi];
+}
+
+/**
+ * A `progress(finished)` that adds `finished` units to the count and reports
+ * `(done, total)` to `onProgress`; reports `(0, total)` at once.
+ */
+function progressReporter(
+  onProgress: ((done: number, total: number) => void) | undefined,
+  total: number,
+): (finished: number) => void {
+  if (!onProgress) return () => {};
+  let done = 0;
+  onProgress(done, total);
+  return (finished) => {
+    if (finished > 0) onProgress(done += finished, total);
+  };
 }
 
 async function existing(paths: string[]): Promise<string[]> {

@@ -134,6 +134,13 @@ export interface GenerateSampleOptions {
    * @default false
    */
   overwrite?: boolean;
+  /**
+   * Reports progress in files: called with `(0, total)` before the first
+   * file is written, where `total` counts the files to write (existing ones
+   * left alone are not counted), then once per file written.
+   * @default undefined (no reports)
+   */
+  onProgress?: (done: number, total: number) => void;
 }
 
 /**
@@ -712,6 +719,10 @@ export async function generateSample(
   if (typeof overwrite !== "boolean") {
     fail("type", fn, "overwrite", "a boolean", overwrite);
   }
+  const onProgress = options.onProgress;
+  if (onProgress !== undefined && typeof onProgress !== "function") {
+    fail("type", fn, "onProgress", "a function", onProgress);
+  }
 
   const jobs: { symbol: string; day: number; path: string }[] = [];
   for (const symbol of symbols) {
@@ -735,6 +746,7 @@ export async function generateSample(
     else todo.push(job);
   }
   if (todo.length === 0) return result;
+  onProgress?.(0, todo.length);
 
   const sql = selectSql(market, dataType);
   const events = tradesPerDay /
@@ -783,6 +795,7 @@ export async function generateSample(
           await Deno.rename(tmp, job.path);
           result.rows += copied.rowsChanged;
           result.written++;
+          onProgress?.(result.written, todo.length);
         } catch (error) {
           await removeQuietly(tmp);
           // Stop the other workers, but let their current query finish

@@ -1,0 +1,97 @@
+/**
+ * The compact bar specs of the command line (`time:1m`, `tick:1000`,
+ * `volume:50`, `dollar:1e6`), read into and written from
+ * {@linkcode BarSpec}s.
+ *
+ * @module
+ */
+import { InvalidArgumentError } from "../errors.ts";
+import { type BarSpec, validateBarSpec } from "../data/bar_spec.ts";
+
+const NUMBER = String.raw`(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?`;
+const SPEC = new RegExp(
+  `^(time|tick|volume|dollar):(${NUMBER})(ms|s|m|h|d)?$`,
+  "i",
+);
+const TIME_UNITS: Record<string, number> = {
+  ms: 1,
+  s: 1_000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+};
+
+/** What {@linkcode parseBarSpec} accepts, as its errors say. */
+export const BAR_SPEC_GRAMMAR =
+  "a bar spec time:N[ms|s|m|h|d], tick:N, volume:X or dollar:X (e.g. time:1m, tick:1000, volume:50, dollar:1e6)";
+
+/**
+ * Parses a compact bar spec:
+ *
+ * - `time:N[ms|s|m|h|d]`: time bars of N units (no unit: milliseconds); the
+ *   interval must come to a whole number of milliseconds;
+ * - `tick:N`: a bar every N trades, N a positive integer;
+ * - `volume:X` / `dollar:X`: a bar closes on the trade that brings its
+ *   volume / traded value to X > 0.
+ *
+ * N and X are decimals with an optional exponent (`1500`, `2.5`, `1e6`); the
+ * type and unit are case-insensitive.
+ *
+ * @example
+ * ```ts
+ * import { parseBarSpec } from "./bar_spec.ts";
+ * console.log(parseBarSpec("time:15m")); // { type: "time", intervalMs: 900000 }
+ * console.log(parseBarSpec("dollar:1e6")); // { type: "dollar", dollars: 1000000 }
+ * ```
+ *
+ * @throws {InvalidArgumentError} `text` is not a valid spec (the argument is
+ * named `--bar`).
+ */
+export function parseBarSpec(text: string): BarSpec {
+  const match = SPEC.exec(text.trim());
+  const type = match?.[1].toLowerCase();
+  const value = Number(match?.[2]);
+  const unit = match?.[3]?.toLowerCase();
+  let spec: unknown;
+  if (type === "time") {
+    spec = { type, intervalMs: value * TIME_UNITS[unit ?? "ms"] };
+  } else if (unit === undefined) {
+    if (type === "tick") spec = { type, ticks: value };
+    else if (type === "volume") spec = { type, volume: value };
+    else if (type === "dollar") spec = { type, dollars: value };
+  }
+  try {
+    return validateBarSpec(spec);
+  } catch (error) {
+    if (error instanceof InvalidArgumentError) {
+      throw new InvalidArgumentError("--bar", text, BAR_SPEC_GRAMMAR);
+    }
+    throw error;
+  }
+}
+
+/**
+ * The compact form of a bar spec, as {@linkcode parseBarSpec} reads it; a
+ * time interval in the largest unit that divides it.
+ *
+ * @example
+ * ```ts
+ * import { formatBarSpec } from "./bar_spec.ts";
+ * console.log(formatBarSpec({ type: "time", intervalMs: 3_600_000 })); // time:1h
+ * ```
+ */
+export function formatBarSpec(spec: BarSpec): string {
+  switch (spec.type) {
+    case "time": {
+      const [unit, ms] = Object.entries(TIME_UNITS).reverse()
+        .find(([, ms]) => spec.intervalMs % ms === 0)!;
+      return `time:${spec.intervalMs / ms}${unit}`;
+    }
+    case "tick":
+      return `tick:${spec.ticks}`;
+    case "volume":
+      return `volume:${spec.volume}`;
+    case "dollar":
+      return `dollar:${spec.dollars}`;
+  }
+}

@@ -1,0 +1,358 @@
+/**
+ * What the `factorium` commands do once `src/cli.ts` has parsed and checked
+ * their arguments. This module holds the heavy imports (Polars, DuckDB), so
+ * the command line loads it only when a command runs: `--help` and usage
+ * errors answer at once.
+ *
+ * Results go to stdout; warnings and the progress bar (on a terminal only)
+ * to stderr. Each action returns the exit code.
+ *
+ * @module
+ */
+import { basename, dirname } from "node:path";
+import pl from "nodejs-polars";
+import { AggBar } from "../aggbar.ts";
+import { ALPHA101 } from "../factor/alphas.ts";
+import { DataLoader, type LoadAggBarOptions } from "../data/loader.ts";
+import { generateSample, type GenerateSampleOptions } from "../data/sample.ts";
+import {
+  BAR_COLUMNS,
+  BAR_FRAME_COLUMNS,
+  emptyBars,
+} from "../data/aggregator.ts";
+import { statOrNull } from "../data/cache.ts";
+import { DataFileError, firstLine, InvalidArgumentError } from "../errors.ts";
+import { formatBarSpec } from "./bar_spec.ts";
+import { ProgressBar } from "./progress.ts";
+
+/** A bar or factor file format, from the file's extension. */
+export type FileFormat = "parquet" | "csv";
+
+/** A file to read or write, with its format. */
+export interface FileTarget {
+  /** The path as given. */
+  path: string;
+  /** Its format, from the extension. */
+  format: FileFormat;
+}
+
+/** Where `bars`, `info` and `factor` get their bars: a bar file or a data directory. */
+export type BarSource =
+  | { kind: "file"; file: FileTarget }
+  | {
+    kind: "data";
+    /** Root of the tick files. */
+    dataDir: string;
+    /** Bar cache; the loader's default when absent. */
+    cacheDir?: string;
+    /** What to load (checked by the command line, validated again by the loader). */
+    options: Omit<LoadAggBarOptions, "onProgress">;
+  };
+
+/**
+ * `factorium sample`: writes the sample tick data, drawing a per-file
+ * progress bar on a terminal, and prints what it wrote.
+ */
+export async function sample(
+  options: Omit<GenerateSampleOptions, "onProgress">,
+  name: string,
+): Promise<number> {
+  using progress = new ProgressBar({
+    label: `factorium ${name}: writing`,
+    unit: "files",
+  });
+  const result = await generateSample({
+    ...options,
+    onProgress: (done, total) => progress.update(done, total),
+  });
+  progress.finish();
+  console.log(
+    `wrote ${result.written} file(s), skipped ${result.skipped} existing, ${result.rows} trades in ${options.dataDir}`,
+  );
+  return 0;
+}
+
+/** `factorium bars`: loads bars and writes them to `out`; prints a summary line. */
+export async function bars(
+  source: BarSource,
+  out: FileTarget,
+  name: string,
+): Promise<number> {
+  const t0 = performance.now();
+  await checkOutput(out);
+  const agg = await loadBars(source, name);
+  await writeFrame(agg.toPolars(), out);
+  console.log(
+    `${describeBars(agg)}; wrote ${out.path} in ${elapsed(t0)}`,
+  );
+  return 0;
+}
+
+/** `factorium info`: prints the AggBar summary and its per-symbol table. */
+export async function info(source: BarSource, name: string): Promise<number> {
+  const agg = await loadBars(source, name);
+  console.log(agg.toString());
+  console.log(
+    agg.info().withColumns(
+      pl.col("start_time").cast(pl.Datetime("ms")),
+      pl.col("end_time").cast(pl.Datetime("ms")),
+    ).toString(),
+  );
+  const missing = agg.metadata.missing;
+  if (missing?.length) {
+    console.log(
+      `missing symbol-days: ${
+        missing.map((m) => `${m.symbol} ${m.day}`).join(", ")
+      }`,
+    );
+  }
+  return 0;
+}
+
+/**
+ * `factorium factor`: evaluates `formula` over the bars, writes the values
+ * to `out` when given, and prints the canonical name and a summary.
+ */
+export async function factor(
+  formula: string,
+  source: BarSource,
+  out: FileTarget | undefined,
+  name: string,
+): Promise<number> {
+  const t0 = performance.now();
+  if (out) await checkOutput(out);
+  if (source.kind === "data") {
+    // Check the formula against the columns the load will give, before it.
+    const columns = source.options.buyerSeller
+      ? BAR_FRAME_COLUMNS
+      : BAR_COLUMNS;
+    new AggBar(emptyBars().select(...columns)).factor(formula);
+  }
+  const agg = await loadBars(source, name);
+  const factor = agg.factor(formula);
+  const frame = await factor.collect();
+  if (out) await writeFrame(frame, out);
+  console.log(`factor ${factor.name}`);
+  console.log(factorSummary(frame));
+  console.log(
+    `${describeBars(agg)}${out ? `; wrote ${out.path}` : ""} in ${elapsed(t0)}`,
+  );
+  return 0;
+}
+
+/**
+ * `factorium demo`: generates the sample of `symbols` if missing, loads
+ * 1-minute bars twice (cold or cached, then from the cache), prints a
+ * summary and the statistics of a few factors computed in one pass, then
+ * dollar bars.
+ */
+export async function demo(
+  dataDir: string,
+  symbols: string[],
+): Promise<number> {
+  const marker = `${dataDir}/market=futures_um/data_type=aggTrades/symbol=${
+    symbols.at(-1)
+  }/year=2024/month=01/day=03/data.parquet`;
+  if (!(await statOrNull(marker))) {
+    console.log(`generating sample data in ${dataDir} ...`);
+    await generateSample({ dataDir, symbols, days: 3 });
+  }
+  const loader = new DataLoader({ dataDir });
+  try {
+    for (const label of ["cold or cached", "from cache"]) {
+      const t0 = performance.now();
+      const agg = await loader.loadAggBar({
+        symbols,
+        start: "2024-01-01",
+        days: 3,
+        bar: { type: "time", intervalMs: 60_000 },
+        buyerSeller: true,
+      });
+      const ms = performance.now() - t0;
+      console.log(`loadAggBar (${label}): ${ms.toFixed(0)} ms`);
+      if (label === "from cache") {
+        console.log(agg.toString());
+        console.log(agg.info().toString());
+        await demoFactors(agg);
+      }
+    }
+    const volume = await loader.loadAggBar({
+      symbols,
+      start: "2024-01-01",
+      days: 3,
+      bar: { type: "dollar", dollars: 500_000 },
+    });
+    console.log(`dollar bars ($500k): ${volume.toString().split("\n")[0]}`);
+  } finally {
+    await loader.close();
+  }
+  return 0;
+}
+
+/** Computes a few factors in one pass and prints their summary statistics. */
+async function demoFactors(agg: AggBar): Promise<void> {
+  const close = agg.get("close");
+  const factors = {
+    momentum_60: close.tsPctChange(60).csRank(),
+    reversal_5: close.tsDelta(5).neg().csZscore(),
+    volume_z: agg.factor("ts_zscore(log(volume), 120)"),
+    alpha002: ALPHA101.alpha002,
+    alpha012: ALPHA101.alpha012,
+    alpha101: ALPHA101.alpha101,
+  };
+  const t0 = performance.now();
+  const frame = await agg.compute(factors);
+  console.log(
+    `${
+      Object.keys(factors).length
+    } factors in one pass over ${frame.height} rows: ${
+      (performance.now() - t0).toFixed(0)
+    } ms`,
+  );
+  const stats = pl.concat(
+    Object.keys(factors).map((name) =>
+      frame.select(
+        pl.lit(name).alias("factor"),
+        pl.col(name).count().cast(pl.Int64).alias("values"),
+        pl.col(name).nullCount().cast(pl.Int64).alias("nulls"),
+        pl.col(name).mean().alias("mean"),
+        pl.col(name).std().alias("std"),
+        pl.col(name).min().alias("min"),
+        pl.col(name).max().alias("max"),
+      )
+    ),
+  );
+  console.log(stats.toString());
+}
+
+/** Loads the bars of `source`, drawing a progress bar on a terminal. */
+async function loadBars(source: BarSource, name: string): Promise<AggBar> {
+  if (source.kind === "file") return await readBarFile(source.file);
+  using progress = new ProgressBar({
+    label: `factorium ${name}: loading`,
+    unit: source.options.bar?.type === "time" ? "symbol-days" : "symbols",
+  });
+  const loader = new DataLoader({
+    dataDir: source.dataDir,
+    ...(source.cacheDir !== undefined ? { cacheDir: source.cacheDir } : {}),
+    onWarning: (message) => {
+      progress.finish();
+      console.error(`factorium ${name}: warning: ${message}`);
+    },
+  });
+  try {
+    return await loader.loadAggBar({
+      ...source.options,
+      onProgress: (done, total) => progress.update(done, total),
+    });
+  } finally {
+    await loader.close();
+  }
+}
+
+/** Reads a bar file written by `bars` (or any frame with the key columns). */
+async function readBarFile({ path, format }: FileTarget): Promise<AggBar> {
+  if (!(await statOrNull(path))?.isFile) {
+    throw new InvalidArgumentError("--file", path, "an existing file");
+  }
+  let df: pl.DataFrame;
+  try {
+    df = format === "parquet" ? pl.readParquet(path) : pl.readCSV(path);
+  } catch (error) {
+    throw new DataFileError(path, `cannot be read (${firstLine(error)})`, {
+      cause: error,
+    });
+  }
+  try {
+    return new AggBar(df);
+  } catch (error) {
+    if (error instanceof InvalidArgumentError) {
+      throw new InvalidArgumentError(
+        "--file",
+        path,
+        `a bar file (${error.message})`,
+      );
+    }
+    throw error;
+  }
+}
+
+/** Fails before any work when the output's directory does not exist. */
+async function checkOutput({ path }: FileTarget): Promise<void> {
+  const dir = dirname(path);
+  if (!(await statOrNull(dir))?.isDirectory) {
+    throw new InvalidArgumentError(
+      "--out",
+      path,
+      `a file in an existing directory (there is no directory ${dir})`,
+    );
+  }
+}
+
+/** Writes `df` through a hidden temporary sibling renamed over `path`. */
+async function writeFrame(
+  df: pl.DataFrame,
+  { path, format }: FileTarget,
+): Promise<void> {
+  const temporary = `${dirname(path)}/.${
+    basename(path)
+  }.${crypto.randomUUID()}.tmp`;
+  try {
+    if (format === "parquet") {
+      df.writeParquet(temporary, { compression: "zstd" });
+    } else {
+      df.writeCSV(temporary);
+    }
+    await Deno.rename(temporary, path);
+  } catch (error) {
+    await Deno.remove(temporary).catch(() => {});
+    throw error;
+  }
+}
+
+/** `N bars, S symbol(s), first → last[, bar spec]` */
+function describeBars(agg: AggBar): string {
+  const m = agg.metadata;
+  const range = m.minTime === null
+    ? "no bars"
+    : `${isoTime(m.minTime)} → ${isoTime(m.maxTime!)}`;
+  return `${m.numRows} bars, ${m.symbols.length} symbol(s), ${range}${
+    m.bar ? `, ${formatBarSpec(m.bar)}` : ""
+  }`;
+}
+
+/** Rows, nulls and the distribution of a factor frame's `factor` column. */
+function factorSummary(frame: pl.DataFrame): string {
+  const f = pl.col("factor");
+  const row = frame.select(
+    f.nullCount().cast(pl.Float64).alias("nulls"),
+    f.mean().alias("mean"),
+    f.std().alias("std"),
+    f.min().alias("min"),
+    f.quantile(0.25).alias("25%"),
+    f.median().alias("50%"),
+    f.quantile(0.75).alias("75%"),
+    f.max().alias("max"),
+  ).toRecords()[0] as Record<string, number | null>;
+  const nulls = row.nulls ?? 0;
+  const share = frame.height > 0 ? 100 * nulls / frame.height : 0;
+  const stats = ["mean", "std", "min", "25%", "50%", "75%", "max"]
+    .map((key) => `${key} ${formatNumber(row[key])}`).join("  ");
+  return `${frame.height} rows, ${nulls} null (${share.toFixed(1)}%)\n${stats}`;
+}
+
+/** Six significant digits, `null` for a missing value. */
+function formatNumber(value: number | null): string {
+  if (value === null || !Number.isFinite(value)) return "null";
+  return String(Number(value.toPrecision(6)));
+}
+
+/** ISO 8601 UTC without zero seconds or milliseconds: `2024-01-01T00:00Z`. */
+function isoTime(ms: number): string {
+  return new Date(ms).toISOString().replace(".000Z", "Z")
+    .replace(/:00Z$/, "Z");
+}
+
+function elapsed(t0: number): string {
+  return `${((performance.now() - t0) / 1000).toFixed(2)} s`;
+}
