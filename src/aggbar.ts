@@ -6,6 +6,7 @@
  */
 import pl from "nodejs-polars";
 import { type DataFrame, isDataFrame } from "./polars.ts";
+import { writeAtomic } from "./atomic.ts";
 import { InvalidArgumentError } from "./errors.ts";
 import { type AggBarMetadata, computeMetadata } from "./data/metadata.ts";
 import { type TimeInput, toEpochMs } from "./time.ts";
@@ -293,14 +294,10 @@ export class AggBar {
    * rename).
    */
   async writeParquet(path: string): Promise<void> {
-    const temporary = `${path}.tmp-${crypto.randomUUID()}`;
-    try {
-      this.#df.writeParquet(temporary, { compression: "zstd" });
-      await Deno.rename(temporary, path);
-    } catch (error) {
-      await Deno.remove(temporary).catch(() => {});
-      throw error;
-    }
+    await writeAtomic(
+      path,
+      (tmp) => this.#df.writeParquet(tmp, { compression: "zstd" }),
+    );
   }
 
   /** A readable summary: shape, symbols, time range, bar spec and the first rows. */

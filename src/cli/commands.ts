@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { basename, dirname } from "node:path";
+import { dirname } from "node:path";
 import pl from "nodejs-polars";
 import { AggBar } from "../aggbar.ts";
 import { ALPHA101 } from "../factor/alphas.ts";
@@ -24,6 +24,9 @@ import { statOrNull } from "../data/cache.ts";
 import { DataFileError, firstLine, InvalidArgumentError } from "../errors.ts";
 import { formatBarSpec } from "./bar_spec.ts";
 import { ProgressBar } from "./progress.ts";
+import { writeAtomic } from "../atomic.ts";
+import { factorSummary } from "../display/jupyter.ts";
+import { formatNumber } from "../display/html.ts";
 
 /** A bar or factor file format, from the file's extension. */
 export type FileFormat = "parquet" | "csv";
@@ -133,7 +136,7 @@ export async function factor(
   const frame = await factor.collect();
   if (out) await writeFrame(frame, out);
   console.log(`factor ${factor.name}`);
-  console.log(factorSummary(frame));
+  console.log(describeFactor(frame));
   console.log(
     `${describeBars(agg)}${out ? `; wrote ${out.path}` : ""} in ${elapsed(t0)}`,
   );
@@ -294,20 +297,10 @@ async function writeFrame(
   df: pl.DataFrame,
   { path, format }: FileTarget,
 ): Promise<void> {
-  const temporary = `${dirname(path)}/.${
-    basename(path)
-  }.${crypto.randomUUID()}.tmp`;
-  try {
-    if (format === "parquet") {
-      df.writeParquet(temporary, { compression: "zstd" });
-    } else {
-      df.writeCSV(temporary);
-    }
-    await Deno.rename(temporary, path);
-  } catch (error) {
-    await Deno.remove(temporary).catch(() => {});
-    throw error;
-  }
+  await writeAtomic(path, (tmp) => {
+    if (format === "parquet") df.writeParquet(tmp, { compression: "zstd" });
+    else df.writeCSV(tmp);
+  });
 }
 
 /** `N bars, S symbol(s), first → last[, bar spec]` */
@@ -322,29 +315,25 @@ function describeBars(agg: AggBar): string {
 }
 
 /** Rows, nulls and the distribution of a factor frame's `factor` column. */
-function factorSummary(frame: pl.DataFrame): string {
-  const f = pl.col("factor");
-  const row = frame.select(
-    f.nullCount().cast(pl.Float64).alias("nulls"),
-    f.mean().alias("mean"),
-    f.std().alias("std"),
-    f.min().alias("min"),
-    f.quantile(0.25).alias("25%"),
-    f.median().alias("50%"),
-    f.quantile(0.75).alias("75%"),
-    f.max().alias("max"),
-  ).toRecords()[0] as Record<string, number | null>;
-  const nulls = row.nulls ?? 0;
-  const share = frame.height > 0 ? 100 * nulls / frame.height : 0;
-  const stats = ["mean", "std", "min", "25%", "50%", "75%", "max"]
-    .map((key) => `${key} ${formatNumber(row[key])}`).join("  ");
-  return `${frame.height} rows, ${nulls} null (${share.toFixed(1)}%)\n${stats}`;
-}
-
-/** Six significant digits, `null` for a missing value. */
-function formatNumber(value: number | null): string {
-  if (value === null || !Number.isFinite(value)) return "null";
-  return String(Number(value.toPrecision(6)));
+function describeFactor(frame: pl.DataFrame): string {
+  const row = factorSummary(frame).toRecords()[0] as Record<
+    string,
+    number | null
+  >;
+  const nulls = row.rows! - row.present!;
+  const share = row.rows! > 0 ? 100 * nulls / row.rows! : 0;
+  const labels = {
+    mean: "mean",
+    std: "std",
+    min: "min",
+    q25: "25%",
+    median: "50%",
+    q75: "75%",
+    max: "max",
+  };
+  const stats = Object.entries(labels)
+    .map(([key, label]) => `${label} ${formatNumber(row[key])}`).join("  ");
+  return `${row.rows} rows, ${nulls} null (${share.toFixed(1)}%)\n${stats}`;
 }
 
 /** ISO 8601 UTC without zero seconds or milliseconds: `2024-01-01T00:00Z`. */

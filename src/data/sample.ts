@@ -24,7 +24,7 @@
  *
  * @example
  * ```ts
- * import { generateSample, writeBinanceZip } from "./sample.ts";
+import { generateSample, writeBinanceZip } from "./sample.ts";
  * const dataDir = await Deno.makeTempDir();
  * await generateSample({ dataDir, symbols: ["BTCUSDT"], days: 1, tradesPerDay: 1000 });
  * const zip = await writeBinanceZip({
@@ -39,6 +39,7 @@
 
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { dirname, join } from "node:path";
+import { temporarySibling, writeAtomic } from "../atomic.ts";
 import { hivePath } from "./adapters/adapter.ts";
 import { DAY_MS } from "../time.ts";
 import { SYMBOL_PATTERN } from "./bar_spec.ts";
@@ -621,15 +622,6 @@ async function removeQuietly(path: string): Promise<void> {
 }
 
 /**
- * Hidden temporary sibling of `path` (`.data.parquet.<uuid>.tmp`), renamed
- * over it once complete; its extension keeps `*.parquet` globs off it.
- */
-function tempSibling(path: string): string {
-  const base = path.split(/[\\/]/).pop();
-  return join(dirname(path), `.${base}.${crypto.randomUUID()}.tmp`);
-}
-
-/**
  * Generates deterministic, realistic Binance tick data and writes one
  * zstd-compressed Parquet file per symbol and UTC day under
  * `{dataDir}/market={market}/data_type={dataType}/symbol={SYMBOL}/year=YYYY/month=MM/day=DD/data.parquet`,
@@ -775,7 +767,7 @@ export async function generateSample(
         const job = todo[next++];
         const profile = symbolProfile(job.symbol);
         await Deno.mkdir(dirname(job.path), { recursive: true });
-        const tmp = tempSibling(job.path);
+        const tmp = temporarySibling(job.path);
         try {
           const copied = await connection.run(
             `COPY (${sql}) TO $path (FORMAT parquet, COMPRESSION zstd)`,
@@ -980,7 +972,7 @@ export async function writeBinanceZip(
   const zipPath = join(outDir, `${baseName}.zip`);
   await Deno.mkdir(outDir, { recursive: true });
 
-  const csvTmp = tempSibling(join(outDir, `${baseName}.csv`));
+  const csvTmp = temporarySibling(join(outDir, `${baseName}.csv`));
   let csv: Uint8Array;
   const instance = await DuckDBInstance.create(":memory:");
   try {
@@ -1016,14 +1008,7 @@ export async function writeBinanceZip(
       ],
     ] as const
   ) {
-    const tmp = tempSibling(path);
-    try {
-      await Deno.writeFile(tmp, bytes);
-      await Deno.rename(tmp, path);
-    } catch (e) {
-      await removeQuietly(tmp);
-      throw e;
-    }
+    await writeAtomic(path, (tmp) => Deno.writeFile(tmp, bytes));
   }
   return zipPath;
 }

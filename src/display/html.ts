@@ -164,27 +164,3 @@ ${body}
 </html>
 `;
 }
-
-/**
- * Writes text atomically: a temporary file next to `path`, then a rename,
- * so readers never see a half-written file.
- *
- * @example
- * ```ts ignore
- * import { writeTextAtomic } from "./html.ts";
- * await writeTextAtomic("out/report.html", "<!DOCTYPE html>...");
- * ```
- */
-export async function writeTextAtomic(
-  path: string,
-  text: string,
-): Promise<void> {
-  const temporary = `${path}.tmp-${crypto.randomUUID()}`;
-  try {
-    await Deno.writeTextFile(temporary, text);
-    await Deno.rename(temporary, path);
-  } catch (error) {
-    await Deno.remove(temporary).catch(() => {});
-    throw error;
-  }
-}

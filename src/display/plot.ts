@@ -13,7 +13,8 @@ import { parseHTML } from "linkedom";
 import pl from "nodejs-polars";
 import type { DataFrame } from "../polars.ts";
 import { InvalidArgumentError } from "../errors.ts";
-import { escapeHtml, htmlPage, writeTextAtomic } from "./html.ts";
+import { escapeHtml, htmlPage } from "./html.ts";
+import { writeAtomic } from "../atomic.ts";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 const TITLE_HEIGHT = 22;
@@ -67,9 +68,13 @@ export class Chart {
    */
   async save(path: string): Promise<void> {
     const lower = path.toLowerCase();
-    if (lower.endsWith(".svg")) return await writeTextAtomic(path, this.#svg);
-    if (lower.endsWith(".html") || lower.endsWith(".htm")) {
-      return await writeTextAtomic(path, this.toHTML());
+    const text = lower.endsWith(".svg")
+      ? this.#svg
+      : lower.endsWith(".html") || lower.endsWith(".htm")
+      ? this.toHTML()
+      : undefined;
+    if (text !== undefined) {
+      return await writeAtomic(path, (tmp) => Deno.writeTextFile(tmp, text));
     }
     throw new InvalidArgumentError(
       "path",

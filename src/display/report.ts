@@ -7,7 +7,8 @@
  */
 import { dirname } from "node:path";
 import { bundleOf, htmlBlock, type MimeBundle } from "./jupyter.ts";
-import { escapeHtml, htmlPage, htmlTable, writeTextAtomic } from "./html.ts";
+import { escapeHtml, htmlPage, htmlTable } from "./html.ts";
+import { writeAtomic } from "../atomic.ts";
 import { isDataFrame } from "../polars.ts";
 
 interface Section {
@@ -69,7 +70,7 @@ export class Report {
   async save(path: string): Promise<void> {
     const html = await this.toHTML();
     await Deno.mkdir(dirname(path), { recursive: true });
-    await writeTextAtomic(path, html);
+    await writeAtomic(path, (tmp) => Deno.writeTextFile(tmp, html));
   }
 
   /** Jupyter shows the report inline. */
