@@ -246,15 +246,22 @@ const COMMANDS: Record<string, Command> = {
     summary: "run the end-to-end example on the sample data",
     usage: "factorium demo [options]",
     description:
-      "Generates the sample if missing, loads 1-minute bars (cold or cached, then\nfrom the cache), prints a summary and the statistics of a few factors\ncomputed in one pass, then dollar bars.",
+      "Generates the sample if missing, loads 1-minute bars (cold or cached, then\nfrom the cache), prints a summary and the statistics of a few factors\ncomputed in one pass, then dollar bars, and writes an HTML report with\ncharts.",
     options: {
       "data-dir": valued("DIR", "where the sample lives (written if missing)", {
         default: "./data",
       }),
+      report: valued("FILE", "the HTML report to write", {
+        default: "out/report.html",
+      }),
       ...HELP,
     },
     run: async ({ values }) =>
-      await (await actions()).demo(values["data-dir"] as string, DEMO_SYMBOLS),
+      await (await actions()).demo({
+        dataDir: values["data-dir"] as string,
+        symbols: DEMO_SYMBOLS,
+        report: values.report as string,
+      }),
   },
 };
 

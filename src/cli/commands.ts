@@ -27,6 +27,8 @@ import { ProgressBar } from "./progress.ts";
 import { writeAtomic } from "../atomic.ts";
 import { factorSummary } from "../display/jupyter.ts";
 import { formatNumber } from "../display/html.ts";
+import { Report } from "../display/report.ts";
+import type { Factor } from "../factor/factor.ts";
 
 /** A bar or factor file format, from the file's extension. */
 export type FileFormat = "parquet" | "csv";
@@ -143,16 +145,24 @@ export async function factor(
   return 0;
 }
 
+/** What `factorium demo` works on. */
+export interface DemoOptions {
+  /** Where the sample lives (generated if missing). */
+  dataDir: string;
+  /** The sample's symbols. */
+  symbols: string[];
+  /** The HTML report to write. */
+  report: string;
+}
+
 /**
  * `factorium demo`: generates the sample of `symbols` if missing, loads
  * 1-minute bars twice (cold or cached, then from the cache), prints a
  * summary and the statistics of a few factors computed in one pass, then
- * dollar bars.
+ * dollar bars, and writes an HTML report with charts.
  */
-export async function demo(
-  dataDir: string,
-  symbols: string[],
-): Promise<number> {
+export async function demo(options: DemoOptions): Promise<number> {
+  const { dataDir, symbols } = options;
   const marker = `${dataDir}/market=futures_um/data_type=aggTrades/symbol=${
     symbols.at(-1)
   }/year=2024/month=01/day=03/data.parquet`;
@@ -162,70 +172,99 @@ export async function demo(
   }
   const loader = new DataLoader({ dataDir });
   try {
+    let agg: AggBar | undefined;
     for (const label of ["cold or cached", "from cache"]) {
       const t0 = performance.now();
-      const agg = await loader.loadAggBar({
+      agg = await loader.loadAggBar({
         symbols,
         start: "2024-01-01",
         days: 3,
         bar: { type: "time", intervalMs: 60_000 },
         buyerSeller: true,
       });
-      const ms = performance.now() - t0;
-      console.log(`loadAggBar (${label}): ${ms.toFixed(0)} ms`);
-      if (label === "from cache") {
-        console.log(agg.toString());
-        console.log(agg.info().toString());
-        await demoFactors(agg);
-      }
+      console.log(`loadAggBar (${label}): ${elapsed(t0)}`);
     }
-    const volume = await loader.loadAggBar({
+    console.log(agg!.toString());
+    console.log(agg!.info().toString());
+    const factors = demoFactors(agg!);
+    const stats = await factorStats(agg!, factors);
+    const dollar = await loader.loadAggBar({
       symbols,
       start: "2024-01-01",
       days: 3,
       bar: { type: "dollar", dollars: 500_000 },
     });
-    console.log(`dollar bars ($500k): ${volume.toString().split("\n")[0]}`);
+    console.log(`dollar bars ($500k): ${dollar.toString().split("\n")[0]}`);
+    const t0 = performance.now();
+    await demoReport(agg!, factors, stats).save(options.report);
+    console.log(`wrote ${options.report} in ${elapsed(t0)}`);
   } finally {
     await loader.close();
   }
   return 0;
 }
 
-/** Computes a few factors in one pass and prints their summary statistics. */
-async function demoFactors(agg: AggBar): Promise<void> {
+/** The demo's factors: methods, a formula and three of the 101 Alphas. */
+function demoFactors(agg: AggBar): Record<string, Factor> {
   const close = agg.get("close");
-  const factors = {
+  return {
     momentum_60: close.tsPctChange(60).csRank(),
     reversal_5: close.tsDelta(5).neg().csZscore(),
     volume_z: agg.factor("ts_zscore(log(volume), 120)"),
-    alpha002: ALPHA101.alpha002,
-    alpha012: ALPHA101.alpha012,
-    alpha101: ALPHA101.alpha101,
+    alpha002: agg.factor(ALPHA101.alpha002),
+    alpha012: agg.factor(ALPHA101.alpha012),
+    alpha101: agg.factor(ALPHA101.alpha101),
   };
+}
+
+/** Computes the factors in one pass; prints and returns their statistics. */
+async function factorStats(
+  agg: AggBar,
+  factors: Record<string, Factor>,
+): Promise<pl.DataFrame> {
   const t0 = performance.now();
   const frame = await agg.compute(factors);
   console.log(
     `${
       Object.keys(factors).length
-    } factors in one pass over ${frame.height} rows: ${
-      (performance.now() - t0).toFixed(0)
-    } ms`,
+    } factors in one pass over ${frame.height} rows: ${elapsed(t0)}`,
   );
   const stats = pl.concat(
     Object.keys(factors).map((name) =>
-      frame.select(
+      factorSummary(frame, name).select(
         pl.lit(name).alias("factor"),
-        pl.col(name).count().cast(pl.Int64).alias("values"),
-        pl.col(name).nullCount().cast(pl.Int64).alias("nulls"),
-        pl.col(name).mean().alias("mean"),
-        pl.col(name).std().alias("std"),
-        pl.col(name).min().alias("min"),
-        pl.col(name).max().alias("max"),
+        pl.all(),
       )
     ),
   );
-  console.log(stats.toString());
+  console.log(
+    stats.select("factor", "present", "null_share", "mean", "std", "min", "max")
+      .toString(),
+  );
+  return stats;
+}
+
+/** The demo's HTML report: bars, price and volume charts, the factors. */
+function demoReport(
+  agg: AggBar,
+  factors: Record<string, Factor>,
+  stats: pl.DataFrame,
+): Report {
+  const [first] = agg.symbols;
+  return new Report("factorium demo: sample aggTrades, 1-minute bars")
+    .add("Bars", agg)
+    .add(`${first} candles`, agg.plot({ symbol: first, kind: "candles" }))
+    .add("Prices, relative to the first bar", agg.plot({ kind: "line" }))
+    .add(`${first} volume`, agg.plot({ symbol: first, kind: "volume" }))
+    .add("Factor statistics (computed in one pass)", stats)
+    .add("momentum_60", factors.momentum_60)
+    .add(
+      "momentum_60 by symbol and time",
+      factors.momentum_60.plot("heatmap"),
+    )
+    .add("volume_z", factors.volume_z)
+    .add("alpha101", factors.alpha101)
+    .add("alpha101 distribution", factors.alpha101.plot("distribution"));
 }
 
 /** Loads the bars of `source`, drawing a progress bar on a terminal. */

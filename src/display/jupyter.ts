@@ -136,8 +136,8 @@ export function aggBarBundle(agg: AggBar): MimeBundle {
 export function factorSummary(values: DataFrame, column = "factor"): DataFrame {
   const x = pl.col(column).cast(pl.Float64).fillNan(null);
   return values.select(
-    pl.len().cast(pl.Float64).alias("rows"),
-    x.count().cast(pl.Float64).alias("present"),
+    pl.len().cast(pl.Int64).alias("rows"),
+    x.count().cast(pl.Int64).alias("present"),
     x.isNull().mean().alias("null_share"),
     x.mean().alias("mean"),
     x.std().alias("std"),

@@ -19,7 +19,8 @@ interface Section {
 /**
  * An HTML report: sections in order, each a heading and an object shown as
  * in Jupyter (its `text/html`, else its SVG, else its text), a Polars
- * frame (a table of its first 50 rows) or a string (a paragraph). Saved atomically as one self-contained file
+ * frame (a table of its first 50 rows) or a string (a paragraph); a
+ * promise of any of these (e.g. `factor.plot()`) is awaited when rendered. Saved atomically as one self-contained file
  * (inline SVG, no scripts, no external resources).
  *
  * @example
@@ -82,7 +83,8 @@ export class Report {
   }
 }
 
-async function render(content: unknown): Promise<string> {
+async function render(pending: unknown): Promise<string> {
+  const content = await pending;
   if (typeof content === "string") return `<p>${escapeHtml(content)}</p>`;
   if (isDataFrame(content)) return htmlTable(content, { maxRows: 50 });
   const bundle = await bundleOf(content);
