@@ -13,6 +13,7 @@
  * Run: `deno bench -A bench/aggregate_bench.ts`. Ticks/s = 20M / median.
  * Peak memory of a cold load: `deno run -A bench/cold_load_memory.ts`.
  */
+import { dirname } from "node:path";
 import { DuckDBInstance, listValue } from "@duckdb/node-api";
 import pl from "nodejs-polars";
 import { DataLoader } from "../mod.ts";
@@ -125,12 +126,19 @@ Deno.bench({
     b.start();
     await loader.loadAggBar({ ...request, cache: false });
     b.end();
+    await Deno.remove(loader.cacheDir, { recursive: true });
     await loader.close();
   },
 });
 
 const warmLoader = new DataLoader({ dataDir, cacheDir: await freshCacheDir() });
 await warmLoader.loadAggBar(request);
+// The bench runner gives no teardown hook: remove scratch folders on exit.
+globalThis.addEventListener("unload", () => {
+  for (const dir of [warmLoader.cacheDir, dirname(out)]) {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
 
 Deno.bench({
   name: "loadAggBar cold (cache filled)",
