@@ -24,7 +24,7 @@
  *
  * @example
  * ```ts
-import { generateSample, writeBinanceZip } from "./sample.ts";
+ * import { generateSample, writeBinanceZip } from "./sample.ts";
  * const dataDir = await Deno.makeTempDir();
  * await generateSample({ dataDir, symbols: ["BTCUSDT"], days: 1, tradesPerDay: 1000 });
  * const zip = await writeBinanceZip({
