@@ -12,6 +12,30 @@ export type TimeInput = Date | string | number;
 /** Milliseconds in one UTC day. */
 export const DAY_MS = 86_400_000;
 
+/** Milliseconds per unit of a compact interval (`15m`, `1h`, `500ms`). */
+export const INTERVAL_UNITS: Readonly<Record<string, number>> = {
+  ms: 1,
+  s: 1_000,
+  m: 60_000,
+  h: 3_600_000,
+  d: DAY_MS,
+};
+
+/**
+ * A positive whole interval in the largest unit that divides it.
+ *
+ * @example
+ * ```ts
+ * import { formatInterval } from "./time.ts";
+ * console.log(formatInterval(900_000), formatInterval(1_500)); // 15m 1500ms
+ * ```
+ */
+export function formatInterval(ms: number): string {
+  const [unit, size] = Object.entries(INTERVAL_UNITS).reverse()
+    .find(([, size]) => ms % size === 0)!;
+  return `${ms / size}${unit}`;
+}
+
 /**
  * Converts a {@linkcode TimeInput} to epoch milliseconds. A date-only or
  * zone-less ISO string is read as UTC.

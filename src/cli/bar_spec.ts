@@ -7,19 +7,13 @@
  */
 import { InvalidArgumentError } from "../errors.ts";
 import { type BarSpec, validateBarSpec } from "../data/bar_spec.ts";
+import { formatInterval, INTERVAL_UNITS } from "../time.ts";
 
 const NUMBER = String.raw`(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?`;
 const SPEC = new RegExp(
   `^(time|tick|volume|dollar):(${NUMBER})(ms|s|m|h|d)?$`,
   "i",
 );
-const TIME_UNITS: Record<string, number> = {
-  ms: 1,
-  s: 1_000,
-  m: 60_000,
-  h: 3_600_000,
-  d: 86_400_000,
-};
 
 /** What {@linkcode parseBarSpec} accepts, as its errors say. */
 export const BAR_SPEC_GRAMMAR =
@@ -54,7 +48,7 @@ export function parseBarSpec(text: string): BarSpec {
   const unit = match?.[3]?.toLowerCase();
   let spec: unknown;
   if (type === "time") {
-    spec = { type, intervalMs: value * TIME_UNITS[unit ?? "ms"] };
+    spec = { type, intervalMs: value * INTERVAL_UNITS[unit ?? "ms"] };
   } else if (unit === undefined) {
     if (type === "tick") spec = { type, ticks: value };
     else if (type === "volume") spec = { type, volume: value };
@@ -82,11 +76,8 @@ export function parseBarSpec(text: string): BarSpec {
  */
 export function formatBarSpec(spec: BarSpec): string {
   switch (spec.type) {
-    case "time": {
-      const [unit, ms] = Object.entries(TIME_UNITS).reverse()
-        .find(([, ms]) => spec.intervalMs % ms === 0)!;
-      return `time:${spec.intervalMs / ms}${unit}`;
-    }
+    case "time":
+      return `time:${formatInterval(spec.intervalMs)}`;
     case "tick":
       return `tick:${spec.ticks}`;
     case "volume":

@@ -15,6 +15,7 @@ import type { DataFrame } from "../polars.ts";
 import { InvalidArgumentError } from "../errors.ts";
 import { escapeHtml, htmlPage } from "./html.ts";
 import { writeAtomic } from "../atomic.ts";
+import { formatInterval } from "../time.ts";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 const TITLE_HEIGHT = 22;
@@ -305,15 +306,9 @@ function intervalLabel(frame: DataFrame): string {
   const span = frame.select(
     pl.col("end_time").sub(pl.col("start_time")).median().alias("span"),
   ).getColumn("span").get(0) as number;
-  if (!(span > 0)) return "";
-  const units: [number, string][] = [[86_400_000, "d"], [3_600_000, "h"], [
-    60_000,
-    "m",
-  ], [1000, "s"]];
-  for (const [ms, unit] of units) {
-    if (span % ms === 0) return `${span / ms}${unit} bars`;
-  }
-  return `${span} ms bars`;
+  return Number.isInteger(span) && span > 0
+    ? `${formatInterval(span)} bars`
+    : "";
 }
 
 const NICE_STEPS = [
