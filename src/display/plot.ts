@@ -23,7 +23,8 @@ const SUBTITLE_HEIGHT = 16;
 const LEGEND_ROW = 18;
 const UP = "#26a69a";
 const DOWN = "#ef5350";
-const TIME_AXIS = {
+/** The time x axis every time chart uses. */
+export const TIME_AXIS = {
   type: "utc",
   label: "time (UTC)",
   labelAnchor: "center",
@@ -131,14 +132,16 @@ function dom(): Document {
   return document;
 }
 
-interface Frame {
+/** Title, subtitle, width and legend of a chart. */
+export interface Frame {
   title: string;
   subtitle?: string;
   width: number;
   legend?: Legend;
 }
 
-type Legend =
+/** A chart legend: colour swatches or a ramp. */
+export type Legend =
   | { type: "swatches"; items: { label: string; color: string }[] }
   | {
     type: "ramp";
@@ -149,7 +152,7 @@ type Legend =
   };
 
 /** Renders Plot options into a titled standalone SVG with an SVG legend. */
-function render(
+export function render(
   frame: Frame,
   options: Plot.PlotOptions,
   legendFrom?: "swatches" | { ramp: string },
@@ -269,7 +272,8 @@ function formatTick(v: number): string {
   return Number.isFinite(v) ? String(Number(v.toPrecision(4))) : "";
 }
 
-function sizes(options: ChartOptions): Required<ChartOptions> {
+/** Validated chart sizes with their defaults. */
+export function sizes(options: ChartOptions): Required<ChartOptions> {
   const width = options.width ?? 900;
   const height = options.height ?? 360;
   const maxPoints = options.maxPoints ?? 1000;
@@ -291,13 +295,15 @@ function sizes(options: ChartOptions): Required<ChartOptions> {
   return { width, height, maxPoints };
 }
 
-function floats(frame: DataFrame, column: string): Float64Array {
+/** A column as Float64 with NaN for null. */
+export function floats(frame: DataFrame, column: string): Float64Array {
   return frame.select(
     pl.col(column).cast(pl.Float64).fillNull(pl.lit(NaN)),
   ).getColumn(column).toTypedArray() as Float64Array;
 }
 
-function dates(frame: DataFrame, column: string): Date[] {
+/** A column of epoch ms as Dates. */
+export function dates(frame: DataFrame, column: string): Date[] {
   return Array.from(floats(frame, column), (ms) => new Date(ms));
 }
 
@@ -576,9 +582,12 @@ function volumeBars(
   );
 }
 
-interface LineOptions {
+/** How {@linkcode lines} draws a frame of `symbol, end_time, <column>`. */
+export interface LineOptions {
   /** How a time bucket summarises its values. */
-  reduce: "last" | "mean";
+  reduce: "last" | "mean" | "min";
+  /** Fill the area between the line and zero (one series). */
+  area?: boolean;
   column: string;
   normalize: boolean;
   title: string;
@@ -587,10 +596,12 @@ interface LineOptions {
   height: number;
   maxPoints: number;
   yLabel?: string;
+  /** Series (symbol values) in legend order. @default sorted */
+  series?: string[];
 }
 
 /** One line per symbol, bucketed by time. */
-function lines(rows: DataFrame, options: LineOptions): Chart {
+export function lines(rows: DataFrame, options: LineOptions): Chart {
   const step = bucketWidth(rows, options.maxPoints);
   let points = rows.select(
     "symbol",
@@ -604,6 +615,8 @@ function lines(rows: DataFrame, options: LineOptions): Chart {
         pl.col("end_time").last(),
         options.reduce === "last"
           ? pl.col("value").last()
+          : options.reduce === "min"
+          ? pl.col("value").fillNan(null).min()
           : pl.col("value").fillNan(null).mean(),
       )
       .collectSync();
@@ -616,8 +629,8 @@ function lines(rows: DataFrame, options: LineOptions): Chart {
     );
   }
   points = points.sort(["symbol", "end_time"]);
-  const symbols = [...new Set(points.getColumn("symbol").toArray() as string[])]
-    .sort();
+  const symbols = options.series ??
+    [...new Set(points.getColumn("symbol").toArray() as string[])].sort();
   const data = { length: points.height };
   return render(
     {
@@ -637,6 +650,14 @@ function lines(rows: DataFrame, options: LineOptions): Chart {
       y: { label: options.yLabel ?? options.column, grid: true },
       color: { type: "ordinal", scheme: "observable10", domain: symbols },
       marks: [
+        options.area
+          ? Plot.areaY(data, {
+            x: dates(points, "end_time"),
+            y: floats(points, "value"),
+            fill: "#ef5350",
+            fillOpacity: 0.35,
+          })
+          : Plot.ruleY([]),
         Plot.lineY(data, {
           x: dates(points, "end_time"),
           y: floats(points, "value"),
@@ -823,6 +844,35 @@ function factorHistogram(
   const values = frame.select(pl.col("factor").cast(pl.Float64))
     .getColumn("factor").dropNulls().toTypedArray() as Float64Array;
   const nullShare = frame.height ? 1 - values.length / frame.height : 0;
+  return histogram(values, {
+    title: `${name}: distribution`,
+    subtitle: (bins) =>
+      `${values.length} present values in ${bins} bins · null share ${
+        (nullShare * 100).toFixed(1)
+      }%`,
+    xLabel: "factor value",
+    yLabel: "count (rows)",
+    width,
+    height,
+  });
+}
+
+/** Titles and size of {@linkcode histogram}. */
+export interface HistogramOptions {
+  title: string;
+  /** The subtitle, given the number of bins used. */
+  subtitle: (bins: number) => string;
+  xLabel: string;
+  yLabel: string;
+  width: number;
+  height: number;
+}
+
+/** A 50-bin histogram of finite values (one bin when they are all equal). */
+export function histogram(
+  values: Float64Array,
+  options: HistogramOptions,
+): Chart {
   let lo = Infinity;
   let hi = -Infinity;
   for (const v of values) {
@@ -845,17 +895,15 @@ function factorHistogram(
   );
   return render(
     {
-      title: `${name}: distribution`,
-      subtitle: `${values.length} present values in ${bins} bins · null share ${
-        (nullShare * 100).toFixed(1)
-      }%`,
-      width,
+      title: options.title,
+      subtitle: options.subtitle(bins),
+      width: options.width,
     },
     {
-      height,
+      height: options.height,
       marginLeft: 64,
-      x: { label: "factor value" },
-      y: { label: "count (rows)", grid: true },
+      x: { label: options.xLabel },
+      y: { label: options.yLabel, grid: true },
       marks: [
         Plot.rectY({ length: bins }, {
           x1,

@@ -21,6 +21,13 @@ import {
   plotFactor,
 } from "../display/plot.ts";
 import { factorBundle, type MimeBundle } from "../display/jupyter.ts";
+import { analyzeFactor, type AnalyzeOptions } from "../analysis/analyzer.ts";
+import type { FactorAnalysis } from "../analysis/factor_analysis.ts";
+import {
+  backtest,
+  type BacktestOptions,
+  type BacktestResult,
+} from "../analysis/backtest.ts";
 
 /** Something a factor can be combined with: another factor or a number. */
 export type FactorOperand = Factor | number;
@@ -202,6 +209,41 @@ export class Factor {
    */
   explain(): string {
     return explainPlan(this.#base, [{ name: "factor", node: this.#node }]);
+  }
+
+  /**
+   * Evaluates the factor against the forward returns of `agg` (usually the
+   * AggBar it was built from): IC per time (Spearman and Pearson) and its
+   * summary, quantile returns and spread, cumulative long-short returns,
+   * quantile turnover, rank autocorrelation and IC decay. See
+   * {@linkcode analyzeFactor} for every definition.
+   *
+   * @example
+   * ```ts ignore
+   * const analysis = await agg.factor("cs_rank(-ts_delta(close, 5))").analyze(agg, { periods: [1, 5, 20] });
+   * console.log(analysis.icSummary.toString());
+   * ```
+   */
+  analyze(agg: AggBar, options: AnalyzeOptions = {}): Promise<FactorAnalysis> {
+    return analyzeFactor(this, agg, options);
+  }
+
+  /**
+   * Backtests the factor as a signal on `agg`'s prices: weights from the
+   * signal at each bar (normalized, allocated, constrained), held over the
+   * next bar, net of costs. See {@linkcode backtest} for every definition.
+   *
+   * @example
+   * ```ts ignore
+   * const result = await agg.factor("cs_rank(ts_delta(close, 60))").backtest(agg, { costBps: 4 });
+   * console.log(result.metrics.sharpe);
+   * ```
+   */
+  backtest(
+    agg: AggBar,
+    options: BacktestOptions = {},
+  ): Promise<BacktestResult> {
+    return backtest(agg, this, options);
   }
 
   /**

@@ -1,0 +1,151 @@
+/**
+ * BacktestResult: the return series, weights and metrics of a backtest,
+ * with charts, a Jupyter display and `save(dir)`.
+ *
+ * @module
+ */
+import type { Chart, ChartOptions } from "../display/plot.ts";
+import { htmlPage } from "../display/html.ts";
+import type { MimeBundle } from "../display/jupyter.ts";
+import type { DataFrame } from "../polars.ts";
+import type { BacktestSettings } from "./backtest.ts";
+import { plotDrawdown, plotEquity } from "./charts.ts";
+import { type Metrics, metricsFrame } from "./metrics.ts";
+import {
+  metricsText,
+  performanceBundle,
+  performanceHtml,
+} from "./performance.ts";
+import { type SaveOptions, saveTables } from "./save.ts";
+
+/**
+ * The result of {@linkcode backtest} (or `factor.backtest(agg)`).
+ *
+ * @example
+ * ```ts ignore
+ * const result = await factor.backtest(agg, { costBps: 4 });
+ * console.log(result.toString());
+ * await result.plot("equity").save("out/equity.svg");
+ * ```
+ */
+export class BacktestResult {
+  /** The signal's name. */
+  readonly name: string;
+  /** The settings it ran with (periodsPerYear resolved). */
+  readonly settings: Readonly<BacktestSettings>;
+  /** Per bar held: end_time, gross_return, cost, return (net), turnover, gross_exposure, net_exposure, equity, drawdown. */
+  readonly returns: DataFrame;
+  /** Target weights per decision bar: end_time, symbol, weight (symbols with a signal and a price). */
+  readonly weights: DataFrame;
+  /** Metrics of the net return series. */
+  readonly metrics: Metrics;
+
+  /** Wraps a finished backtest; use {@linkcode backtest} to make one. */
+  constructor(
+    name: string,
+    settings: BacktestSettings,
+    returns: DataFrame,
+    weights: DataFrame,
+    metrics: Metrics,
+  ) {
+    this.name = name;
+    this.settings = settings;
+    this.returns = returns;
+    this.weights = weights;
+    this.metrics = metrics;
+  }
+
+  /** A line of the settings. */
+  #meta(): string {
+    const s = this.settings;
+    return [
+      `${s.normalize} → ${s.allocate}${
+        s.allocate === "top-n" ? ` (${s.topN} per side)` : ""
+      }`,
+      `gross ${s.gross}`,
+      Number.isFinite(s.maxPosition) ? `max position ${s.maxPosition}` : "",
+      Number.isFinite(s.maxNet) ? `max net ${s.maxNet}` : "",
+      `${s.costBps} bps per side`,
+      `lag ${s.lag} bar(s)`,
+      `price "${s.price}"`,
+      `${+s.periodsPerYear.toPrecision(6)} bars/year`,
+    ].filter(Boolean).join(" · ");
+  }
+
+  /**
+   * The `equity` curve or the `drawdown` chart.
+   *
+   * @example
+   * ```ts ignore
+   * await result.plot("drawdown").save("out/drawdown.svg");
+   * ```
+   */
+  plot(
+    kind: "equity" | "drawdown" = "equity",
+    options: ChartOptions = {},
+  ): Chart {
+    return kind === "drawdown"
+      ? plotDrawdown(this.returns, this.name, options)
+      : plotEquity(this.returns, this.name, options);
+  }
+
+  /** Metrics as a frame (`metric`, `value`). */
+  metricsFrame(): DataFrame {
+    return metricsFrame(this.metrics);
+  }
+
+  /** A standalone HTML page: settings, metrics, equity and drawdown. */
+  toHTML(): string {
+    return htmlPage(
+      `Backtest: ${this.name}`,
+      `<div class="factorium">${
+        performanceHtml(
+          `Backtest ${this.name}`,
+          this.#meta(),
+          this.returns,
+          this.metrics,
+        )
+      }</div>`,
+    );
+  }
+
+  /** Plain-text summary of the metrics. */
+  toString(): string {
+    return `Backtest ${this.name} (${this.#meta()})\n${
+      metricsText(this.metrics)
+    }`;
+  }
+
+  /**
+   * Writes returns, weights and metrics (`.parquet` or `.csv`) and
+   * `backtest.html` into `dir`; returns the paths written.
+   *
+   * @example
+   * ```ts ignore
+   * await result.save("out/momentum-backtest", { format: "csv" });
+   * ```
+   */
+  save(dir: string, options: SaveOptions = {}): Promise<string[]> {
+    return saveTables(
+      dir,
+      {
+        returns: this.returns,
+        weights: this.weights,
+        metrics: this.metricsFrame(),
+      },
+      this.toHTML(),
+      "backtest.html",
+      options,
+    );
+  }
+
+  /** Jupyter shows the metrics, equity and drawdown. */
+  [Symbol.for("Jupyter.display")](): MimeBundle {
+    return performanceBundle(
+      `Backtest ${this.name}`,
+      this.#meta(),
+      this.returns,
+      this.metrics,
+    );
+  }
+}

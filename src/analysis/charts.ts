@@ -1,0 +1,266 @@
+/**
+ * Charts of factor analyses (IC series and histogram, quantile returns,
+ * cumulative long-short, IC decay) and of backtests (equity, drawdown).
+ *
+ * @module
+ */
+import * as Plot from "@observablehq/plot";
+import pl from "nodejs-polars";
+import { InvalidArgumentError } from "../errors.ts";
+import type { DataFrame } from "../polars.ts";
+import {
+  type Chart,
+  type ChartOptions,
+  floats,
+  histogram,
+  lines,
+  render,
+  sizes,
+} from "../display/plot.ts";
+
+/** Kinds of analysis chart: `analysis.plot(kind)`. */
+export type AnalysisChartKind =
+  | "ic"
+  | "ic-histogram"
+  | "quantile-returns"
+  | "long-short"
+  | "ic-decay";
+
+/** The chart kinds of an analysis, in tearsheet order. */
+export const ANALYSIS_CHARTS: readonly AnalysisChartKind[] = [
+  "ic",
+  "ic-histogram",
+  "quantile-returns",
+  "long-short",
+  "ic-decay",
+];
+
+/** Options of `analysis.plot`. */
+export interface AnalysisChartOptions extends ChartOptions {
+  /** The period the IC histogram shows. @default the first period */
+  period?: number;
+}
+
+/** The tables a chart reads. */
+interface AnalysisFrames {
+  ic: DataFrame;
+  quantileReturns: DataFrame;
+  longShort: DataFrame;
+  icDecay: DataFrame;
+}
+
+function periodLabel(k: number): string {
+  return k === 1 ? "1 bar" : `${k} bars`;
+}
+
+/** `period` as a label column named `symbol`, the series column of {@linkcode lines}. */
+function bySeries(frame: DataFrame): DataFrame {
+  const labels = (frame.getColumn("period").toArray() as number[])
+    .map(periodLabel);
+  return frame.withColumns(pl.Series("symbol", labels));
+}
+
+/**
+ * Draws one chart of an analysis.
+ *
+ * @example
+ * ```ts ignore
+ * const chart = plotAnalysis(tables, [1, 5], "momentum", "ic-decay");
+ * ```
+ */
+export function plotAnalysis(
+  tables: AnalysisFrames,
+  periods: readonly number[],
+  name: string,
+  kind: AnalysisChartKind,
+  options: AnalysisChartOptions = {},
+): Chart {
+  const { width, height, maxPoints } = sizes(options);
+  const series = periods.map(periodLabel);
+  switch (kind) {
+    case "ic":
+      return lines(bySeries(tables.ic), {
+        reduce: "mean",
+        column: "spearman",
+        normalize: false,
+        title: `${name}: Spearman IC per time`,
+        interval: "mean IC per time bucket when downsampled",
+        width,
+        height,
+        maxPoints,
+        yLabel: "Spearman IC",
+        series,
+      });
+    case "ic-histogram": {
+      const period = options.period ?? periods[0];
+      if (!periods.includes(period)) {
+        throw new InvalidArgumentError(
+          "period",
+          period,
+          `one of the analysed periods (${periods.join(", ")})`,
+        );
+      }
+      const values = floats(
+        tables.ic.filter(pl.col("period").eq(pl.lit(period))),
+        "spearman",
+      ).filter((v) => !Number.isNaN(v));
+      return histogram(values, {
+        title: `${name}: Spearman IC distribution, ${periodLabel(period)}`,
+        subtitle: (bins) => `${values.length} time slices in ${bins} bins`,
+        xLabel: "Spearman IC",
+        yLabel: "count (time slices)",
+        width,
+        height,
+      });
+    }
+    case "quantile-returns":
+      return quantileBars(tables.quantileReturns, name, width, height);
+    case "long-short":
+      return lines(bySeries(tables.longShort), {
+        reduce: "last",
+        column: "cumulative",
+        normalize: false,
+        title: `${name}: cumulative top-minus-bottom quantile return`,
+        interval: "rebalanced every k bars (non-overlapping)",
+        width,
+        height,
+        maxPoints,
+        yLabel: "growth of 1",
+        series,
+      });
+    case "ic-decay":
+      return decayBars(tables.icDecay, name, width, height);
+    default:
+      throw new InvalidArgumentError(
+        "kind",
+        kind,
+        `one of ${ANALYSIS_CHARTS.join(", ")}`,
+      );
+  }
+}
+
+function quantileBars(
+  table: DataFrame,
+  name: string,
+  width: number,
+  height: number,
+): Chart {
+  const bps = Array.from(floats(table, "mean"), (v) => v * 1e4);
+  const quantile = (table.getColumn("quantile").toArray() as number[])
+    .map((q) => `Q${q}`);
+  const period = (table.getColumn("period").toArray() as number[])
+    .map(periodLabel);
+  return render(
+    {
+      title: `${name}: mean forward return by quantile`,
+      subtitle:
+        "per time slice, averaged over time (bps), one panel per forward period; Q1 = lowest factor",
+      width,
+    },
+    {
+      height,
+      marginLeft: 64,
+      marginTop: 36,
+      fx: { label: null, domain: [...new Set(period)] },
+      x: { label: null },
+      y: { label: "mean forward return (bps)", grid: true },
+      marks: [
+        Plot.barY({ length: bps.length }, {
+          fx: period,
+          x: quantile,
+          y: bps,
+          fill: bps.map((v) => v >= 0 ? "#26a69a" : "#ef5350"),
+        }),
+        Plot.ruleY([0]),
+      ],
+    },
+  );
+}
+
+function decayBars(
+  table: DataFrame,
+  name: string,
+  width: number,
+  height: number,
+): Chart {
+  const periods = (table.getColumn("period").toArray() as number[])
+    .map(periodLabel);
+  const spearman = floats(table, "spearman");
+  return render(
+    {
+      title: `${name}: IC decay`,
+      subtitle: "mean Spearman IC by forward period",
+      width,
+    },
+    {
+      height,
+      marginLeft: 64,
+      x: { label: "forward period", domain: periods },
+      y: { label: "mean Spearman IC", grid: true },
+      marks: [
+        Plot.barY({ length: periods.length }, {
+          x: periods,
+          y: Array.from(spearman),
+          fill: Array.from(spearman, (v) => v >= 0 ? "#4269d0" : "#ef5350"),
+        }),
+        Plot.ruleY([0]),
+      ],
+    },
+  );
+}
+
+/**
+ * The equity curve of a `returns` frame (`end_time`, `equity`).
+ *
+ * @example
+ * ```ts ignore
+ * const chart = plotEquity(result.returns, "rank(momentum)");
+ * ```
+ */
+export function plotEquity(
+  returns: DataFrame,
+  title: string,
+  options: ChartOptions = {},
+): Chart {
+  const { width, height, maxPoints } = sizes(options);
+  return lines(returns.withColumns(pl.lit("equity").alias("symbol")), {
+    reduce: "last",
+    column: "equity",
+    normalize: false,
+    title: `${title}: equity`,
+    interval: "growth of 1, net of costs",
+    width,
+    height,
+    maxPoints,
+    yLabel: "equity",
+  });
+}
+
+/**
+ * The drawdown (equity below its running peak) of a `returns` frame
+ * (`end_time`, `drawdown`).
+ *
+ * @example
+ * ```ts ignore
+ * const chart = plotDrawdown(result.returns, "rank(momentum)");
+ * ```
+ */
+export function plotDrawdown(
+  returns: DataFrame,
+  title: string,
+  options: ChartOptions = {},
+): Chart {
+  const { width, height, maxPoints } = sizes(options);
+  return lines(returns.withColumns(pl.lit("drawdown").alias("symbol")), {
+    reduce: "min",
+    column: "drawdown",
+    normalize: false,
+    title: `${title}: drawdown`,
+    interval: "equity / running peak − 1 (deepest per bucket)",
+    width,
+    height: Math.round(height * 0.6),
+    maxPoints,
+    yLabel: "drawdown",
+    area: true,
+  });
+}

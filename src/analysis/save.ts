@@ -1,0 +1,56 @@
+/**
+ * Writes a result's tables and its HTML page into a directory, each file
+ * atomically.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { writeAtomic } from "../atomic.ts";
+import { InvalidArgumentError } from "../errors.ts";
+import type { DataFrame } from "../polars.ts";
+
+/** Options of a result's `save(dir)`. */
+export interface SaveOptions {
+  /** Table file format. @default "parquet" */
+  format?: "parquet" | "csv";
+}
+
+/**
+ * Writes `<name>.parquet` (zstd) or `<name>.csv` per table, then `page` as
+ * `pageName`, into `dir` (created if needed); returns the paths written.
+ *
+ * @example
+ * ```ts ignore
+ * await saveTables("out/x", { ic: frame }, "<html></html>", "tearsheet.html");
+ * ```
+ */
+export async function saveTables(
+  dir: string,
+  tables: Record<string, DataFrame>,
+  page: string,
+  pageName: string,
+  options: SaveOptions = {},
+): Promise<string[]> {
+  const format = options.format ?? "parquet";
+  if (format !== "parquet" && format !== "csv") {
+    throw new InvalidArgumentError(
+      "options.format",
+      format,
+      '"parquet" or "csv"',
+    );
+  }
+  await Deno.mkdir(dir, { recursive: true });
+  const written: string[] = [];
+  for (const [name, frame] of Object.entries(tables)) {
+    const path = join(dir, `${name}.${format}`);
+    await writeAtomic(path, (tmp) => {
+      if (format === "csv") frame.writeCSV(tmp);
+      else frame.writeParquet(tmp, { compression: "zstd" });
+    });
+    written.push(path);
+  }
+  const pagePath = join(dir, pageName);
+  await writeAtomic(pagePath, (tmp) => Deno.writeTextFile(tmp, page));
+  written.push(pagePath);
+  return written;
+}
