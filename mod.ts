@@ -75,3 +75,30 @@ export {
 } from "./src/display/plot.ts";
 export { type MimeBundle } from "./src/display/jupyter.ts";
 export { Report } from "./src/display/report.ts";
+export {
+  type AnalysisTables,
+  analyzeFactor,
+  type AnalyzeOptions,
+} from "./src/analysis/analyzer.ts";
+export {
+  type AnalysisSettings,
+  FactorAnalysis,
+} from "./src/analysis/factor_analysis.ts";
+export {
+  type AnalysisChartKind,
+  type AnalysisChartOptions,
+} from "./src/analysis/charts.ts";
+export {
+  type Allocator,
+  backtest,
+  type BacktestOptions,
+  BacktestResult,
+  type BacktestSettings,
+  type Normalizer,
+} from "./src/analysis/backtest.ts";
+export {
+  computeMetrics,
+  type Metrics,
+  periodsPerYear,
+} from "./src/analysis/metrics.ts";
+export { type SaveOptions } from "./src/analysis/save.ts";

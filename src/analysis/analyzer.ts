@@ -420,14 +420,15 @@ export function analyzePanel(panel: Panel, settings: Settings): AnalysisTables {
 
   const quantile = new Float64Array(panel.cells.length);
   panel.cells.forEach((c, r) => quantile[r] = bucket[c] || NaN);
-  const factorData = panel.rows.select("end_time", "symbol", "factor")
-    .hstack(frameOf({
+  const factorData = pl.concat([
+    panel.rows.select("end_time", "symbol", "factor"),
+    frameOf({
       quantile,
       ...Object.fromEntries(
         periods.map((k, p) => [`fwd_${k}`, atRows(panel, fwd[p])]),
       ),
-    }))
-    .withColumns(pl.col("quantile").cast(pl.Int32));
+    }).withColumns(pl.col("quantile").cast(pl.Int32)),
+  ], { how: "horizontal" });
   return {
     factorData,
     ic: typed(frameOf(ic), { period: pl.Int32, n: pl.Int32 }),

@@ -6,6 +6,7 @@
  * @module
  */
 import pl from "nodejs-polars";
+import { InvalidArgumentError } from "../errors.ts";
 import type { DataFrame } from "../polars.ts";
 
 /** Dense time × symbol matrices, row-major: cell (i, s) is `i * symbols.length + s`. */
@@ -18,7 +19,7 @@ export interface Panel {
   values: Record<string, Float64Array>;
   /** Cell of each input row (in the frame's end_time, symbol order). */
   cells: Uint32Array;
-  /** The input rows sorted by end_time, symbol (the order of `cells`). */
+  /** The input rows, sorted by end_time, symbol (the order of `cells`). */
   rows: DataFrame;
 }
 
@@ -36,7 +37,20 @@ export interface Panel {
  * ```
  */
 export function densePanel(frame: DataFrame, columns: string[]): Panel {
-  const rows = frame.sort(["end_time", "symbol"]);
+  const panel = layout(frame, columns) ??
+    layout(frame.sort(["end_time", "symbol"]), columns);
+  if (!panel) {
+    throw new InvalidArgumentError(
+      "bars",
+      "rows repeating an (end_time, symbol) pair",
+      "at most one row per end_time and symbol",
+    );
+  }
+  return panel;
+}
+
+/** The panel of `rows`, or undefined when they are not sorted by end_time, symbol. */
+function layout(rows: DataFrame, columns: string[]): Panel | undefined {
   const keyed = rows.select(
     pl.col("end_time").cast(pl.Float64),
     pl.col("symbol").cast(pl.Categorical).toPhysical().cast(pl.UInt32)
@@ -45,22 +59,30 @@ export function densePanel(frame: DataFrame, columns: string[]): Panel {
   );
   const times = keyed.getColumn("end_time").toTypedArray() as Float64Array;
   const codes = keyed.getColumn("code").toTypedArray() as Uint32Array;
-  // Categorical codes are neither dense nor sorted: map them to the
-  // position of their symbol in sorted order.
-  const pairs = rows.select(
-    pl.col("symbol").cast(pl.Categorical).toPhysical().cast(pl.UInt32)
-      .alias("code"),
-    "symbol",
-  ).unique().sort("symbol");
-  const symbols = pairs.getColumn("symbol").toArray() as string[];
-  const pairCodes = pairs.getColumn("code").toArray() as number[];
-  const index = new Uint32Array(Math.max(0, ...pairCodes) + 1);
-  pairCodes.forEach((code, s) => index[code] = s);
+  // Categorical codes are neither dense nor sorted: find each code's symbol
+  // at its first row, then number the symbols in sorted order.
+  const firstRow = new Map<number, number>();
+  for (let r = 0; r < codes.length; r++) {
+    if (!firstRow.has(codes[r])) firstRow.set(codes[r], r);
+  }
+  const symbolColumn = rows.getColumn("symbol");
+  const named = [...firstRow].map(([code, r]) => ({
+    code,
+    symbol: symbolColumn.get(r) as string,
+  })).sort((a, b) => a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0);
+  const index = new Uint32Array(Math.max(0, ...firstRow.keys()) + 1);
+  named.forEach(({ code }, s) => index[code] = s);
+  const symbols = named.map(({ symbol }) => symbol);
   const n = symbols.length;
   const grid: number[] = [];
   const cells = new Uint32Array(times.length);
   for (let r = 0; r < times.length; r++) {
-    if (r === 0 || times[r] !== times[r - 1]) grid.push(times[r]);
+    if (r === 0 || times[r] !== times[r - 1]) {
+      if (r > 0 && times[r] < times[r - 1]) return undefined;
+      grid.push(times[r]);
+    } else if (index[codes[r]] <= index[codes[r - 1]]) {
+      return undefined;
+    }
     cells[r] = (grid.length - 1) * n + index[codes[r]];
   }
   const values: Record<string, Float64Array> = {};
