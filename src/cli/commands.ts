@@ -159,7 +159,8 @@ export interface DemoOptions {
  * `factorium demo`: generates the sample of `symbols` if missing, loads
  * 1-minute bars twice (cold or cached, then from the cache), prints a
  * summary and the statistics of a few factors computed in one pass, then
- * dollar bars, and writes an HTML report with charts.
+ * dollar bars, analyses and backtests one factor, and writes an HTML
+ * report with charts.
  */
 export async function demo(options: DemoOptions): Promise<number> {
   const { dataDir, symbols } = options;
@@ -195,8 +196,25 @@ export async function demo(options: DemoOptions): Promise<number> {
       bar: { type: "dollar", dollars: 500_000 },
     });
     console.log(`dollar bars ($500k): ${dollar.toString().split("\n")[0]}`);
-    const t0 = performance.now();
-    await demoReport(agg!, factors, stats).save(options.report);
+    let t0 = performance.now();
+    const analysis = await factors.reversal_5.analyze(agg!, {
+      periods: [1, 5, 30],
+    });
+    console.log(`analyze reversal_5: ${elapsed(t0)}`);
+    console.log(analysis.toString());
+    t0 = performance.now();
+    const result = await factors.reversal_5.backtest(agg!, {
+      allocate: "top-n",
+      topN: 2,
+      costBps: 2,
+    });
+    console.log(`backtest reversal_5: ${elapsed(t0)}`);
+    console.log(result.toString());
+    t0 = performance.now();
+    await demoReport(agg!, factors, stats)
+      .add("reversal_5 analysis", analysis)
+      .add("reversal_5 backtest (top 2 / bottom 2, 2 bps per side)", result)
+      .save(options.report);
     console.log(`wrote ${options.report} in ${elapsed(t0)}`);
   } finally {
     await loader.close();
@@ -244,7 +262,7 @@ async function factorStats(
   return stats;
 }
 
-/** The demo's HTML report: bars, price and volume charts, the factors. */
+/** The demo's HTML report: bars, price and volume charts, the factors (the analysis sections follow). */
 function demoReport(
   agg: AggBar,
   factors: Record<string, Factor>,
