@@ -102,3 +102,18 @@ export {
   periodsPerYear,
 } from "./src/analysis/metrics.ts";
 export { type SaveOptions } from "./src/analysis/save.ts";
+export {
+  BarFeed,
+  type BarFeedOptions,
+  Bars,
+  type FeedRunData,
+  type FeedRunOptions,
+  FeedRunResult,
+  type HistoryOptions,
+  type LastPriceOptions,
+  parseTimestep,
+  type Strategy,
+  type StrategyContext,
+  type Timestep,
+  type UnfilledOrder,
+} from "./src/feed/mod.ts";

@@ -4,7 +4,7 @@
  * objects only when asked, and then once.
  *
  * Also the feed's storage, `BarTable` (internal): the bars of one timestep
- * sorted by (symbol, end_time), with each symbol's rows contiguous, the
+ * split by symbol, each symbol's rows contiguous and in time order, the
  * times as `Float64Array`s and value columns extracted on first use.
  *
  * @module
@@ -19,20 +19,21 @@ import { formatUtc } from "../display/html.ts";
 const SHOWN_SYMBOLS = 8;
 
 /**
- * The bars of one timestep, symbol-major: symbol `k` holds rows
- * `starts[k] .. starts[k + 1] - 1` of {@linkcode BarTable.frame}, in
- * `end_time` order (ties keep the AggBar's order). Times are
- * `Float64Array`s (epoch ms are exact in a double); a value column becomes
- * a `Float64Array` (null → NaN) the first time it is read and is kept.
+ * The bars of one timestep, symbol-major: one Polars frame per symbol
+ * (split once with a stable `partitionBy`), and row `starts[k] + i` of the
+ * flat columns is bar `i` of symbol `k`, in `end_time` order (ties keep the
+ * input's order). Times are `Float64Array`s (epoch ms are exact in a
+ * double); a value column becomes a `Float64Array` (null → NaN) the first
+ * time it is read and is kept.
  *
  * Internal to the feed; not part of the public API.
  */
 export class BarTable {
-  /** Bars sorted by (symbol, end_time). */
+  /** The bars as given (each symbol's rows in time order). */
   readonly frame: DataFrame;
   /** Bar interval in ms for time bars, `null` otherwise. */
   readonly timestep: number | null;
-  /** Symbols in row order (sorted). */
+  /** Symbols in table order (the order of first appearance). */
   readonly symbols: readonly string[];
   /** Row ranges per symbol: `symbols.length + 1` offsets. */
   readonly starts: Int32Array;
@@ -44,29 +45,33 @@ export class BarTable {
   readonly columnNames: readonly string[];
   #index = new Map<string, number>();
   #columns = new Map<string, Float64Array>();
-  #frames: (DataFrame | undefined)[];
+  /** First and last end_time per symbol (small, so they stay in cache). */
+  #firstEnd: Float64Array;
+  #lastEnd: Float64Array;
+  #parts: DataFrame[];
 
   /**
-   * Sorts `df` (columns `symbol`, `start_time`, `end_time` as Int64, ...)
-   * by (symbol, end_time), stably, and indexes it.
+   * Splits `frame` (columns `symbol`, `start_time`, `end_time` as Int64,
+   * ...; each symbol's rows in time order, as in an AggBar) by symbol and
+   * indexes it.
    */
-  constructor(df: DataFrame, timestep: number | null) {
-    const frame = df.sort({ by: ["symbol", "end_time"], maintainOrder: true })
-      .rechunk();
+  constructor(frame: DataFrame, timestep: number | null) {
     this.frame = frame;
     this.timestep = timestep;
-    const counts = frame.lazy()
-      .groupBy("symbol", { maintainOrder: true })
-      .agg(pl.len().cast(pl.Int32).alias("n"))
-      .collectSync();
-    this.symbols = counts.getColumn("symbol").toArray() as string[];
-    const n = counts.getColumn("n").toArray() as number[];
-    this.starts = new Int32Array(n.length + 1);
-    for (let k = 0; k < n.length; k++) {
-      this.starts[k + 1] = this.starts[k] + n[k];
+    // A stable partition keeps each symbol's rows in frame order; it is
+    // ~4x faster than sorting 5M rows by (symbol, end_time).
+    this.#parts = frame.height === 0
+      ? []
+      : frame.partitionBy("symbol", true, true);
+    const n = this.#parts.length;
+    this.symbols = this.#parts.map((part) =>
+      String(part.getColumn("symbol").head(1).toArray()[0])
+    );
+    this.starts = new Int32Array(n + 1);
+    for (let k = 0; k < n; k++) {
+      this.starts[k + 1] = this.starts[k] + this.#parts[k].height;
       this.#index.set(this.symbols[k], k);
     }
-    this.#frames = new Array(n.length);
     this.columnNames = frame.columns.filter((name) =>
       name !== "symbol" &&
       (frame.getColumn(name).isNumeric() ||
@@ -74,6 +79,26 @@ export class BarTable {
     );
     this.endTime = this.column("end_time");
     this.startTime = this.column("start_time");
+    this.#firstEnd = new Float64Array(n);
+    this.#lastEnd = new Float64Array(n);
+    for (let k = 0; k < n; k++) {
+      this.#firstEnd[k] = this.endTime[this.starts[k]];
+      this.#lastEnd[k] = this.endTime[this.starts[k + 1] - 1];
+    }
+  }
+
+  /**
+   * The last row of symbol `k` with `end_time <= t`, or `starts[k] - 1`
+   * when none (see {@linkcode lastAtOrBefore}).
+   */
+  lastRow(k: number, t: number): number {
+    const lo = this.starts[k];
+    const first = this.#firstEnd[k];
+    if (t < first) return lo - 1;
+    const last = this.starts[k + 1] - 1;
+    const tLast = this.#lastEnd[k];
+    if (t >= tLast) return last;
+    return searchInside(this.endTime, lo, last, first, tLast, t);
   }
 
   /** Number of rows. */
@@ -107,28 +132,33 @@ export class BarTable {
         `a numeric bar column (${this.columnNames.join(", ")})`,
       );
     }
-    const values = this.frame.select(
-      pl.col(name).cast(pl.Float64).fillNull(pl.lit(NaN)).alias(name),
-    ).getColumn(name).toTypedArray() as Float64Array;
+    const values = new Float64Array(this.starts[this.#parts.length]);
+    this.#parts.forEach((part, k) => {
+      values.set(
+        part.select(
+          pl.col(name).cast(pl.Float64).fillNull(pl.lit(NaN)).alias(name),
+        ).getColumn(name).toTypedArray() as Float64Array,
+        this.starts[k],
+      );
+    });
     this.#columns.set(name, values);
     return values;
   }
 
-  /** The rows of symbol `k` as a Polars frame (a zero-copy slice, cached). */
+  /** The rows of symbol `k` as a Polars frame (its partition). */
   frameOf(k: number): DataFrame {
-    let frame = this.#frames[k];
-    if (frame === undefined) {
-      const start = this.starts[k];
-      frame = this.frame.slice(start, this.starts[k + 1] - start);
-      this.#frames[k] = frame;
-    }
-    return frame;
+    return this.#parts[k];
   }
 }
 
 /**
  * The last index `i` in `[lo, hi)` with `times[i] <= t`, or `lo - 1` when
- * there is none (binary search; `times` ascending on the range).
+ * there is none (`times` ascending on the range).
+ *
+ * The search starts where linear interpolation between the range's first
+ * and last time puts `t` (exact for evenly spaced bars), then gallops and
+ * bisects from there: a couple of memory reads for time bars with few gaps,
+ * at most ~2·log2(n) for any spacing.
  *
  * @example
  * ```ts
@@ -143,12 +173,55 @@ export function lastAtOrBefore(
   hi: number,
   t: number,
 ): number {
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (times[mid] <= t) lo = mid + 1;
-    else hi = mid;
+  if (lo >= hi || t < times[lo]) return lo - 1;
+  const last = hi - 1;
+  const tLast = times[last];
+  if (t >= tLast) return last;
+  return searchInside(times, lo, last, times[lo], tLast, t);
+}
+
+/**
+ * The last `i` in `[lo, last)` with `times[i] <= t`, given
+ * `tFirst = times[lo] <= t < times[last] = tLast`: interpolation guess,
+ * then gallop and bisect.
+ */
+function searchInside(
+  times: Float64Array,
+  lo: number,
+  last: number,
+  tFirst: number,
+  tLast: number,
+  t: number,
+): number {
+  let guess = lo + Math.floor((t - tFirst) / (tLast - tFirst) * (last - lo));
+  if (guess >= last) guess = last - 1;
+  // Bracket the answer: times[a] <= t < times[b].
+  let a: number, b: number;
+  if (times[guess] <= t) {
+    a = guess;
+    let step = 1;
+    b = guess + 1;
+    while (times[b] <= t) {
+      a = b;
+      step += step;
+      b = a + step < last ? a + step : last;
+    }
+  } else {
+    b = guess;
+    let step = 1;
+    a = guess - 1;
+    while (times[a] > t) {
+      b = a;
+      step += step;
+      a = b - step > lo ? b - step : lo;
+    }
   }
-  return lo - 1;
+  while (b - a > 1) {
+    const mid = (a + b) >>> 1;
+    if (times[mid] <= t) a = mid;
+    else b = mid;
+  }
+  return a;
 }
 
 /**

@@ -17,7 +17,7 @@ import {
   toEpochMs,
 } from "../time.ts";
 import { formatUtc } from "../display/html.ts";
-import { Bars, barsOf, BarTable, lastAtOrBefore } from "./bars.ts";
+import { type Bars, barsOf, BarTable } from "./bars.ts";
 import {
   type FeedRunOptions,
   type FeedRunResult,
@@ -38,6 +38,14 @@ export interface BarFeedOptions {
    * `["5m", "1h", "1d"]`. The base bars must be time bars whose interval
    * divides each timestep. A timestep not listed here is built on its
    * first use and then kept as well.
+   *
+   * A coarse bar is what `loadAggBar` builds at that interval from the same
+   * ticks: per symbol, bucket = floor(start_time / step) · step on the
+   * epoch grid (UTC), `end_time` = bucket + step; open first, high max, low
+   * min, close last, vwap = Σ(vwap·volume) / Σvolume, volume, trades and
+   * buyer/seller columns summed (null when every part is null). A bucket
+   * that starts before the AggBar's first bar is incomplete and dropped;
+   * other columns are not carried over.
    * @default [] (base bars only)
    */
   resample?: readonly Timestep[];
@@ -97,17 +105,29 @@ const SUMMED = [
 ];
 
 /**
- * Resamples time bars (sorted by symbol, then time) to `stepMs` per symbol:
+ * Resamples time bars (each symbol's rows in time order) to `stepMs` per
+ * symbol:
  * bucket = floor(start_time / step) · step, `end_time` = bucket + step;
  * open first, high max, low min, close last, vwap = Σ(vwap·volume) / Σvolume
  * over the parts that have a vwap (null when that volume is 0), volume,
  * trades and the buyer/seller columns summed (null when every part is
- * null). Columns other than these are dropped.
+ * null). Columns other than these are dropped. A bucket starting before
+ * `first` (the first base bar's start) would be missing its beginning: it is
+ * dropped, as `loadAggBar` keeps only bars starting inside its range.
  */
-function resampleFrame(frame: DataFrame, stepMs: number): DataFrame {
+function resampleFrame(
+  frame: DataFrame,
+  stepMs: number,
+  first: number,
+): DataFrame {
   const step = pl.lit(stepMs).cast(pl.Int64);
   const has = new Set(frame.columns);
+  // Only plain aggregations inside the groupBy (Polars' fast path; a
+  // when/then there is evaluated group by group, ~10x slower): helper
+  // columns before it, null handling after it.
+  const before: pl.Expr[] = [];
   const aggs: pl.Expr[] = [];
+  const after: pl.Expr[] = [];
   for (
     const [name, expr] of [
       ["open", pl.col("open").first()],
@@ -120,29 +140,39 @@ function resampleFrame(frame: DataFrame, stepMs: number): DataFrame {
   }
   for (const name of SUMMED) {
     if (!has.has(name)) continue;
-    const col = pl.col(name);
     aggs.push(
-      pl.when(col.isNotNull().any()).then(col.sum()).otherwise(pl.lit(null))
-        .alias(name),
+      pl.col(name).sum().alias(name),
+      pl.col(name).count().alias(`__n_${name}`),
     );
-    if (name === "volume" && has.has("vwap")) {
-      const vwap = pl.col("vwap").cast(pl.Float64);
-      const volume = col.cast(pl.Float64);
-      const weight = pl.when(vwap.isNotNull()).then(volume)
-        .otherwise(pl.lit(null)).sum();
-      aggs.push(
-        pl.when(weight.gt(0))
-          .then(vwap.mul(volume).sum().div(weight))
-          .otherwise(pl.lit(null))
-          .alias("vwap"),
-      );
-    }
+    after.push(
+      pl.when(pl.col(`__n_${name}`).gt(0)).then(pl.col(name))
+        .otherwise(pl.lit(null)).alias(name),
+    );
+  }
+  if (has.has("vwap") && has.has("volume")) {
+    const vwap = pl.col("vwap").cast(pl.Float64);
+    const volume = pl.col("volume").cast(pl.Float64);
+    before.push(
+      vwap.mul(volume).alias("__pv"),
+      pl.when(vwap.isNotNull()).then(volume).otherwise(pl.lit(null))
+        .alias("__w"),
+    );
+    aggs.push(pl.col("__pv").sum(), pl.col("__w").sum());
+    after.push(
+      pl.when(pl.col("__w").gt(0))
+        .then(pl.col("__pv").div(pl.col("__w")))
+        .otherwise(pl.lit(null))
+        .alias("vwap"),
+    );
   }
   const start = pl.col("start_time");
-  const out = frame.lazy()
-    .withColumns(start.sub(start.modulo(step)).alias("start_time"))
+  let query = frame.lazy()
+    .withColumns(start.sub(start.modulo(step)).alias("start_time"), ...before)
+    .filter(start.gtEq(first))
     .groupBy(["symbol", "start_time"], { maintainOrder: true })
-    .agg(...aggs)
+    .agg(...aggs);
+  if (after.length > 0) query = query.withColumns(...after);
+  const out = query
     .withColumns(pl.col("start_time").add(step).alias("end_time"))
     .collectSync();
   const order = [
@@ -176,23 +206,22 @@ function detectInterval(agg: AggBar): number | null {
     span.min().alias("lo"),
     span.max().alias("hi"),
   );
-  const lo = Number(stats.getColumn("lo").get(0));
-  const hi = Number(stats.getColumn("hi").get(0));
+  const [lo, hi] = stats.row(0).map(Number);
   if (lo !== hi || !(lo > 0)) return null;
   const offGrid = agg.toPolars().select(
     pl.col("start_time").modulo(pl.lit(lo).cast(pl.Int64)).neq(0).any()
       .alias("off"),
-  ).getColumn("off").get(0);
+  ).row(0)[0];
   return offGrid ? null : lo;
 }
 
 /**
  * Point-in-time access to bars for event-driven strategies.
  *
- * The constructor splits the AggBar once by symbol (one sort by
- * (symbol, end_time); columns become `Float64Array`s on first use) and
- * builds the resampled timesteps asked for. Queries then cost a hash lookup
- * and a binary search:
+ * The constructor splits the AggBar once by symbol (a stable partition;
+ * columns become `Float64Array`s on first use) and builds the resampled
+ * timesteps asked for. Queries then cost a hash lookup and a search of the
+ * symbol's end times (interpolation, then galloping; no allocation):
  *
  * - {@linkcode BarFeed.lastPrice}: the close (or another column) of the last
  *   bar with `end_time <= at`;
@@ -261,7 +290,7 @@ export class BarFeed {
 
   /** Symbols of the feed, sorted. */
   get symbols(): string[] {
-    return [...this.#base.symbols];
+    return [...this.#base.symbols].sort();
   }
 
   /**
@@ -331,14 +360,12 @@ export class BarFeed {
     const table = this.#base;
     const k = table.symbolIndex(symbol);
     const t = typeof at === "number" && at === at ? at : toEpochMs(at, "at");
-    const lo = table.starts[k];
-    const i = lastAtOrBefore(table.endTime, lo, table.starts[k + 1], t);
-    if (i < lo) return null;
     const column = options?.column;
     const values = column === undefined
       ? (this.#close ??= table.column("close"))
       : table.column(column);
-    return values[i];
+    const i = table.lastRow(k, t);
+    return i < table.starts[k] ? null : values[i];
   }
 
   /**
@@ -382,7 +409,7 @@ export class BarFeed {
     const k = table.symbolIndex(symbol);
     const t = typeof at === "number" && at === at ? at : toEpochMs(at, "at");
     const lo = table.starts[k];
-    const last = lastAtOrBefore(table.endTime, lo, table.starts[k + 1], t);
+    const last = table.lastRow(k, t);
     const first = last - length + 1 > lo ? last - length + 1 : lo;
     return barsOf(table, k, first, last - first + 1);
   }
@@ -538,7 +565,8 @@ export class BarFeed {
           } (${base} ms)`,
         );
       }
-      table = new BarTable(resampleFrame(this.#base.frame, ms), ms);
+      const first = this.#agg.metadata.minTime ?? 0;
+      table = new BarTable(resampleFrame(this.#base.frame, ms, first), ms);
       this.#tables.set(ms, table);
     }
     this.#byKey.set(timestep, table);
