@@ -8,6 +8,7 @@
 import pl from "nodejs-polars";
 import type { AggBar } from "../aggbar.ts";
 import { InvalidArgumentError } from "../errors.ts";
+import { oneOf } from "../data/bar_spec.ts";
 import { EPS } from "../factor/kernels.ts";
 import { Factor } from "../factor/factor.ts";
 import type { DataFrame } from "../polars.ts";
@@ -58,21 +59,6 @@ export interface BacktestOptions {
 
 /** The validated settings a backtest ran with. */
 export type BacktestSettings = Required<BacktestOptions>;
-
-function oneOf<T extends string>(
-  argument: string,
-  value: unknown,
-  allowed: readonly T[],
-): T {
-  if (!allowed.includes(value as T)) {
-    throw new InvalidArgumentError(
-      argument,
-      value,
-      `one of ${allowed.map((a) => `"${a}"`).join(", ")}`,
-    );
-  }
-  return value as T;
-}
 
 function numberIn(
   argument: string,

@@ -10,6 +10,7 @@ import pl from "nodejs-polars";
 import { AggBar } from "../aggbar.ts";
 import { InvalidArgumentError } from "../errors.ts";
 import type { DataFrame } from "../polars.ts";
+import { BAR_FRAME_COLUMNS } from "../data/aggregator.ts";
 import {
   formatInterval,
   INTERVAL_UNITS,
@@ -175,19 +176,7 @@ function resampleFrame(
   const out = query
     .withColumns(pl.col("start_time").add(step).alias("end_time"))
     .collectSync();
-  const order = [
-    "symbol",
-    "start_time",
-    "end_time",
-    "open",
-    "high",
-    "low",
-    "close",
-    "volume",
-    "vwap",
-    "trades",
-    ...SUMMED.slice(2),
-  ].filter((name) => out.columns.includes(name));
+  const order = BAR_FRAME_COLUMNS.filter((name) => out.columns.includes(name));
   return out.select(...order);
 }
 
