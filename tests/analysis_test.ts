@@ -366,7 +366,7 @@ Deno.test("analyze() and backtest() reject bad options with InvalidArgumentError
   );
 });
 
-Deno.test("backtest() of a signal that never allows a position reports no positions", async () => {
+Deno.test("analyze() and backtest() of one symbol report no IC and no positions instead of failing", async () => {
   const one = AggBar.fromRecords([
     { symbol: "A", start_time: 0, end_time: 60_000, close: 1 },
     { symbol: "A", start_time: 60_000, end_time: 120_000, close: 2 },
@@ -375,6 +375,17 @@ Deno.test("backtest() of a signal that never allows a position reports no positi
   assert.deepEqual(result.returns.height, 0);
   assert.deepEqual(result.metrics.sharpe, null);
   assert(result.toString().includes("no positions"));
+  const analysis = await one.get("close").analyze(one);
+  assert.equal(analysis.ic.height, 0);
+  assert.deepEqual(analysis.icSummary.getColumn("mean").toArray(), [
+    null,
+    null,
+    null,
+    null,
+    null,
+    null,
+  ]);
+  assert.ok((await bundleOf(analysis))!["text/html"].includes("<svg"));
 });
 
 Deno.test("FactorAnalysis and BacktestResult display as tearsheets with tables and SVG charts, and save every table and the page", async () => {
