@@ -87,6 +87,7 @@ export {
 export {
   type AnalysisChartKind,
   type AnalysisChartOptions,
+  type PerformanceChartKind,
 } from "./src/analysis/charts.ts";
 export {
   type Allocator,

@@ -420,6 +420,7 @@ Deno.test("FactorAnalysis and BacktestResult display as tearsheets with tables a
     const shown = (await bundleOf(result))!;
     assert.deepEqual(shown["text/html"].match(/<svg xmlns/g)?.length, 2);
     assert(shown["text/plain"].includes("Sharpe"));
+    assert.throws(() => result.plot("returns" as never), InvalidArgumentError);
     const saved = await result.save(`${dir}/bt`);
     assert.deepEqual(saved.map((p) => p.split("/").pop()), [
       "returns.parquet",

@@ -9,7 +9,7 @@ import { htmlPage } from "../display/html.ts";
 import type { MimeBundle } from "../display/jupyter.ts";
 import type { DataFrame } from "../polars.ts";
 import type { BacktestSettings } from "./backtest.ts";
-import { plotDrawdown, plotEquity } from "./charts.ts";
+import { type PerformanceChartKind, plotPerformance } from "./charts.ts";
 import { type Metrics, metricsFrame } from "./metrics.ts";
 import {
   metricsText,
@@ -81,12 +81,10 @@ export class BacktestResult {
    * ```
    */
   plot(
-    kind: "equity" | "drawdown" = "equity",
+    kind: PerformanceChartKind = "equity",
     options: ChartOptions = {},
   ): Chart {
-    return kind === "drawdown"
-      ? plotDrawdown(this.returns, this.name, options)
-      : plotEquity(this.returns, this.name, options);
+    return plotPerformance(this.returns, this.name, kind, options);
   }
 
   /** Metrics as a frame (`metric`, `value`). */

@@ -264,3 +264,26 @@ export function plotDrawdown(
     area: true,
   });
 }
+
+/** Kinds of performance chart: `result.plot(kind)` of a backtest or a feed run. */
+export type PerformanceChartKind = "equity" | "drawdown";
+
+/**
+ * The `equity` or `drawdown` chart of a `returns` frame; any other kind is
+ * an {@linkcode InvalidArgumentError}.
+ *
+ * @example
+ * ```ts ignore
+ * const chart = plotPerformance(result.returns, "momentum", "drawdown");
+ * ```
+ */
+export function plotPerformance(
+  returns: DataFrame,
+  title: string,
+  kind: PerformanceChartKind,
+  options: ChartOptions = {},
+): Chart {
+  if (kind === "equity") return plotEquity(returns, title, options);
+  if (kind === "drawdown") return plotDrawdown(returns, title, options);
+  throw new InvalidArgumentError("kind", kind, '"equity" or "drawdown"');
+}

@@ -7,7 +7,7 @@
  */
 import pl from "nodejs-polars";
 import { InvalidArgumentError } from "../errors.ts";
-import type { DataFrame } from "../polars.ts";
+import { type DataFrame, symbolCodes } from "../polars.ts";
 
 /** Dense time × symbol matrices, row-major: cell (i, s) is `i * symbols.length + s`. */
 export interface Panel {
@@ -53,24 +53,17 @@ export function densePanel(frame: DataFrame, columns: string[]): Panel {
 function layout(rows: DataFrame, columns: string[]): Panel | undefined {
   const keyed = rows.select(
     pl.col("end_time").cast(pl.Float64),
-    pl.col("symbol").cast(pl.Categorical).toPhysical().cast(pl.UInt32)
-      .alias("code"),
     ...columns.map((c) => pl.col(c).cast(pl.Float64).fillNull(NaN)),
   );
   const times = keyed.getColumn("end_time").toTypedArray() as Float64Array;
-  const codes = keyed.getColumn("code").toTypedArray() as Uint32Array;
-  // Categorical codes are neither dense nor sorted: find each code's symbol
-  // at its first row, then number the symbols in sorted order.
-  const firstRow = new Map<number, number>();
-  for (let r = 0; r < codes.length; r++) {
-    if (!firstRow.has(codes[r])) firstRow.set(codes[r], r);
-  }
+  const { codes, firstRows } = symbolCodes(rows);
+  // Codes follow first appearance: map each to its symbol's sorted position.
   const symbolColumn = rows.getColumn("symbol");
-  const named = [...firstRow].map(([code, r]) => ({
+  const named = firstRows.map((r, code) => ({
     code,
     symbol: symbolColumn.get(r) as string,
   })).sort((a, b) => a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0);
-  const index = new Uint32Array(Math.max(0, ...firstRow.keys()) + 1);
+  const index = new Uint32Array(named.length);
   named.forEach(({ code }, s) => index[code] = s);
   const symbols = named.map(({ symbol }) => symbol);
   const n = symbols.length;

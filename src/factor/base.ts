@@ -9,7 +9,8 @@
  *
  * @module
  */
-import pl from "nodejs-polars";
+import type pl from "nodejs-polars";
+import { symbolCodes } from "../polars.ts";
 
 /** The columns that identify a bar; every other column holds values. */
 export const KEY_COLUMNS: readonly string[] = [
@@ -70,21 +71,8 @@ export class Base {
 
 function symbolMajorLayout(frame: pl.DataFrame): Layout {
   const n = frame.height;
-  // Categorical codes are cheap (a string-cache lookup) but neither dense
-  // nor ordered: renumber them densely in order of first appearance.
-  const raw = frame.select(
-    pl.col("symbol").cast(pl.Categorical).toPhysical().cast(pl.UInt32)
-      .alias("code"),
-  ).getColumn("code").toTypedArray() as Uint32Array;
-  let maxRaw = 0;
-  for (let i = 0; i < n; i++) if (raw[i] > maxRaw) maxRaw = raw[i];
-  const dense = new Int32Array(maxRaw + 1).fill(-1);
-  const codes = new Int32Array(n);
-  let symbols = 0;
-  for (let i = 0; i < n; i++) {
-    if (dense[raw[i]] < 0) dense[raw[i]] = symbols++;
-    codes[i] = dense[raw[i]];
-  }
+  const { codes, firstRows } = symbolCodes(frame);
+  const symbols = firstRows.length;
   // Counting sort: segments[k + 1] counts symbol k, then prefix sums make
   // segments[k] its first position.
   const segments = new Int32Array(symbols + 1);

@@ -469,3 +469,14 @@ export class Bars {
     return this.toString();
   }
 }
+
+/** Checks a history length: a positive integer number of bars. */
+export function checkLength(length: unknown): void {
+  if (!(Number.isSafeInteger(length) && (length as number) > 0)) {
+    throw new InvalidArgumentError(
+      "length",
+      length,
+      "a positive integer number of bars",
+    );
+  }
+}

@@ -18,7 +18,7 @@ import {
   toEpochMs,
 } from "../time.ts";
 import { formatUtc } from "../display/html.ts";
-import { type Bars, barsOf, BarTable } from "./bars.ts";
+import { type Bars, barsOf, BarTable, checkLength } from "./bars.ts";
 import {
   type FeedRunOptions,
   type FeedRunResult,
@@ -384,13 +384,7 @@ export class BarFeed {
     at: TimeInput,
     options?: HistoryOptions,
   ): Bars {
-    if (!(Number.isSafeInteger(length) && length > 0)) {
-      throw new InvalidArgumentError(
-        "length",
-        length,
-        "a positive integer number of bars",
-      );
-    }
+    checkLength(length);
     const timestep = options?.timestep;
     const table = timestep === undefined
       ? this.#base

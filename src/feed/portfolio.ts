@@ -17,9 +17,18 @@ import {
   type Metrics,
   periodsPerYear,
 } from "../analysis/metrics.ts";
-import { plotDrawdown, plotEquity } from "../analysis/charts.ts";
+import {
+  type PerformanceChartKind,
+  plotPerformance,
+} from "../analysis/charts.ts";
 import { metricsText, performanceBundle } from "../analysis/performance.ts";
-import { type Bars, barsOf, type BarTable, firstAtOrAfter } from "./bars.ts";
+import {
+  type Bars,
+  barsOf,
+  type BarTable,
+  checkLength,
+  firstAtOrAfter,
+} from "./bars.ts";
 import type { BarFeed, HistoryOptions, Timestep } from "./feed.ts";
 
 /** Most steps one run may take (its per-step arrays are preallocated). */
@@ -254,15 +263,10 @@ export class FeedRunResult implements FeedRunData {
    * ```
    */
   plot(
-    kind: "equity" | "drawdown" = "equity",
+    kind: PerformanceChartKind = "equity",
     options: ChartOptions = {},
   ): Chart {
-    if (kind !== "equity" && kind !== "drawdown") {
-      throw new InvalidArgumentError("kind", kind, '"equity" or "drawdown"');
-    }
-    return kind === "drawdown"
-      ? plotDrawdown(this.returns, this.title, options)
-      : plotEquity(this.#growth(), this.title, options);
+    return plotPerformance(this.#growth(), this.title, kind, options);
   }
 
   /** A readable summary: title, settings and the metrics. */
@@ -429,13 +433,7 @@ export async function runStrategy(
       if (options?.timestep !== undefined) {
         return feed.history(symbol, length, at, options);
       }
-      if (!(Number.isSafeInteger(length) && length > 0)) {
-        throw new InvalidArgumentError(
-          "length",
-          length,
-          "a positive integer number of bars",
-        );
-      }
+      checkLength(length);
       const k = symbolIndex(symbol);
       const last = cursor[k];
       const first = Math.max(starts[k], last - length + 1);
