@@ -5,6 +5,7 @@
  * @module
  */
 import { InvalidArgumentError } from "./errors.ts";
+import { positiveInteger } from "./data/bar_spec.ts";
 
 /** A point in time: a `Date`, an ISO 8601 string (`"2024-01-01"`, `"2024-01-01T12:00Z"`) or epoch milliseconds. */
 export type TimeInput = Date | string | number;
@@ -116,4 +117,65 @@ export function daysOverlapping(start: number, end: number): number[] {
   const days: number[] = [];
   for (let d = floorTo(start, DAY_MS); d < end; d += DAY_MS) days.push(d);
   return days;
+}
+
+/** A UTC range as `start` and `end`, `start` and `days`, or `end` and `days`. */
+export interface RangeOptions {
+  /** Inclusive start. */
+  start?: TimeInput;
+  /** Exclusive end. */
+  end?: TimeInput;
+  /** Length of the range in days, with `start` or `end`. */
+  days?: number;
+}
+
+/**
+ * Resolves start/end/days to a half-open epoch-ms range `[lo, hi)`.
+ *
+ * @example
+ * ```ts
+ * import { resolveRange } from "./time.ts";
+ * console.log(resolveRange({ start: "2024-01-01", days: 2 })); // [1704067200000, 1704240000000]
+ * ```
+ *
+ * @throws {InvalidArgumentError} the combination is incomplete or
+ * over-determined, a time is invalid, `days` is not a positive integer, or
+ * start is not before end.
+ */
+export function resolveRange(options: RangeOptions): [number, number] {
+  const { start, end, days } = options;
+  const span = days === undefined
+    ? undefined
+    : positiveInteger("days", days) * DAY_MS;
+  let lo: number, hi: number;
+  if (start !== undefined && end !== undefined) {
+    if (span !== undefined) {
+      throw new InvalidArgumentError(
+        "days",
+        days,
+        "no days when both start and end are given",
+      );
+    }
+    [lo, hi] = [toEpochMs(start, "start"), toEpochMs(end, "end")];
+  } else if (start !== undefined && span !== undefined) {
+    lo = toEpochMs(start, "start");
+    hi = lo + span;
+  } else if (end !== undefined && span !== undefined) {
+    hi = toEpochMs(end, "end");
+    lo = hi - span;
+  } else {
+    throw new InvalidArgumentError(
+      "start/end/days",
+      { start, end, days },
+      "start and end, start and days, or end and days",
+    );
+  }
+  if (lo >= hi) {
+    throw new InvalidArgumentError(
+      "start",
+      `${new Date(lo).toISOString()} >= end ${new Date(hi).toISOString()}`,
+      "start before end",
+    );
+  }
+  return [lo, hi];
 }

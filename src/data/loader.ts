@@ -15,8 +15,8 @@ import {
   ceilTo,
   DAY_MS,
   daysOverlapping,
+  resolveRange,
   type TimeInput,
-  toEpochMs,
   utcDay,
 } from "../time.ts";
 import {
@@ -36,7 +36,6 @@ import {
   type BarSpec,
   barSpecKey,
   oneOf,
-  positiveInteger,
   validateBarSpec,
   validateSymbols,
 } from "./bar_spec.ts";
@@ -540,45 +539,6 @@ export class DataLoader {
     })();
     return this.#db;
   }
-}
-
-/** Resolves start/end/days to a half-open epoch-ms range. */
-function resolveRange(options: LoadAggBarOptions): [number, number] {
-  const { start, end, days } = options;
-  const span = days === undefined
-    ? undefined
-    : positiveInteger("days", days) * DAY_MS;
-  let lo: number, hi: number;
-  if (start !== undefined && end !== undefined) {
-    if (span !== undefined) {
-      throw new InvalidArgumentError(
-        "days",
-        days,
-        "no days when both start and end are given",
-      );
-    }
-    [lo, hi] = [toEpochMs(start, "start"), toEpochMs(end, "end")];
-  } else if (start !== undefined && span !== undefined) {
-    lo = toEpochMs(start, "start");
-    hi = lo + span;
-  } else if (end !== undefined && span !== undefined) {
-    hi = toEpochMs(end, "end");
-    lo = hi - span;
-  } else {
-    throw new InvalidArgumentError(
-      "start/end/days",
-      { start, end, days },
-      "start and end, start and days, or end and days",
-    );
-  }
-  if (lo >= hi) {
-    throw new InvalidArgumentError(
-      "start",
-      `${new Date(lo).toISOString()} >= end ${new Date(hi).toISOString()}`,
-      "start before end",
-    );
-  }
-  return [lo, hi];
 }
 
 /**

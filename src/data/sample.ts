@@ -43,6 +43,7 @@ import { temporarySibling, writeAtomic } from "../atomic.ts";
 import { hivePath } from "./adapters/adapter.ts";
 import { DAY_MS } from "../time.ts";
 import { SYMBOL_PATTERN } from "./bar_spec.ts";
+import { zipOne } from "./zip.ts";
 
 /**
  * Binance market whose dump layout and timestamp unit are imitated:
@@ -808,113 +809,6 @@ export async function generateSample(
 // ---------------------------------------------------------------------------
 // Binance Vision zip
 
-const CRC_TABLE = (() => {
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  return table;
-})();
-
-function crc32(bytes: Uint8Array): number {
-  let crc = 0xffffffff;
-  for (let i = 0; i < bytes.length; i++) {
-    crc = CRC_TABLE[(crc ^ bytes[i]) & 0xff] ^ (crc >>> 8);
-  }
-  return (crc ^ 0xffffffff) >>> 0;
-}
-
-async function deflateRaw(bytes: Uint8Array): Promise<Uint8Array> {
-  const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream()
-    .pipeThrough(new CompressionStream("deflate-raw"));
-  return new Uint8Array(await new Response(stream).arrayBuffer());
-}
-
-/**
- * A one-entry ZIP archive (local header, DEFLATE data, central directory,
- * end record); no ZIP64, so entries must stay below 4 GiB. `day` sets the
- * entry's DOS timestamp (midnight) so output is reproducible.
- */
-async function zipOne(
-  name: string,
-  data: Uint8Array,
-  day: number,
-): Promise<Uint8Array> {
-  if (data.length >= 0xffffffff) {
-    throw new RangeError(
-      `writeBinanceZip: ${name} is ${data.length} bytes; ZIP64 (≥ 4 GiB) is not supported`,
-    );
-  }
-  const nameBytes = new TextEncoder().encode(name);
-  const compressed = await deflateRaw(data);
-  const crc = crc32(data);
-  const date = new Date(day * DAY_MS);
-  const dosDate = ((date.getUTCFullYear() - 1980) << 9) |
-    ((date.getUTCMonth() + 1) << 5) | date.getUTCDate();
-  const local = 30 + nameBytes.length;
-  const central = 46 + nameBytes.length;
-  const out = new Uint8Array(local + compressed.length + central + 22);
-  const v = new DataView(out.buffer);
-  let o = 0;
-  const u16 = (x: number) => {
-    v.setUint16(o, x, true);
-    o += 2;
-  };
-  const u32 = (x: number) => {
-    v.setUint32(o, x, true);
-    o += 4;
-  };
-  // Local file header.
-  u32(0x04034b50);
-  u16(20); // version needed: 2.0 (deflate)
-  u16(0); // flags
-  u16(8); // method: deflate
-  u16(0); // time 00:00:00
-  u16(dosDate);
-  u32(crc);
-  u32(compressed.length);
-  u32(data.length);
-  u16(nameBytes.length);
-  u16(0); // extra length
-  out.set(nameBytes, o);
-  o += nameBytes.length;
-  out.set(compressed, o);
-  o += compressed.length;
-  // Central directory header.
-  const centralOffset = o;
-  u32(0x02014b50);
-  u16(20); // version made by
-  u16(20); // version needed
-  u16(0);
-  u16(8);
-  u16(0);
-  u16(dosDate);
-  u32(crc);
-  u32(compressed.length);
-  u32(data.length);
-  u16(nameBytes.length);
-  u16(0); // extra length
-  u16(0); // comment length
-  u16(0); // disk number start
-  u16(0); // internal attributes
-  u32(0); // external attributes
-  u32(0); // offset of the local header
-  out.set(nameBytes, o);
-  o += nameBytes.length;
-  // End of central directory record.
-  u32(0x06054b50);
-  u16(0);
-  u16(0);
-  u16(1);
-  u16(1);
-  u32(central);
-  u32(centralOffset);
-  u16(0);
-  return out;
-}
-
 /**
  * Writes `{outDir}/{SYMBOL}-{dataType}-{YYYY-MM-DD}.zip` (one CSV inside,
  * named like the zip without `.zip`) and `...zip.CHECKSUM`
@@ -992,7 +886,7 @@ export async function writeBinanceZip(
     await removeQuietly(csvTmp);
   }
 
-  const zip = await zipOne(`${baseName}.csv`, csv, day);
+  const zip = await zipOne(`${baseName}.csv`, csv, day * DAY_MS);
   const digest = new Uint8Array(
     await crypto.subtle.digest("SHA-256", zip as Uint8Array<ArrayBuffer>),
   );

@@ -57,6 +57,48 @@ export interface KlineMapping {
   takerBuyVolume: string;
 }
 
+/** One column of an exchange's raw CSV dump. */
+export interface CsvColumn {
+  /** Column name (the header's, where the dump has a header). */
+  name: string;
+  /** DuckDB type the column is read as, e.g. `"BIGINT"`, `"DOUBLE"`. */
+  type: string;
+}
+
+/**
+ * How one symbol-day is published and how it becomes the stored Parquet file.
+ *
+ * @example
+ * ```ts
+ * import { binance } from "./binance.ts";
+ * const format = binance.dumpFormat("spot", "aggTrades");
+ * console.log(format.compression, format.columns.length); // zip 8
+ * ```
+ */
+export interface DumpFormat {
+  /** `zip`: a ZIP archive holding one CSV; `gzip`: a gzip-compressed CSV. */
+  compression: "zip" | "gzip";
+  /**
+   * Suffix of the file next to the dump that holds its SHA-256 in hex
+   * (`".CHECKSUM"` on Binance Vision), or `null` when none is published.
+   */
+  checksumSuffix: string | null;
+  /** The CSV's columns in file order. */
+  columns: readonly CsvColumn[];
+  /**
+   * Whether the CSV starts with a header line; `"auto"`: it does when its
+   * first field does not start with a digit or a minus sign.
+   */
+  header: boolean | "auto";
+  /**
+   * DuckDB query giving the stored Parquet rows from the relation `dump`,
+   * which holds {@linkcode DumpFormat.columns} plus `file_row`, the 1-based
+   * position of the row in the file. This is where timestamps are
+   * normalised and missing trade ids assigned.
+   */
+  query: string;
+}
+
 /**
  * One exchange's file layout, columns and download addresses.
  *
@@ -99,6 +141,8 @@ export interface ExchangeAdapter {
     dayMs: number,
     baseUrl?: string,
   ): string;
+  /** How the dump at {@linkcode ExchangeAdapter.downloadUrl} is read and converted. */
+  dumpFormat(market: string, dataType: DataType): DumpFormat;
 }
 
 /**

@@ -5,7 +5,9 @@
  * @module
  */
 import {
+  type CsvColumn,
   type DataType,
+  type DumpFormat,
   type ExchangeAdapter,
   hivePath,
   type KlineMapping,
@@ -19,36 +21,46 @@ const MARKET_PATHS: Record<string, string> = {
   futures_cm: "futures/cm",
 };
 const DATA_TYPES: readonly DataType[] = ["aggTrades", "trades", "klines"];
-const COLUMNS: Record<DataType, readonly string[]> = {
-  aggTrades: [
-    "agg_trade_id",
-    "price",
-    "quantity",
-    "first_trade_id",
-    "last_trade_id",
-    "transact_time",
-    "is_buyer_maker",
-  ],
-  trades: ["id", "price", "qty", "quote_qty", "time", "is_buyer_maker"],
-  klines: [
-    "open_time",
-    "open",
-    "high",
-    "low",
-    "close",
-    "volume",
-    "close_time",
-    "quote_volume",
-    "count",
-    "taker_buy_volume",
-    "taker_buy_quote_volume",
-    "ignore",
-  ],
+/** Every column of each dump in file order, with its DuckDB type. */
+const DUMP_COLUMNS: Record<DataType, readonly CsvColumn[]> = {
+  aggTrades: columns(
+    "agg_trade_id BIGINT, price DOUBLE, quantity DOUBLE, first_trade_id BIGINT, last_trade_id BIGINT, transact_time BIGINT, is_buyer_maker BOOLEAN",
+  ),
+  trades: columns(
+    "id BIGINT, price DOUBLE, qty DOUBLE, quote_qty DOUBLE, time BIGINT, is_buyer_maker BOOLEAN",
+  ),
+  klines: columns(
+    "open_time BIGINT, open DOUBLE, high DOUBLE, low DOUBLE, close DOUBLE, volume DOUBLE, close_time BIGINT, quote_volume DOUBLE, count BIGINT, taker_buy_volume DOUBLE, taker_buy_quote_volume DOUBLE, ignore BIGINT",
+  ),
 };
+/** Spot trade dumps carry one more column than futures. */
+const BEST_MATCH: CsvColumn = { name: "is_best_match", type: "BOOLEAN" };
+const TIME_COLUMNS: Record<DataType, readonly string[]> = {
+  aggTrades: ["transact_time"],
+  trades: ["time"],
+  klines: ["open_time", "close_time"],
+};
+
+function columns(spec: string): CsvColumn[] {
+  return spec.split(", ").map((column) => {
+    const [name, type] = column.split(" ");
+    return { name, type };
+  });
+}
+
+function dumpColumns(market: string, dataType: DataType): CsvColumn[] {
+  const base = [...DUMP_COLUMNS[dataType]];
+  return market === "spot" && dataType !== "klines"
+    ? [...base, BEST_MATCH]
+    : base;
+}
 
 /**
  * The Binance adapter. Spot switched its timestamps to microseconds in 2025,
- * so spot times are detected per value and normalised to milliseconds.
+ * so spot times are detected per value and normalised to milliseconds (when
+ * read, and when a downloaded dump is converted). Spot trade dumps have a
+ * trailing `is_best_match` column, which is kept; dumps may or may not start
+ * with a header line.
  *
  * @example
  * ```ts
@@ -61,7 +73,8 @@ export const binance: ExchangeAdapter = {
   name: "binance",
   markets: Object.keys(MARKET_PATHS),
   dataTypes: () => DATA_TYPES,
-  requiredColumns: (_market, dataType) => COLUMNS[dataType],
+  requiredColumns: (_market, dataType) =>
+    DUMP_COLUMNS[dataType].map((c) => c.name),
   tickMapping(market, dataType): TickMapping {
     const timeUnit = market === "spot" ? "auto" : "ms";
     return dataType === "aggTrades"
@@ -107,5 +120,21 @@ export const binance: ExchangeAdapter = {
       ? `${symbol}-1m-${day}`
       : `${symbol}-${dataType}-${day}`;
     return `${baseUrl}/data/${MARKET_PATHS[market]}/daily/${kind}/${file}.zip`;
+  },
+  dumpFormat(market, dataType): DumpFormat {
+    const columns = dumpColumns(market, dataType);
+    // Spot times turned to microseconds in 2025; stored files hold ms.
+    const select = columns.map(({ name }) =>
+      market === "spot" && TIME_COLUMNS[dataType].includes(name)
+        ? `CASE WHEN ${name} >= 100000000000000 THEN ${name} // 1000 ELSE ${name} END AS ${name}`
+        : name
+    );
+    return {
+      compression: "zip",
+      checksumSuffix: ".CHECKSUM",
+      columns,
+      header: "auto",
+      query: `SELECT ${select.join(", ")} FROM dump ORDER BY file_row`,
+    };
   },
 };

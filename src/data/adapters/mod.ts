@@ -6,11 +6,15 @@
 import { InvalidArgumentError } from "../../errors.ts";
 import type { ExchangeAdapter } from "./adapter.ts";
 import { binance } from "./binance.ts";
+import { bybit } from "./bybit.ts";
 
 export * from "./adapter.ts";
 export { binance } from "./binance.ts";
+export { bybit } from "./bybit.ts";
 
-const ADAPTERS = new Map<string, ExchangeAdapter>([[binance.name, binance]]);
+const ADAPTERS = new Map<string, ExchangeAdapter>(
+  [binance, bybit].map((adapter) => [adapter.name, adapter]),
+);
 
 /**
  * Makes an adapter available by its name to {@linkcode getAdapter} and so to
