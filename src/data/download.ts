@@ -611,7 +611,7 @@ async function fetchBody(
   consume: (chunk: Uint8Array) => Promise<void> | void,
 ): Promise<number> {
   const stall = new AbortController();
-  let timer = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   const arm = () => {
     clearTimeout(timer);
     timer = setTimeout(
@@ -657,11 +657,12 @@ async function fetchBody(
 }
 
 async function fetchText(url: string, settings: Settings): Promise<string> {
-  const chunks: Uint8Array[] = [];
+  let text = "";
+  const decoder = new TextDecoder();
   await fetchBody(url, settings, (chunk) => {
-    chunks.push(chunk);
+    text += decoder.decode(chunk, { stream: true });
   });
-  return new TextDecoder().decode(await new Blob(chunks).bytes());
+  return text + decoder.decode();
 }
 
 async function fetchToFile(
