@@ -27,7 +27,9 @@
 export { AggBar, type SliceOptions } from "./src/aggbar.ts";
 export {
   DataFileError,
+  DownloadError,
   FactoriumError,
+  type FailedDownload,
   FormulaError,
   InvalidArgumentError,
   MissingDataError,
@@ -36,7 +38,10 @@ export {
 export { type TimeInput, toEpochMs } from "./src/time.ts";
 export {
   binance,
+  bybit,
+  type CsvColumn,
   type DataType,
+  type DumpFormat,
   type ExchangeAdapter,
   getAdapter,
   type KlineMapping,
@@ -51,7 +56,19 @@ export {
   DataLoader,
   type DataLoaderOptions,
   type LoadAggBarOptions,
+  type LoaderDownloadOptions,
 } from "./src/data/loader.ts";
+export {
+  DOWNLOAD_RECORD,
+  downloadData,
+  type DownloadDay,
+  type DownloadOptions,
+  type DownloadProgress,
+  type DownloadReport,
+  type FailedDay,
+  type FetchedDay,
+  formatDownloadReport,
+} from "./src/data/download.ts";
 export {
   type BinanceZipOptions,
   generateSample,

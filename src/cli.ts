@@ -3,6 +3,7 @@
  * `deno run -A src/cli.ts <command>`):
  *
  * - `sample` writes the bundled deterministic sample tick data;
+ * - `download` fetches an exchange's daily dumps into the same layout;
  * - `bars` aggregates tick files to bars and writes them to Parquet or CSV;
  * - `info` summarises the bars of a data directory or of a bar file;
  * - `factor "<formula>"` evaluates a formula over bars, prints a summary and
@@ -19,6 +20,7 @@
  * @example
  * ```sh
  * deno task cli sample --data-dir ./data --days 2
+ * deno task cli download --symbols BTCUSDT --start 2024-01-01 --days 2
  * deno task cli bars --symbols BTCUSDT,ETHUSDT --start 2024-01-01 --days 2 --bar time:5m --out bars.parquet
  * deno task cli info --file bars.parquet
  * deno task cli factor "cs_rank(ts_mean(close, 20))" --file bars.parquet --out alpha.csv
@@ -31,6 +33,7 @@ import { extname } from "node:path";
 import type { DataType } from "./data/adapters/mod.ts";
 import type { SampleDataType, SampleMarket } from "./data/sample.ts";
 import {
+  DownloadError,
   FactoriumError,
   firstLine,
   FormulaError,
@@ -141,6 +144,12 @@ const LOAD_OPTIONS: Record<string, OptionSpec> = {
   "allow-missing": switched(
     "load what exists when symbol-days are missing (with a warning)",
   ),
+  download: switched(
+    "download missing symbol-days from the exchange first (see download)",
+  ),
+  "base-url": valued("URL", "where --download fetches dumps from", {
+    note: "default the exchange's public address",
+  }),
 };
 
 /** {@linkcode LOAD_OPTIONS} and `--file`, the alternative to a data directory. */
@@ -197,6 +206,37 @@ const COMMANDS: Record<string, Command> = {
     notes:
       "example:\n  factorium sample --data-dir ./data --symbols BTCUSDT,ETHUSDT --days 2",
     run: sampleCommand,
+  },
+  download: {
+    summary: "download an exchange's daily dumps and convert them to Parquet",
+    usage:
+      "factorium download --symbols A,B --start TIME (--end TIME | --days N) [options]",
+    description:
+      `Fetches the daily dump of every symbol and UTC day in the range (and its\nchecksum where the exchange publishes one), verifies it, converts it to the\nParquet layout the other commands read, and records each fetch in a\ndownload.json next to its file. Days already present and verified are\nskipped, so an interrupted download resumes; Ctrl-C removes partial files.\nNetwork errors and 5xx answers are retried with exponential backoff; a day\nthe exchange does not have (404) is reported missing. Prints fetched /\nskipped / missing / failed; exits 1 when a day failed, 130 on Ctrl-C.\n${RANGE_HELP}`,
+    options: {
+      "data-dir": LOAD_OPTIONS["data-dir"],
+      symbols: LOAD_OPTIONS.symbols,
+      start: LOAD_OPTIONS.start,
+      end: LOAD_OPTIONS.end,
+      days: LOAD_OPTIONS.days,
+      exchange: valued("NAME", "binance | bybit", { default: "binance" }),
+      market: LOAD_OPTIONS.market,
+      "data-type": LOAD_OPTIONS["data-type"],
+      "base-url": valued("URL", "where the dumps are served from", {
+        note: "default the exchange's public address",
+      }),
+      concurrency: valued("N", "symbol-days fetched at once", {
+        default: "4",
+      }),
+      retries: valued("N", "further attempts after a network error or 5xx", {
+        default: "4",
+      }),
+      force: switched("download again days already present"),
+      ...HELP,
+    },
+    notes:
+      "examples:\n  factorium download --symbols BTCUSDT,ETHUSDT --start 2024-01-01 --days 7\n  factorium download --exchange bybit --data-type trades --symbols BTCUSDT --start 2024-01-01 --days 2",
+    run: downloadCommand,
   },
   bars: {
     summary: "aggregate tick data to bars and write them to Parquet or CSV",
@@ -441,6 +481,10 @@ function report(name: string, error: unknown): number {
     print(error.message.replace("allowMissing: true", "--allow-missing"));
     return 2;
   }
+  if (error instanceof DownloadError) {
+    print(error.message);
+    return 1;
+  }
   if (error instanceof FormulaError) {
     print(error.message);
     return 2;
@@ -487,7 +531,11 @@ function integerValue(flag: string, text: string, min: number): number {
     throw new InvalidArgumentError(
       flag,
       text,
-      min === 1 ? "a positive integer" : "a safe integer",
+      min === 1
+        ? "a positive integer"
+        : min === 0
+        ? "an integer ≥ 0"
+        : "a safe integer",
     );
   }
   return value;
@@ -534,11 +582,43 @@ function barSource({ values, given }: Parsed, allowFile: boolean): BarSource {
     }
     return { kind: "file", file: fileTarget("--file", values.file as string) };
   }
-  if (!has("symbols")) {
-    throw new UsageError(
-      allowFile ? "give --symbols or --file" : "missing --symbols",
-    );
+  if (has("base-url") && values.download !== true) {
+    throw new UsageError("--base-url needs --download");
   }
+  return {
+    kind: "data",
+    dataDir: values["data-dir"] as string,
+    ...(has("cache-dir") ? { cacheDir: values["cache-dir"] as string } : {}),
+    options: {
+      ...symbolsAndRange(
+        { values, given },
+        allowFile ? "give --symbols or --file" : "missing --symbols",
+      ),
+      exchange: values.exchange as string,
+      market: values.market as string,
+      dataType: values["data-type"] as DataType,
+      bar: parseBarSpec(values.bar as string),
+      buyerSeller: values["buyer-seller"] === true,
+      cache: values["no-cache"] !== true,
+      allowMissing: values["allow-missing"] === true,
+      ...(values.download === true
+        ? {
+          download: has("base-url")
+            ? { baseUrl: values["base-url"] as string }
+            : true,
+        }
+        : {}),
+    },
+  };
+}
+
+/** `--symbols` and the range options, checked; `missing` is the error without --symbols. */
+function symbolsAndRange(
+  { values, given }: Pick<Parsed, "values" | "given">,
+  missing: string,
+): { symbols: string[]; start?: number; end?: number; days?: number } {
+  const has = (name: string) => given.has(name);
+  if (!has("symbols")) throw new UsageError(missing);
   const symbols = listValue(values.symbols as string);
   if (symbols.length === 0) {
     throw new InvalidArgumentError(
@@ -557,26 +637,14 @@ function barSource({ values, given }: Parsed, allowFile: boolean): BarSource {
     );
   }
   return {
-    kind: "data",
-    dataDir: values["data-dir"] as string,
-    ...(has("cache-dir") ? { cacheDir: values["cache-dir"] as string } : {}),
-    options: {
-      symbols,
-      ...(has("start")
-        ? { start: timeValue("--start", values.start as string) }
-        : {}),
-      ...(has("end") ? { end: timeValue("--end", values.end as string) } : {}),
-      ...(has("days")
-        ? { days: integerValue("--days", values.days as string, 1) }
-        : {}),
-      exchange: values.exchange as string,
-      market: values.market as string,
-      dataType: values["data-type"] as DataType,
-      bar: parseBarSpec(values.bar as string),
-      buyerSeller: values["buyer-seller"] === true,
-      cache: values["no-cache"] !== true,
-      allowMissing: values["allow-missing"] === true,
-    },
+    symbols,
+    ...(has("start")
+      ? { start: timeValue("--start", values.start as string) }
+      : {}),
+    ...(has("end") ? { end: timeValue("--end", values.end as string) } : {}),
+    ...(has("days")
+      ? { days: integerValue("--days", values.days as string, 1) }
+      : {}),
   };
 }
 
@@ -600,6 +668,24 @@ async function sampleCommand({ values }: Parsed, name: string) {
     overwrite: values.overwrite === true,
   };
   return await (await actions()).sample(options, name);
+}
+
+async function downloadCommand(args: Parsed, name: string) {
+  const { values } = args;
+  const options = {
+    dataDir: values["data-dir"] as string,
+    ...symbolsAndRange(args, "missing --symbols"),
+    exchange: values.exchange as string,
+    market: values.market as string,
+    dataType: values["data-type"] as DataType,
+    ...(args.given.has("base-url")
+      ? { baseUrl: values["base-url"] as string }
+      : {}),
+    concurrency: integerValue("--concurrency", values.concurrency as string, 1),
+    retries: integerValue("--retries", values.retries as string, 0),
+    force: values.force === true,
+  };
+  return await (await actions()).download(options, name);
 }
 
 async function barsCommand(args: Parsed, name: string) {

@@ -88,6 +88,45 @@ export class MissingDataError extends FactoriumError {
   }
 }
 
+/** A symbol-day that could not be downloaded, and why. */
+export interface FailedDownload {
+  /** Symbol. */
+  symbol: string;
+  /** UTC day, `YYYY-MM-DD`. */
+  day: string;
+  /** The dump's address. */
+  url: string;
+  /** The last error (checksum mismatch, corrupt dump, retries exhausted...). */
+  error: Error;
+}
+
+/**
+ * Some symbol-days could not be downloaded; `failed` lists them with their
+ * errors. Nothing was written for them; running again retries them.
+ *
+ * @example
+ * ```ts
+ * import { DownloadError } from "./errors.ts";
+ * const e = new DownloadError([
+ *   { symbol: "BTCUSDT", day: "2024-01-01", url: "https://x/a.zip", error: new Error("HTTP 503") },
+ * ]);
+ * console.log(e.message); // could not download 1 symbol-day(s): BTCUSDT 2024-01-01 (HTTP 503)
+ * ```
+ */
+export class DownloadError extends FactoriumError {
+  /** Every symbol-day that failed. */
+  readonly failed: FailedDownload[];
+  /** Creates the error from the failed symbol-days. */
+  constructor(failed: FailedDownload[]) {
+    const shown = failed.slice(0, 5).map((f) =>
+      `${f.symbol} ${f.day} (${firstLine(f.error.message)})`
+    ).join(", ");
+    const more = failed.length > 5 ? ` and ${failed.length - 5} more` : "";
+    super(`could not download ${failed.length} symbol-day(s): ${shown}${more}`);
+    this.failed = failed;
+  }
+}
+
 /**
  * A data file exists but cannot be used: it is not valid Parquet (truncated,
  * corrupt) or lacks a required column. `file` names it.

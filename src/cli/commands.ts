@@ -16,6 +16,12 @@ import { ALPHA101 } from "../factor/alphas.ts";
 import { DataLoader, type LoadAggBarOptions } from "../data/loader.ts";
 import { generateSample, type GenerateSampleOptions } from "../data/sample.ts";
 import {
+  downloadData,
+  type DownloadOptions,
+  formatBytes,
+  formatDownloadReport,
+} from "../data/download.ts";
+import {
   BAR_COLUMNS,
   BAR_FRAME_COLUMNS,
   emptyBars,
@@ -75,6 +81,51 @@ export async function sample(
     `wrote ${result.written} file(s), skipped ${result.skipped} existing, ${result.rows} trades in ${options.dataDir}`,
   );
   return 0;
+}
+
+/**
+ * `factorium download`: downloads the dumps, drawing a progress bar (files,
+ * bytes, rate, ETA) on a terminal, and prints the report. Ctrl-C (or
+ * SIGTERM) cancels: partial files are removed and the exit code is 130.
+ */
+export async function download(
+  options: Omit<DownloadOptions, "onProgress" | "signal">,
+  name: string,
+): Promise<number> {
+  using progress = new ProgressBar({
+    label: `factorium ${name}:`,
+    unit: "files",
+  });
+  const controller = new AbortController();
+  const cancel = () => controller.abort();
+  const signals = ["SIGINT", "SIGTERM"] as const;
+  for (const signal of signals) Deno.addSignalListener(signal, cancel);
+  try {
+    const report = await downloadData({
+      ...options,
+      signal: controller.signal,
+      onProgress: ({ done, total, bytes, elapsedMs }) =>
+        progress.update(
+          done,
+          total,
+          `${formatBytes(bytes)} ${
+            formatBytes(bytes / (elapsedMs / 1000 || 1))
+          }/s`,
+        ),
+    });
+    progress.finish();
+    console.log(formatDownloadReport(report));
+    return report.failed.length > 0 ? 1 : 0;
+  } catch (error) {
+    if (!controller.signal.aborted) throw error;
+    progress.finish();
+    console.error(
+      `factorium ${name}: cancelled; partial files removed, run again to resume`,
+    );
+    return 130;
+  } finally {
+    for (const signal of signals) Deno.removeSignalListener(signal, cancel);
+  }
 }
 
 /** `factorium bars`: loads bars and writes them to `out`; prints a summary line. */

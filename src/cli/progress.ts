@@ -71,15 +71,16 @@ export class ProgressBar {
 
   /**
    * Records that `done` of `total` units are finished; redraws when the last
-   * redraw is at least `intervalMs` old or the work is complete. Fits
+   * redraw is at least `intervalMs` old or the work is complete. `detail`
+   * (e.g. bytes and their rate) is shown after the counts. Fits
    * `LoadAggBarOptions.onProgress` as `(done, total) => bar.update(done, total)`.
    */
-  update(done: number, total: number): void {
+  update(done: number, total: number, detail?: string): void {
     if (!this.enabled) return;
     const now = this.#now();
     if (now - this.#lastDraw < this.#intervalMs && done < total) return;
     this.#lastDraw = now;
-    this.#write(CLEAR + this.#line(done, total, now));
+    this.#write(CLEAR + this.#line(done, total, now, detail));
     this.#drawn = true;
   }
 
@@ -94,7 +95,12 @@ export class ProgressBar {
     this.finish();
   }
 
-  #line(done: number, total: number, now: number): string {
+  #line(
+    done: number,
+    total: number,
+    now: number,
+    detail: string | undefined,
+  ): string {
     const fraction = total > 0 ? Math.min(1, Math.max(0, done / total)) : 0;
     const filled = Math.round(fraction * BAR_WIDTH);
     const seconds = (now - this.#started) / 1000;
@@ -102,6 +108,7 @@ export class ProgressBar {
     let text = `${this.#label ? `${this.#label} ` : ""}[${"#".repeat(filled)}${
       "-".repeat(BAR_WIDTH - filled)
     }] ${done}/${total} ${Math.floor(fraction * 100)}%`;
+    if (detail) text += ` ${detail}`;
     if (rate > 0) {
       text += ` ${
         rate >= 10 ? rate.toFixed(0) : rate.toFixed(1)

@@ -9,7 +9,11 @@ import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { createHash } from "node:crypto";
 import { dirname, join } from "node:path";
 import { writeAtomic } from "../atomic.ts";
-import { DataFileError, InvalidArgumentError } from "../errors.ts";
+import {
+  DataFileError,
+  type FailedDownload,
+  InvalidArgumentError,
+} from "../errors.ts";
 import {
   daysOverlapping,
   resolveRange,
@@ -100,11 +104,8 @@ export interface FetchedDay extends DownloadDay {
   attempts: number;
 }
 
-/** A symbol-day {@linkcode downloadData} could not fetch. */
-export interface FailedDay extends DownloadDay {
-  /** Why: the last error. Nothing was written for the day. */
-  error: Error;
-}
+/** A symbol-day {@linkcode downloadData} could not fetch; nothing was written for it. */
+export interface FailedDay extends DownloadDay, FailedDownload {}
 
 /** What {@linkcode downloadData} did, day by day. */
 export interface DownloadReport {

@@ -7,6 +7,7 @@ import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import pl from "nodejs-polars";
 import { AggBar } from "../aggbar.ts";
 import {
+  DownloadError,
   InvalidArgumentError,
   MissingDataError,
   type MissingSymbolDay,
@@ -40,6 +41,7 @@ import {
   validateSymbols,
 } from "./bar_spec.ts";
 import { BarCache, type CacheKey, statOrNull } from "./cache.ts";
+import { downloadData, type DownloadOptions } from "./download.ts";
 
 /** Options of {@linkcode DataLoader}. */
 export interface DataLoaderOptions {
@@ -84,7 +86,26 @@ export interface LoadAggBarOptions {
    * @default undefined (no reports)
    */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Download the missing symbol-days first (see {@linkcode downloadData});
+   * an object sets the download's options. Days the exchange does not have
+   * stay missing; days that fail raise {@linkcode DownloadError}.
+   * @default false (missing days raise {@linkcode MissingDataError})
+   */
+  download?: boolean | LoaderDownloadOptions;
 }
+
+/** Options of the download `loadAggBar({ download })` runs first. */
+export type LoaderDownloadOptions = Pick<
+  DownloadOptions,
+  | "baseUrl"
+  | "concurrency"
+  | "retries"
+  | "retryDelayMs"
+  | "stallTimeoutMs"
+  | "signal"
+  | "onProgress"
+>;
 
 interface Request {
   adapter: ExchangeAdapter;
@@ -167,6 +188,7 @@ export class DataLoader {
    */
   async loadAggBar(options: LoadAggBarOptions): Promise<AggBar> {
     const request = this.#validate(options);
+    if (options.download) await this.#download(request, options.download);
     const files = await this.#sourceFiles(request);
     const useCache = options.cache ?? true;
     // Progress units: symbol-days with a file (time bars), else symbols with one.
@@ -309,6 +331,34 @@ export class DataLoader {
       symbol,
       dayMs,
     );
+  }
+
+  /** Fetches the requested symbol-days that are not present and verified. */
+  async #download(
+    request: Request,
+    download: true | LoaderDownloadOptions,
+  ): Promise<void> {
+    if (typeof download !== "object" && download !== true) {
+      throw new InvalidArgumentError(
+        "download",
+        download,
+        "a boolean or a download options object",
+      );
+    }
+    const report = await downloadData({
+      ...(download === true ? {} : download),
+      dataDir: this.dataDir,
+      symbols: request.symbols,
+      start: request.lo,
+      end: request.hi,
+      exchange: request.adapter.name,
+      market: request.market,
+      dataType: request.dataType,
+    });
+    if (report.failed.length > 0) throw new DownloadError(report.failed);
+    for (const { symbol, day, url } of report.missing) {
+      this.#warn(`${symbol} ${day} is not published (not found at ${url})`);
+    }
   }
 
   /**

@@ -1,8 +1,10 @@
 /**
  * Deterministic, seeded generator of realistic Binance tick data, written as
- * Parquet through DuckDB in the hive layout the loaders read, plus a writer
- * that turns one generated symbol-day into the zip + `.CHECKSUM` pair that
- * Binance Vision publishes.
+ * Parquet through DuckDB in the hive layout the loaders read, plus writers
+ * that turn one generated symbol-day into the files exchanges publish: the
+ * zip + `.CHECKSUM` pair of Binance Vision ({@linkcode writeBinanceZip}) and
+ * the gzip-compressed trade CSV of public.bybit.com
+ * ({@linkcode writeBybitCsvGz}).
  *
  * The whole stream is produced inside DuckDB SQL (`range()`, `hash()` and
  * window functions), so tens of millions of rows take seconds. Every random
@@ -32,6 +34,19 @@
  *   day: "2024-01-01", outDir: dataDir,
  * });
  * console.log(zip); // .../BTCUSDT-aggTrades-2024-01-01.zip
+ * ```
+ *
+ * @example Bybit trade dump
+ * ```ts
+ * import { generateSample, writeBybitCsvGz } from "./sample.ts";
+ * const dataDir = await Deno.makeTempDir();
+ * await generateSample({
+ *   dataDir, symbols: ["BTCUSDT"], days: 1, dataType: "trades", tradesPerDay: 1000,
+ * });
+ * const gz = await writeBybitCsvGz({
+ *   dataDir, symbol: "BTCUSDT", day: "2024-01-01", outDir: dataDir,
+ * });
+ * console.log(gz); // .../BTCUSDT2024-01-01.csv.gz
  * ```
  *
  * @module
@@ -199,6 +214,41 @@ export interface BinanceZipOptions {
    * @default true for futures, false for spot (as Binance Vision publishes)
    */
   header?: boolean;
+}
+
+/**
+ * Options of {@linkcode writeBybitCsvGz}.
+ *
+ * @example
+ * ```ts
+ * import type { BybitCsvOptions } from "./sample.ts";
+ * const options: BybitCsvOptions = {
+ *   dataDir: "/tmp/factorium-sample",
+ *   symbol: "BTCUSDT",
+ *   day: "2024-01-01",
+ *   outDir: "/tmp/bybit/trading/BTCUSDT",
+ *   descending: true,
+ * };
+ * ```
+ */
+export interface BybitCsvOptions {
+  /**
+   * Root directory {@linkcode generateSample} wrote into, with
+   * `market: "futures_um"` and `dataType: "trades"`.
+   */
+  dataDir: string;
+  /** Symbol of the generated file. */
+  symbol: string;
+  /** UTC day as `"YYYY-MM-DD"`. */
+  day: string;
+  /** Directory receiving the `.csv.gz` file (created if needed). */
+  outDir: string;
+  /**
+   * List the latest trade first (the exact reverse of time order), as some
+   * of Bybit's older dumps do.
+   * @default false (the earliest trade first, the latest trade last)
+   */
+  descending?: boolean;
 }
 
 // ---------------------------------------------------------------------------
