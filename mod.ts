@@ -1,6 +1,7 @@
 /**
- * factorium for Deno: crypto factor research on tick data. Point it at
- * exchange tick files (Binance aggTrades/trades/klines in Hive-partitioned
+ * factorium for Deno: crypto factor research on tick data. Download an
+ * exchange's daily dumps ({@linkcode downloadData}: Binance Vision, Bybit) or
+ * point it at tick files (Binance aggTrades/trades/klines in Hive-partitioned
  * Parquet), get multi-symbol bars out of DuckDB as a Polars-backed
  * {@linkcode AggBar}, cached per symbol and UTC day.
  *
