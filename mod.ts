@@ -72,12 +72,14 @@ export {
 } from "./src/data/download.ts";
 export {
   type BinanceZipOptions,
+  type BybitCsvOptions,
   generateSample,
   type GenerateSampleOptions,
   type SampleDataType,
   type SampleMarket,
   type SampleResult,
   writeBinanceZip,
+  writeBybitCsvGz,
 } from "./src/data/sample.ts";
 export type { DataFrame } from "./src/polars.ts";
 export { Factor, type FactorOperand } from "./src/factor/factor.ts";

@@ -9,8 +9,8 @@ import pl from "nodejs-polars";
 import { DataLoader, generateSample, type LoadAggBarOptions } from "../mod.ts";
 import { formatBarSpec, parseBarSpec } from "../src/cli/bar_spec.ts";
 import { formatDuration, ProgressBar } from "../src/cli/progress.ts";
+import { cli, succeeded } from "./_cli.ts";
 
-const ROOT = new URL("..", import.meta.url).pathname;
 const SYMBOLS = ["BTCUSDT", "ETHUSDT"];
 const RANGE = ["--start", "2024-01-01", "--days", "2"];
 
@@ -29,34 +29,6 @@ const data = (async () => {
   });
   return dataDir;
 })();
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/**
- * Runs `factorium ...args` in a subprocess with piped (non-terminal) output.
- * `-q` keeps Deno's own diagnostics ("Blocking waiting for file lock on
- * node_modules" when runs overlap) out of the CLI's stderr.
- */
-async function cli(...args: string[]): Promise<Run> {
-  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-q", "-A", "src/cli.ts", ...args],
-    cwd: ROOT,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder();
-  return { code, stdout: text.decode(stdout), stderr: text.decode(stderr) };
-}
-
-/** Asserts a successful run: exit 0 and nothing on stderr (no progress bar off a terminal). */
-function succeeded(run: Run, what: string): void {
-  assert.equal(run.code, 0, `${what}: exit ${run.code}, stderr ${run.stderr}`);
-  assert.equal(run.stderr, "", `${what}: stderr must stay empty`);
-}
 
 /** Loads bars in process, cache off, as the CLI would with the same options. */
 async function loadBars(

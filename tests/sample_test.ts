@@ -1,6 +1,6 @@
 /**
- * Tests of the seeded Binance sample generator and the Binance Vision zip
- * writer in `src/data/sample.ts`. Every DuckDB instance and connection is
+ * Tests of the seeded Binance sample generator, the Binance Vision zip
+ * writer and the Bybit trade-dump writer in `src/data/sample.ts`. Every DuckDB instance and connection is
  * closed with `closeSync()`, so Deno's resource and op sanitizers stay on.
  */
 
@@ -13,6 +13,7 @@ import {
   type SampleDataType,
   type SampleMarket,
   writeBinanceZip,
+  writeBybitCsvGz,
 } from "../src/data/sample.ts";
 
 const DAY_MS = 86_400_000;
@@ -547,6 +548,11 @@ async function unzipText(zip: string): Promise<string> {
   }
 }
 
+/** Base name of a Binance Vision daily dump (klines are named by interval). */
+function visionName(dataType: SampleDataType, symbol: string, day: string) {
+  return `${symbol}-${dataType === "klines" ? "1m" : dataType}-${day}`;
+}
+
 Deno.test("writeBinanceZip publishes a zip holding the day's CSV and a matching sha256 CHECKSUM", async () => {
   const dataDir = await Deno.makeTempDir();
   try {
@@ -574,7 +580,8 @@ Deno.test("writeBinanceZip publishes a zip holding the day's CSV and a matching 
         day: "2024-01-01",
         outDir,
       });
-      assert.equal(zip, join(outDir, `BNBUSDT-${dataType}-2024-01-01.zip`));
+      const name = visionName(dataType, "BNBUSDT", "2024-01-01");
+      assert.equal(zip, join(outDir, `${name}.zip`));
 
       const listing = await new Deno.Command("python3", {
         args: [
@@ -587,7 +594,7 @@ Deno.test("writeBinanceZip publishes a zip holding the day's CSV and a matching 
       if (listing.success) {
         assert.equal(
           new TextDecoder().decode(listing.stdout).trim(),
-          `BNBUSDT-${dataType}-2024-01-01.csv`,
+          `${name}.csv`,
         );
       }
 
@@ -599,12 +606,16 @@ Deno.test("writeBinanceZip publishes a zip holding the day's CSV and a matching 
       assert.equal(lines.pop(), "", "CSV ends with a newline");
       if (header) assert.equal(lines.shift(), parquet.columns.join(","));
       assert.equal(lines.length, rows.length);
+      const [yes, no] = market === "spot" ? ["True", "False"] : [
+        "true",
+        "false",
+      ];
       for (const [i, line] of lines.entries()) {
         const fields = line.split(",");
         const expected = parquet.columns.map((c) => rows[i][c]);
         const parsed = fields.map((f, j) =>
           typeof expected[j] === "boolean"
-            ? (f === "true" ? true : f === "false" ? false : f)
+            ? (f === yes ? true : f === no ? false : f)
             : Number(f)
         );
         assert.deepEqual(parsed, expected, `row ${i}: ${line}`);
@@ -617,16 +628,16 @@ Deno.test("writeBinanceZip publishes a zip holding the day's CSV and a matching 
         .join("");
       assert.equal(
         await Deno.readTextFile(`${zip}.CHECKSUM`),
-        `${hex}  BNBUSDT-${dataType}-2024-01-01.zip\n`,
+        `${hex}  ${name}.zip\n`,
       );
     }
     assert.deepEqual(
       (await listFiles(outDir)).map((f) => f.slice(outDir.length + 1)),
       [
+        "BNBUSDT-1m-2024-01-01.zip",
+        "BNBUSDT-1m-2024-01-01.zip.CHECKSUM",
         "BNBUSDT-aggTrades-2024-01-01.zip",
         "BNBUSDT-aggTrades-2024-01-01.zip.CHECKSUM",
-        "BNBUSDT-klines-2024-01-01.zip",
-        "BNBUSDT-klines-2024-01-01.zip.CHECKSUM",
       ],
     );
     await assert.rejects(
@@ -640,6 +651,306 @@ Deno.test("writeBinanceZip publishes a zip holding the day's CSV and a matching 
       }),
       Deno.errors.NotFound,
     );
+  } finally {
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
+Deno.test("writeBinanceZip writes spot booleans as True/False and futures booleans as true/false, as Binance does", async () => {
+  const dataDir = await Deno.makeTempDir();
+  try {
+    for (
+      const [market, yes, no] of [
+        ["spot", "True", "False"],
+        ["futures_um", "true", "false"],
+      ] as const
+    ) {
+      await generateSample({
+        dataDir,
+        market,
+        dataType: "trades",
+        symbols: ["XRPUSDT"],
+        days: 1,
+        tradesPerDay: 1_000,
+      });
+      const zip = await writeBinanceZip({
+        dataDir,
+        market,
+        dataType: "trades",
+        symbol: "XRPUSDT",
+        day: "2024-01-01",
+        outDir: join(dataDir, market),
+        header: false,
+      });
+      const lines = (await unzipText(zip)).trimEnd().split("\n");
+      const makers = new Set(lines.map((l) => l.split(",")[5]));
+      assert.deepEqual([...makers].sort(), [no, yes].sort(), market);
+      if (market === "spot") {
+        const bestMatch = new Set(lines.map((l) => l.split(",")[6]));
+        assert.deepEqual([...bestMatch], ["True"]);
+      }
+      const other = market === "spot" ? /true|false/ : /True|False/;
+      assert.ok(!lines.some((l) => other.test(l)), market);
+    }
+  } finally {
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
+const BYBIT_HEADER =
+  "timestamp,symbol,side,size,price,tickDirection,trdMatchID,grossValue,homeNotional,foreignNotional";
+
+interface BybitRow {
+  /** `round(timestamp * 1000)` of the timestamp read as a DOUBLE. */
+  ms: number;
+  symbol: string;
+  side: string;
+  size: number;
+  price: number;
+  tickDirection: string;
+  trdMatchID: string;
+  grossValue: number;
+  homeNotional: number;
+  foreignNotional: number;
+}
+
+/** The rows of a Bybit `.csv.gz`, in file order, read by DuckDB's read_csv. */
+async function readBybit(file: string): Promise<BybitRow[]> {
+  const instance = await DuckDBInstance.create(":memory:", { threads: "1" });
+  try {
+    const connection = await instance.connect();
+    try {
+      const reader = await connection.runAndReadAll(
+        `SELECT round(timestamp * 1000)::BIGINT AS ms, * EXCLUDE (timestamp)
+        FROM read_csv($file, header = true, auto_detect = false, columns = {
+          'timestamp': 'DOUBLE', 'symbol': 'VARCHAR', 'side': 'VARCHAR',
+          'size': 'DOUBLE', 'price': 'DOUBLE', 'tickDirection': 'VARCHAR',
+          'trdMatchID': 'VARCHAR', 'grossValue': 'DOUBLE',
+          'homeNotional': 'DOUBLE', 'foreignNotional': 'DOUBLE'})`,
+        { file },
+      );
+      return reader.getRowObjectsJS().map((r) => ({
+        ...r,
+        ms: Number(r.ms),
+      })) as unknown as BybitRow[];
+    } finally {
+      connection.closeSync();
+    }
+  } finally {
+    instance.closeSync();
+  }
+}
+
+async function gunzipText(file: string): Promise<string> {
+  const stream = new Blob([await Deno.readFile(file)]).stream()
+    .pipeThrough(new DecompressionStream("gzip"));
+  return await new Response(stream).text();
+}
+
+/** Generated futures_um trades of one symbol-day, in trade-id order. */
+function tradesOf(dataDir: string, symbol: string): Row[] {
+  return readRows(
+    filePath(dataDir, "futures_um", "trades", symbol, "2024-01-01"),
+  ).sort((a, b) => (a.id as number) - (b.id as number));
+}
+
+Deno.test("writeBybitCsvGz() writes Bybit's header and one row per generated trade", async () => {
+  const dataDir = await Deno.makeTempDir();
+  try {
+    const symbols = ["BTCUSDT", "XRPUSDT"];
+    await generateSample({
+      dataDir,
+      market: "futures_um",
+      dataType: "trades",
+      symbols,
+      days: 1,
+      ...FAST,
+    });
+    const outDir = join(dataDir, "bybit");
+    for (const symbol of symbols) {
+      const gz = await writeBybitCsvGz({
+        dataDir,
+        symbol,
+        day: "2024-01-01",
+        outDir,
+      });
+      assert.equal(gz, join(outDir, `${symbol}2024-01-01.csv.gz`));
+      const trades = tradesOf(dataDir, symbol);
+
+      const text = await gunzipText(gz);
+      const lines = text.split("\n");
+      assert.equal(lines.shift(), BYBIT_HEADER);
+      assert.equal(lines.pop(), "", "CSV ends with a newline");
+      assert.equal(lines.length, trades.length);
+      assert.ok(
+        lines.every((l) => /^\d{10}\.\d{3},/.test(l)),
+        "timestamps are seconds with three decimals",
+      );
+
+      const rows = await readBybit(gz);
+      assert.equal(rows.length, trades.length);
+      for (const [i, row] of rows.entries()) {
+        const t = trades[i];
+        const [price, qty] = [t.price as number, t.qty as number];
+        const at = `${symbol} row ${i}`;
+        assert.equal(row.ms, t.time, at);
+        assert.equal(row.symbol, symbol, at);
+        assert.equal(row.side, t.is_buyer_maker ? "Sell" : "Buy", at);
+        assert.equal(row.size, qty, at);
+        assert.equal(row.price, price, at);
+        assert.equal(row.homeNotional, qty, at);
+        assert.ok(
+          Math.abs(row.foreignNotional - price * qty) <= 1e-12 * price * qty,
+          at,
+        );
+        assert.equal(row.grossValue, Math.round(price * qty * 1e8), at);
+      }
+      assert.deepEqual(
+        [...new Set(rows.map((r) => r.side))].sort(),
+        ["Buy", "Sell"],
+      );
+      const ids = rows.map((r) => r.trdMatchID);
+      assert.ok(
+        ids.every((id) =>
+          /^[0-9a-f]{8}-[0-9a-f]{4}-3[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
+            .test(id)
+        ),
+        "trdMatchID is a UUID",
+      );
+      assert.equal(new Set(ids).size, ids.length, "trdMatchIDs are unique");
+
+      // Writing again replaces the file with the very same content.
+      await writeBybitCsvGz({ dataDir, symbol, day: "2024-01-01", outDir });
+      assert.equal(await gunzipText(gz), text);
+    }
+    assert.deepEqual(
+      (await listFiles(outDir)).map((f) => f.slice(outDir.length + 1)),
+      ["BTCUSDT2024-01-01.csv.gz", "XRPUSDT2024-01-01.csv.gz"],
+      "no temporary files are left behind",
+    );
+  } finally {
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
+Deno.test("writeBybitCsvGz() with descending: true writes the exact reverse of the time-ordered rows", async () => {
+  const dataDir = await Deno.makeTempDir();
+  try {
+    await generateSample({
+      dataDir,
+      market: "futures_um",
+      dataType: "trades",
+      symbols: ["ETHUSDT"],
+      days: 1,
+      tradesPerDay: 1_000,
+    });
+    const day = "2024-01-01";
+    const ascending = await writeBybitCsvGz({
+      dataDir,
+      symbol: "ETHUSDT",
+      day,
+      outDir: join(dataDir, "asc"),
+    });
+    const descending = await writeBybitCsvGz({
+      dataDir,
+      symbol: "ETHUSDT",
+      day,
+      outDir: join(dataDir, "desc"),
+      descending: true,
+    });
+    assert.equal(descending, join(dataDir, "desc", "ETHUSDT2024-01-01.csv.gz"));
+    const up = (await gunzipText(ascending)).trimEnd().split("\n");
+    const down = (await gunzipText(descending)).trimEnd().split("\n");
+    assert.equal(up.shift(), BYBIT_HEADER);
+    assert.equal(down.shift(), BYBIT_HEADER);
+    assert.ok(up.length > 500, `${up.length} rows`);
+    assert.deepEqual(down, up.toReversed());
+
+    const times = (await readBybit(ascending)).map((r) => r.ms);
+    assert.ok(times.every((t, i) => i === 0 || times[i - 1] <= t));
+    assert.ok(times[0] < times[times.length - 1], "the latest trade is last");
+  } finally {
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
+Deno.test("writeBybitCsvGz() tick directions match a plain loop over the prices in time order", async () => {
+  const dataDir = await Deno.makeTempDir();
+  try {
+    await generateSample({
+      dataDir,
+      market: "futures_um",
+      dataType: "trades",
+      symbols: ["SOLUSDT"],
+      days: 1,
+      tradesPerDay: 600,
+    });
+    for (const descending of [false, true]) {
+      const gz = await writeBybitCsvGz({
+        dataDir,
+        symbol: "SOLUSDT",
+        day: "2024-01-01",
+        outDir: join(dataDir, String(descending)),
+        descending,
+      });
+      const trades = tradesOf(dataDir, "SOLUSDT");
+      const expected: string[] = [];
+      let lastMove = 1;
+      for (const [i, t] of trades.entries()) {
+        const price = t.price as number;
+        const previous = i === 0 ? price : trades[i - 1].price as number;
+        if (price > previous) {
+          expected.push("PlusTick");
+          lastMove = 1;
+        } else if (price < previous) {
+          expected.push("MinusTick");
+          lastMove = -1;
+        } else {
+          expected.push(lastMove > 0 ? "ZeroPlusTick" : "ZeroMinusTick");
+        }
+      }
+      if (descending) expected.reverse();
+      const got = (await readBybit(gz)).map((r) => r.tickDirection);
+      assert.ok(got.length > 300, `${got.length} rows`);
+      assert.deepEqual(got, expected);
+      assert.deepEqual(
+        [...new Set(got)].sort(),
+        ["MinusTick", "PlusTick", "ZeroMinusTick", "ZeroPlusTick"],
+        "all four directions occur",
+      );
+      assert.equal(got[descending ? got.length - 1 : 0], "ZeroPlusTick");
+    }
+  } finally {
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
+Deno.test("writeBybitCsvGz() reports a symbol-day that was not generated as futures_um trades", async () => {
+  const dataDir = await Deno.makeTempDir();
+  try {
+    await generateSample({
+      dataDir,
+      market: "spot",
+      dataType: "trades",
+      symbols: ["BTCUSDT"],
+      days: 1,
+      tradesPerDay: 500,
+    });
+    const outDir = join(dataDir, "bybit");
+    await assert.rejects(
+      writeBybitCsvGz({
+        dataDir,
+        symbol: "BTCUSDT",
+        day: "2024-01-01",
+        outDir,
+      }),
+      (e: unknown) =>
+        e instanceof Deno.errors.NotFound &&
+        /BTCUSDT 2024-01-01 \(futures_um\/trades\).*generateSample/.test(
+          e.message,
+        ),
+    );
+    assert.equal(await Deno.stat(outDir).catch(() => null), null);
   } finally {
     await Deno.remove(dataDir, { recursive: true });
   }
@@ -719,6 +1030,41 @@ Deno.test("bad options are rejected with an error naming the value and what was 
       JSON.stringify(override),
     );
   }
+  const bybitBase = {
+    dataDir,
+    symbol: "BTCUSDT",
+    day: "2024-01-01",
+    outDir: dataDir,
+  };
+  const bybitCases: [Record<string, unknown>, string, RegExp][] = [
+    [
+      { day: "2024-02-30" },
+      "RangeError",
+      /writeBybitCsvGz: day must be a UTC day "YYYY-MM-DD".*got "2024-02-30"/,
+    ],
+    [
+      { symbol: "BTC/USDT" },
+      "RangeError",
+      /writeBybitCsvGz: symbol must be a symbol matching/,
+    ],
+    [
+      { descending: "yes" },
+      "TypeError",
+      /writeBybitCsvGz: descending must be a boolean, got "yes"/,
+    ],
+    [{ outDir: "" }, "TypeError", /outDir must be a non-empty string/],
+  ];
+  for (const [override, name, message] of bybitCases) {
+    await assert.rejects(
+      writeBybitCsvGz({ ...bybitBase, ...override } as never),
+      { name, message },
+      JSON.stringify(override),
+    );
+  }
+  await assert.rejects(writeBybitCsvGz(null as never), {
+    name: "TypeError",
+    message: /writeBybitCsvGz: options must be an object, got null/,
+  });
   assert.equal(
     await Deno.stat(dataDir).catch(() => null),
     null,

@@ -755,7 +755,7 @@ async function convert(
           FROM read_csv($csv, header = ${header}, columns = {${columns}},
             auto_detect = false, delim = ',', quote = '"')
         )
-        ${format.query}
+        SELECT * FROM (${format.query})
       ) TO $parquet (FORMAT parquet, COMPRESSION zstd)`,
       { csv: csvPath, parquet: parquetPath },
     );

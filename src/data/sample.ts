@@ -859,13 +859,24 @@ export async function generateSample(
 // ---------------------------------------------------------------------------
 // Binance Vision zip
 
+/** A DuckDB identifier, double-quoted. */
+function quoteIdentifier(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
 /**
- * Writes `{outDir}/{SYMBOL}-{dataType}-{YYYY-MM-DD}.zip` (one CSV inside,
- * named like the zip without `.zip`) and `...zip.CHECKSUM`
- * (`"<sha256 hex>  <zip file name>\n"`), as Binance Vision publishes its
- * daily dumps, from the Parquet file {@linkcode generateSample} wrote for
- * that symbol-day. The CSV has the Parquet's columns in order, booleans as
- * `true`/`false`. Returns the zip path.
+ * Writes the Parquet file {@linkcode generateSample} wrote for one
+ * symbol-day as Binance Vision publishes its daily dumps:
+ *
+ * - `{outDir}/{SYMBOL}-{dataType}-{YYYY-MM-DD}.zip` for `aggTrades` and
+ *   `trades`, `{outDir}/{SYMBOL}-1m-{YYYY-MM-DD}.zip` for `klines` (Binance
+ *   names kline dumps by their interval), holding one CSV named like the zip
+ *   without `.zip`;
+ * - `{zip}.CHECKSUM`: `"<sha256 hex>  <zip file name>\n"`.
+ *
+ * The CSV has the Parquet's columns in order; booleans are written
+ * `True`/`False` for `spot` (Python style, as Binance's spot dumps have
+ * them) and `true`/`false` for futures. Returns the zip path.
  *
  * @example
  * ```ts
@@ -881,6 +892,22 @@ export async function generateSample(
  *   outDir: `${dataDir}/vision`,
  * });
  * console.log(await Deno.readTextFile(`${zip}.CHECKSUM`)); // "<sha256>  ETHUSDT-aggTrades-2024-01-01.zip\n"
+ * ```
+ *
+ * @example Klines are named by their interval
+ * ```ts
+ * import { generateSample, writeBinanceZip } from "./sample.ts";
+ * const dataDir = await Deno.makeTempDir();
+ * await generateSample({ dataDir, symbols: ["BTCUSDT"], days: 1, dataType: "klines" });
+ * const zip = await writeBinanceZip({
+ *   dataDir,
+ *   market: "futures_um",
+ *   dataType: "klines",
+ *   symbol: "BTCUSDT",
+ *   day: "2024-01-01",
+ *   outDir: dataDir,
+ * });
+ * console.log(zip); // .../BTCUSDT-1m-2024-01-01.zip
  * ```
  *
  * @throws {TypeError} an option has the wrong type.
@@ -912,7 +939,9 @@ export async function writeBinanceZip(
         `(${market}/${dataType}) at ${source}; run generateSample first`,
     );
   }
-  const baseName = `${symbol}-${dataType}-${formatDay(day)}`;
+  const baseName = `${symbol}-${dataType === "klines" ? "1m" : dataType}-${
+    formatDay(day)
+  }`;
   const zipPath = join(outDir, `${baseName}.zip`);
   await Deno.mkdir(outDir, { recursive: true });
 
@@ -922,8 +951,22 @@ export async function writeBinanceZip(
   try {
     const connection = await instance.connect();
     try {
+      const from = "read_parquet($source, hive_partitioning = false)";
+      const described = await connection.runAndReadAll(
+        `DESCRIBE SELECT * FROM ${from}`,
+        { source },
+      );
+      const [names, types] = [0, 1].map((c) =>
+        described.getColumns()[c].map(String)
+      );
+      const columns = names.map((name, i) => {
+        const id = quoteIdentifier(name);
+        return market === "spot" && types[i] === "BOOLEAN"
+          ? `CASE ${id} WHEN true THEN 'True' WHEN false THEN 'False' END AS ${id}`
+          : id;
+      });
       await connection.run(
-        `COPY (SELECT * FROM read_parquet($source, hive_partitioning = false))
+        `COPY (SELECT ${columns.join(", ")} FROM ${from})
           TO $target (FORMAT csv, HEADER ${header})`,
         { source, target: csvTmp },
       );
@@ -955,4 +998,177 @@ export async function writeBinanceZip(
     await writeAtomic(path, (tmp) => Deno.writeFile(tmp, bytes));
   }
   return zipPath;
+}
+
+// ---------------------------------------------------------------------------
+// Bybit trade dump
+
+/** Header of Bybit's public trade dumps (public.bybit.com/trading/). */
+const BYBIT_COLUMNS = [
+  "timestamp",
+  "symbol",
+  "side",
+  "size",
+  "price",
+  "tickDirection",
+  "trdMatchID",
+  "grossValue",
+  "homeNotional",
+  "foreignNotional",
+] as const;
+
+/**
+ * The Bybit rows of one generated `futures_um` trades file, in trade-id
+ * order (`order` is `ASC` or `DESC`, spliced in, never user text). Binds
+ * `$source` (the Parquet path) and `$symbol`.
+ *
+ * - `timestamp`: seconds with exactly three decimals, built as text from the
+ *   integer milliseconds, so `round(timestamp * 1000)` of the DOUBLE gives
+ *   them back exactly.
+ * - `tickDirection`: the sign of the price change from the previous trade;
+ *   an unchanged price carries the last non-zero sign (`ZeroPlusTick` when
+ *   there is none yet).
+ * - `trdMatchID`: md5 of `"{symbol}-{id}"` laid out as a version-3 UUID
+ *   (version nibble 3, RFC 4122 variant bits).
+ * - `grossValue`: price × size in units of 10^-8, rounded; `foreignNotional`
+ *   is the trade's quote quantity (price × size, rounded once).
+ */
+function bybitSql(order: "ASC" | "DESC"): string {
+  const [ts, sym, side, size, price, tick, match, gross, home, foreign] =
+    BYBIT_COLUMNS.map(quoteIdentifier);
+  return `WITH moves AS (
+  SELECT id, "time" AS ms, price, qty, quote_qty, is_buyer_maker,
+    sign(price - lag(price) OVER (ORDER BY id)) AS move
+  FROM read_parquet($source, hive_partitioning = false)
+),
+carried AS (
+  SELECT *,
+    coalesce(last_value(nullif(move, 0) IGNORE NULLS) OVER (
+      ORDER BY id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW), 1)
+      AS last_move,
+    md5($symbol::VARCHAR || '-' || id::VARCHAR) AS hx
+  FROM moves
+)
+SELECT
+  (ms // 1000)::VARCHAR || '.' || lpad((ms % 1000)::VARCHAR, 3, '0') AS ${ts},
+  $symbol::VARCHAR AS ${sym},
+  CASE WHEN is_buyer_maker THEN 'Sell' ELSE 'Buy' END AS ${side},
+  qty AS ${size},
+  price AS ${price},
+  CASE WHEN move > 0 THEN 'PlusTick' WHEN move < 0 THEN 'MinusTick'
+    WHEN last_move > 0 THEN 'ZeroPlusTick' ELSE 'ZeroMinusTick' END AS ${tick},
+  substr(hx, 1, 8) || '-' || substr(hx, 9, 4) || '-3' || substr(hx, 14, 3)
+    || '-' || substr('89ab89ab89ab89ab', strpos('0123456789abcdef', substr(hx, 17, 1)), 1)
+    || substr(hx, 18, 3) || '-' || substr(hx, 21, 12) AS ${match},
+  round(quote_qty * 1e8)::BIGINT AS ${gross},
+  qty AS ${home},
+  quote_qty AS ${foreign}
+FROM carried
+ORDER BY id ${order}`;
+}
+
+/**
+ * Writes `{outDir}/{SYMBOL}{YYYY-MM-DD}.csv.gz` (no separator between symbol
+ * and date, e.g. `BTCUSDT2024-01-01.csv.gz`), in the format of Bybit's daily
+ * trade dumps on public.bybit.com/trading/, from the Parquet file
+ * {@linkcode generateSample} wrote for that symbol-day with
+ * `market: "futures_um"` and `dataType: "trades"`. Returns its path.
+ *
+ * The file is a gzip-compressed CSV with the header line
+ * `timestamp,symbol,side,size,price,tickDirection,trdMatchID,grossValue,homeNotional,foreignNotional`
+ * and one row per trade:
+ *
+ * - `timestamp`: the trade time in seconds with three decimals
+ *   (`1704067200.123`); read as a DOUBLE, `round(timestamp * 1000)` is the
+ *   exact epoch millisecond;
+ * - `side`: the taker's side, `Sell` when the buyer was the maker, else `Buy`;
+ * - `size` and `homeNotional`: the quantity; `price`: the price;
+ * - `tickDirection`: `PlusTick`/`MinusTick` when the price rose/fell from
+ *   the previous trade (in time order), `ZeroPlusTick`/`ZeroMinusTick` when
+ *   it is unchanged, after the last move up/down (the first trade is
+ *   `ZeroPlusTick`);
+ * - `trdMatchID`: a UUID-formatted id derived from md5 of the symbol and
+ *   trade id, so the same trade always gets the same id;
+ * - `grossValue`: `round(price × size × 10^8)`; `foreignNotional`:
+ *   `price × size`.
+ *
+ * Rows are in trade-id (= time) order, or the exact reverse with
+ * `descending: true`. DuckDB writes the CSV and compresses it; no row passes
+ * through JavaScript. The file is written under a temporary name and renamed
+ * into place.
+ *
+ * @example
+ * ```ts
+ * import { generateSample, writeBybitCsvGz } from "./sample.ts";
+ * const dataDir = await Deno.makeTempDir();
+ * await generateSample({
+ *   dataDir,
+ *   symbols: ["ETHUSDT"],
+ *   days: 1,
+ *   market: "futures_um",
+ *   dataType: "trades",
+ *   tradesPerDay: 2_000,
+ * });
+ * const gz = await writeBybitCsvGz({
+ *   dataDir,
+ *   symbol: "ETHUSDT",
+ *   day: "2024-01-01",
+ *   outDir: `${dataDir}/bybit/trading/ETHUSDT`,
+ * });
+ * console.log(gz); // .../bybit/trading/ETHUSDT/ETHUSDT2024-01-01.csv.gz
+ * ```
+ *
+ * @throws {TypeError} an option has the wrong type.
+ * @throws {RangeError} an option has an invalid value.
+ * @throws {Deno.errors.NotFound} no `futures_um` trades file was generated for that symbol-day.
+ */
+export async function writeBybitCsvGz(
+  options: BybitCsvOptions,
+): Promise<string> {
+  const fn = "writeBybitCsvGz";
+  if (typeof options !== "object" || options === null) {
+    fail("type", fn, "options", "an object", options);
+  }
+  const dataDir = checkString(fn, "dataDir", options.dataDir);
+  const outDir = checkString(fn, "outDir", options.outDir);
+  const symbol = checkSymbol(fn, "symbol", options.symbol);
+  const day = parseDay(fn, options.day);
+  const descending = options.descending ?? false;
+  if (typeof descending !== "boolean") {
+    fail("type", fn, "descending", "a boolean", descending);
+  }
+
+  const source = hivePath(
+    dataDir,
+    "futures_um",
+    "trades",
+    symbol,
+    day * DAY_MS,
+  );
+  if (!(await exists(source))) {
+    throw new Deno.errors.NotFound(
+      `${fn}: no generated file for ${symbol} ${formatDay(day)} ` +
+        `(futures_um/trades) at ${source}; run generateSample with ` +
+        `market "futures_um" and dataType "trades" first`,
+    );
+  }
+  const target = join(outDir, `${symbol}${formatDay(day)}.csv.gz`);
+  await Deno.mkdir(outDir, { recursive: true });
+  const sql = bybitSql(descending ? "DESC" : "ASC");
+  const instance = await DuckDBInstance.create(":memory:");
+  try {
+    const connection = await instance.connect();
+    try {
+      await writeAtomic(target, (tmp) =>
+        connection.run(
+          `COPY (${sql}) TO $tmp (FORMAT csv, HEADER true, COMPRESSION gzip)`,
+          { source, symbol, tmp },
+        ));
+    } finally {
+      connection.closeSync();
+    }
+  } finally {
+    instance.closeSync();
+  }
+  return target;
 }
