@@ -7,10 +7,12 @@
  * and the most requests in flight at once. Every response carries
  * `Connection: close`, so each request is its own connection and closing
  * the server closes every connection (hung ones included), which keeps
- * Deno's resource and op sanitizers quiet.
+ * Deno's resource and op sanitizers quiet. Also {@linkcode walk}, to list
+ * what a download left on disk.
  *
  * @module
  */
+import { join, relative } from "node:path";
 
 /** What the server does instead of serving a path normally. */
 export type Fault =
@@ -281,4 +283,20 @@ export function startDumpServer(root: string): Promise<DumpServer> {
     },
   };
   return Promise.resolve(server);
+}
+
+/** Every file and directory under `dir`, relative, sorted; dirs end in `/`. */
+export async function walk(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const visit = async (path: string) => {
+    for await (const entry of Deno.readDir(path)) {
+      const full = join(path, entry.name);
+      if (entry.isDirectory) {
+        out.push(`${relative(dir, full)}/`);
+        await visit(full);
+      } else out.push(relative(dir, full));
+    }
+  };
+  await visit(dir);
+  return out.sort();
 }

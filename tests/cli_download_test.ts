@@ -4,7 +4,7 @@
  * Vision zips the sample generator wrote.
  */
 import assert from "node:assert/strict";
-import { join, relative } from "node:path";
+import { join } from "node:path";
 import {
   binance,
   DataLoader,
@@ -12,7 +12,7 @@ import {
   writeBinanceZip,
 } from "../mod.ts";
 import { cli, succeeded } from "./_cli.ts";
-import { startDumpServer } from "./_dump_server.ts";
+import { startDumpServer, walk } from "./_dump_server.ts";
 
 const SYMBOLS = ["BTCUSDT", "ETHUSDT"];
 const DAYS = ["2024-01-01", "2024-01-02"];
@@ -62,20 +62,6 @@ function zipUrl(symbol: string, day: string): string {
 
 function zipPath(symbol: string, day: string): string {
   return new URL(zipUrl(symbol, day)).pathname;
-}
-
-/** Every file and directory under `dir`, relative to it. */
-async function walk(dir: string): Promise<string[]> {
-  const found: string[] = [];
-  const visit = async (path: string) => {
-    for await (const entry of Deno.readDir(path)) {
-      const child = join(path, entry.name);
-      found.push(relative(dir, child));
-      if (entry.isDirectory) await visit(child);
-    }
-  };
-  await visit(dir);
-  return found.sort();
 }
 
 async function freshDataDir(): Promise<string> {

@@ -29,6 +29,11 @@ import {
 import { oneOf, positiveInteger, validateSymbols } from "./bar_spec.ts";
 import { unzipOne } from "./zip.ts";
 
+/** Staging directories are `{dataDir}/.download-<uuid>`. */
+const STAGING_PREFIX = ".download-";
+/** A staging directory untouched this long belongs to a killed run. */
+const STALE_STAGING_MS = 24 * 3_600_000;
+
 /** Name of the record written next to each downloaded `data.parquet`. */
 export const DOWNLOAD_RECORD = "download.json";
 
@@ -188,7 +193,9 @@ interface Settings {
  *   day. Nothing is written for a day that does not succeed.
  * - Work runs `concurrency` symbol-days at a time in a staging directory
  *   under `dataDir`, removed at the end; aborting `signal` stops it and
- *   removes every partial file before the promise rejects.
+ *   removes every partial file before the promise rejects. (A staging
+ *   directory left by a killed process is removed by the first run a day
+ *   later.)
  *
  * @example
  * ```ts ignore
@@ -205,7 +212,9 @@ interface Settings {
  * ```
  *
  * @throws {InvalidArgumentError} an option is invalid.
- * @throws the abort reason when `signal` is aborted.
+ * @throws the abort reason when `signal` is aborted, or what `onProgress`
+ * threw; in both cases only after all work has stopped and partial files
+ * are removed.
  */
 export async function downloadData(
   options: DownloadOptions,
@@ -271,8 +280,18 @@ export async function downloadData(
       "a function (progress) => void",
     );
   }
-  const signal = options.signal ?? new AbortController().signal;
-  signal.throwIfAborted();
+  options.signal?.throwIfAborted();
+  // Stops every worker on cancellation or on an error that ends the call
+  // (a throwing onProgress); `failure` holds that error.
+  const stop = new AbortController();
+  const signal = options.signal
+    ? AbortSignal.any([options.signal, stop.signal])
+    : stop.signal;
+  let failure: { error: unknown } | undefined;
+  const fail = (error: unknown) => {
+    failure ??= { error };
+    stop.abort(error);
+  };
 
   const jobs: Job[] = [];
   for (const symbol of symbols) {
@@ -295,14 +314,19 @@ export async function downloadData(
     rows: 0,
     elapsedMs: 0,
   };
-  const progress = () =>
-    onProgress?.({
-      done: report.fetched.length + report.skipped.length +
-        report.missing.length + report.failed.length,
-      total: jobs.length,
-      bytes: report.bytes,
-      elapsedMs: performance.now() - started,
-    });
+  const progress = () => {
+    try {
+      onProgress?.({
+        done: report.fetched.length + report.skipped.length +
+          report.missing.length + report.failed.length,
+        total: jobs.length,
+        bytes: report.bytes,
+        elapsedMs: performance.now() - started,
+      });
+    } catch (error) {
+      fail(error);
+    }
+  };
   const day = ({ symbol, day, path, url }: Job): DownloadDay => ({
     symbol,
     day,
@@ -317,7 +341,7 @@ export async function downloadData(
     } else todo.push(job);
   }
   progress();
-  if (todo.length > 0) {
+  if (todo.length > 0 && !signal.aborted) {
     const settings: Settings = {
       adapter,
       market,
@@ -332,13 +356,17 @@ export async function downloadData(
         progress();
       },
     };
-    const staging = join(dataDir, `.download-${crypto.randomUUID()}`);
+    await removeStaleStaging(dataDir);
+    const staging = join(dataDir, `${STAGING_PREFIX}${crypto.randomUUID()}`);
     await Deno.mkdir(staging, { recursive: true });
     const instance = await DuckDBInstance.create(":memory:");
     const connections: DuckDBConnection[] = [];
     const interrupt = () => connections.forEach((c) => c.interrupt());
     signal.addEventListener("abort", interrupt);
     try {
+      for (let i = 0; i < Math.min(concurrency, todo.length); i++) {
+        connections.push(await instance.connect());
+      }
       let next = 0;
       const worker = async (connection: DuckDBConnection) => {
         while (next < todo.length && !signal.aborted) {
@@ -366,14 +394,7 @@ export async function downloadData(
           progress();
         }
       };
-      const workers = [];
-      for (let i = 0; i < Math.min(concurrency, todo.length); i++) {
-        const connection = await instance.connect();
-        connections.push(connection);
-        workers.push(worker(connection));
-      }
-      await Promise.all(workers);
-      signal.throwIfAborted();
+      await Promise.all(connections.map((c) => worker(c).catch(fail)));
     } finally {
       signal.removeEventListener("abort", interrupt);
       for (const c of connections) c.closeSync();
@@ -381,6 +402,8 @@ export async function downloadData(
       await Deno.remove(staging, { recursive: true }).catch(() => {});
     }
   }
+  if (failure) throw failure.error;
+  options.signal?.throwIfAborted();
   report.elapsedMs = performance.now() - started;
   return report;
 }
@@ -439,6 +462,27 @@ export function formatBytes(bytes: number): string {
   return unit === 0
     ? `${Math.round(value)} B`
     : `${value.toFixed(value < 10 ? 2 : 1)} ${units[unit]}`;
+}
+
+/**
+ * Removes staging directories a killed run left behind (untouched for a day:
+ * a live run changes its directory with every file).
+ */
+async function removeStaleStaging(dataDir: string): Promise<void> {
+  try {
+    for await (const entry of Deno.readDir(dataDir)) {
+      if (!entry.isDirectory || !entry.name.startsWith(STAGING_PREFIX)) {
+        continue;
+      }
+      const path = join(dataDir, entry.name);
+      const { mtime } = await Deno.stat(path);
+      if (mtime && Date.now() - mtime.getTime() > STALE_STAGING_MS) {
+        await Deno.remove(path, { recursive: true }).catch(() => {});
+      }
+    }
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
 }
 
 /**
