@@ -72,7 +72,7 @@ const cases: [string, Partial<LoadAggBarOptions>, RegExp][] = [
   [
     "an unknown exchange",
     { exchange: "mtgox" },
-    /exchange: expected one of "binance", got "mtgox"/,
+    /exchange: expected one of "binance", "bybit", got "mtgox"/,
   ],
   [
     "an unknown market",
