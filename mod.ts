@@ -36,7 +36,7 @@ export {
   MissingDataError,
   type MissingSymbolDay,
 } from "./src/errors.ts";
-export { type TimeInput, toEpochMs } from "./src/time.ts";
+export { type RangeOptions, type TimeInput, toEpochMs } from "./src/time.ts";
 export {
   binance,
   bybit,
@@ -51,6 +51,7 @@ export {
   type TimestampUnit,
 } from "./src/data/adapters/mod.ts";
 export { type BarSpec } from "./src/data/bar_spec.ts";
+export type { DataSelection } from "./src/data/selection.ts";
 export { BAR_COLUMNS, BUYER_SELLER_COLUMNS } from "./src/data/aggregator.ts";
 export { type AggBarMetadata } from "./src/data/metadata.ts";
 export {

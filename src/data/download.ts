@@ -14,12 +14,7 @@ import {
   type FailedDownload,
   InvalidArgumentError,
 } from "../errors.ts";
-import {
-  daysOverlapping,
-  resolveRange,
-  type TimeInput,
-  utcDay,
-} from "../time.ts";
+import { daysOverlapping, resolveRange, utcDay } from "../time.ts";
 import {
   type DataType,
   type DumpFormat,
@@ -27,6 +22,7 @@ import {
   getAdapter,
 } from "./adapters/mod.ts";
 import { oneOf, positiveInteger, validateSymbols } from "./bar_spec.ts";
+import type { DataSelection } from "./selection.ts";
 import { unzipOne } from "./zip.ts";
 
 /** Staging directories are `{dataDir}/.download-<uuid>`. */
@@ -38,23 +34,9 @@ const STALE_STAGING_MS = 24 * 3_600_000;
 export const DOWNLOAD_RECORD = "download.json";
 
 /** Options of {@linkcode downloadData}. */
-export interface DownloadOptions {
+export interface DownloadOptions extends DataSelection {
   /** Root of the tick files (the loader's `dataDir`). */
   dataDir: string;
-  /** One symbol or a list. */
-  symbols: string | readonly string[];
-  /** Inclusive start (UTC); with `end` or `days`. */
-  start?: TimeInput;
-  /** Exclusive end (UTC); with `start` or `days`. */
-  end?: TimeInput;
-  /** Number of days, with `start` or `end`. */
-  days?: number;
-  /** Adapter name. @default "binance" */
-  exchange?: string;
-  /** Market, e.g. `spot`, `futures_um`. @default "futures_um" */
-  market?: string;
-  /** Data type. @default "aggTrades" */
-  dataType?: DataType;
   /** Where the dumps are served from. @default the adapter's public address */
   baseUrl?: string;
   /** Symbol-days fetched at once (each holds at most one request open). @default 4 */

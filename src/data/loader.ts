@@ -17,7 +17,6 @@ import {
   DAY_MS,
   daysOverlapping,
   resolveRange,
-  type TimeInput,
   utcDay,
 } from "../time.ts";
 import {
@@ -42,6 +41,7 @@ import {
 } from "./bar_spec.ts";
 import { BarCache, type CacheKey, statOrNull } from "./cache.ts";
 import { downloadData, type DownloadOptions } from "./download.ts";
+import type { DataSelection } from "./selection.ts";
 
 /** Options of {@linkcode DataLoader}. */
 export interface DataLoaderOptions {
@@ -54,21 +54,7 @@ export interface DataLoaderOptions {
 }
 
 /** Options of {@linkcode DataLoader.loadAggBar}. */
-export interface LoadAggBarOptions {
-  /** One symbol or a list. */
-  symbols: string | readonly string[];
-  /** Inclusive start (UTC); with `end` or `days`. */
-  start?: TimeInput;
-  /** Exclusive end (UTC); with `start` or `days`. */
-  end?: TimeInput;
-  /** Number of UTC days from `start` (or back from `end`). */
-  days?: number;
-  /** Exchange adapter name. @default "binance" */
-  exchange?: string;
-  /** Market. @default "futures_um" */
-  market?: string;
-  /** Source data type. @default "aggTrades" */
-  dataType?: DataType;
+export interface LoadAggBarOptions extends DataSelection {
   /** Bar specification. @default {type: "time", intervalMs: 60_000} */
   bar?: BarSpec;
   /** Add `num_buyer, num_seller, num_buyer_volume, num_seller_volume`. @default false */
