@@ -777,10 +777,10 @@ async function convert(
     const result = await connection.run(
       `COPY (
         WITH dump AS (
-          SELECT *, row_number() OVER () AS file_row
-          FROM read_csv($csv, header = ${header}, columns = {${columns}},
-            auto_detect = false, delim = ',', quote = '"')
-        )
+          SELECT * FROM read_csv($csv, header = ${header},
+            columns = {${columns}}, auto_detect = false, delim = ',', quote = '"')
+        ),
+        numbered_dump AS (SELECT *, row_number() OVER () AS file_row FROM dump)
         SELECT * FROM (${format.query})
       ) TO $parquet (FORMAT parquet, COMPRESSION zstd)`,
       { csv: csvPath, parquet: parquetPath },

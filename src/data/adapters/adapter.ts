@@ -92,9 +92,10 @@ export interface DumpFormat {
   header: boolean | "auto";
   /**
    * DuckDB query giving the stored Parquet rows from the relation `dump`,
-   * which holds {@linkcode DumpFormat.columns} plus `file_row`, the 1-based
-   * position of the row in the file. This is where timestamps are
-   * normalised and missing trade ids assigned.
+   * which holds {@linkcode DumpFormat.columns} in file order, or from
+   * `numbered_dump`, the same plus `file_row`, the 1-based position of the
+   * row in the file (numbering costs a pass; use it only where needed). This
+   * is where timestamps are normalised and missing trade ids assigned.
    */
   query: string;
 }

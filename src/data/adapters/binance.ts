@@ -134,7 +134,7 @@ export const binance: ExchangeAdapter = {
       checksumSuffix: ".CHECKSUM",
       columns,
       header: "auto",
-      query: `SELECT ${select.join(", ")} FROM dump ORDER BY file_row`,
+      query: `SELECT ${select.join(", ")} FROM dump`,
     };
   },
 };

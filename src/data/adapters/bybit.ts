@@ -91,7 +91,7 @@ export const bybit: ExchangeAdapter = {
     CASE WHEN arg_min(timestamp, file_row) OVER ()
       > arg_max(timestamp, file_row) OVER () THEN -file_row ELSE file_row END
       AS seq
-  FROM dump
+  FROM numbered_dump
 )
 SELECT day * ${IDS_PER_DAY} + row_number() OVER (ORDER BY timestamp, seq)
     AS trade_id,
