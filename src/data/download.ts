@@ -14,15 +14,10 @@ import {
   type FailedDownload,
   InvalidArgumentError,
 } from "../errors.ts";
-import { daysOverlapping, resolveRange, utcDay } from "../time.ts";
-import {
-  type DataType,
-  type DumpFormat,
-  type ExchangeAdapter,
-  getAdapter,
-} from "./adapters/mod.ts";
-import { oneOf, positiveInteger, validateSymbols } from "./bar_spec.ts";
-import type { DataSelection } from "./selection.ts";
+import { daysOverlapping, utcDay } from "../time.ts";
+import type { DataType, DumpFormat, ExchangeAdapter } from "./adapters/mod.ts";
+import { positiveInteger } from "./bar_spec.ts";
+import { type DataSelection, resolveSelection } from "./selection.ts";
 import { unzipOne } from "./zip.ts";
 
 /** Staging directories are `{dataDir}/.download-<uuid>`. */
@@ -213,19 +208,9 @@ export async function downloadData(
     );
   }
   const dataDir = options.dataDir.replace(/\/+$/, "");
-  const adapter = getAdapter(options.exchange ?? "binance");
-  const market = oneOf(
-    "market",
-    options.market ?? "futures_um",
-    adapter.markets,
+  const { adapter, market, dataType, symbols, lo, hi } = resolveSelection(
+    options,
   );
-  const dataType = oneOf(
-    "dataType",
-    options.dataType ?? "aggTrades",
-    adapter.dataTypes(market),
-  );
-  const symbols = validateSymbols(options.symbols);
-  const [lo, hi] = resolveRange(options);
   const baseUrl = options.baseUrl?.replace(/\/+$/, "");
   if (baseUrl !== undefined && !/^https?:\/\/[^/]/.test(baseUrl)) {
     throw new InvalidArgumentError(

@@ -12,18 +12,8 @@ import {
   MissingDataError,
   type MissingSymbolDay,
 } from "../errors.ts";
-import {
-  ceilTo,
-  DAY_MS,
-  daysOverlapping,
-  resolveRange,
-  utcDay,
-} from "../time.ts";
-import {
-  type DataType,
-  type ExchangeAdapter,
-  getAdapter,
-} from "./adapters/mod.ts";
+import { ceilTo, DAY_MS, daysOverlapping, utcDay } from "../time.ts";
+import type { DataType, ExchangeAdapter } from "./adapters/mod.ts";
 import {
   BAR_COLUMNS,
   BAR_FRAME_COLUMNS,
@@ -32,16 +22,10 @@ import {
   emptyBars,
   type SourceRun,
 } from "./aggregator.ts";
-import {
-  type BarSpec,
-  barSpecKey,
-  oneOf,
-  validateBarSpec,
-  validateSymbols,
-} from "./bar_spec.ts";
+import { type BarSpec, barSpecKey, validateBarSpec } from "./bar_spec.ts";
 import { BarCache, type CacheKey, statOrNull } from "./cache.ts";
 import { downloadData, type DownloadOptions } from "./download.ts";
-import type { DataSelection } from "./selection.ts";
+import { type DataSelection, resolveSelection } from "./selection.ts";
 
 /** Options of {@linkcode DataLoader}. */
 export interface DataLoaderOptions {
@@ -240,18 +224,9 @@ export class DataLoader {
     if (options === null || typeof options !== "object") {
       throw new InvalidArgumentError("options", options, "an options object");
     }
-    const adapter = getAdapter(options.exchange ?? "binance");
-    const market = oneOf(
-      "market",
-      options.market ?? "futures_um",
-      adapter.markets,
+    const { adapter, market, dataType, symbols, lo, hi } = resolveSelection(
+      options,
     );
-    const dataType = oneOf(
-      "dataType",
-      options.dataType ?? "aggTrades",
-      adapter.dataTypes(market),
-    );
-    const symbols = validateSymbols(options.symbols);
     if (
       options.onProgress !== undefined &&
       typeof options.onProgress !== "function"
@@ -265,7 +240,6 @@ export class DataLoader {
     const bar = validateBarSpec(
       options.bar ?? { type: "time", intervalMs: 60_000 },
     );
-    const [lo, hi] = resolveRange(options);
     let source: BarSource;
     if (dataType === "klines") {
       const mapping = adapter.klineMapping(market);

@@ -4,8 +4,13 @@
  *
  * @module
  */
-import type { RangeOptions } from "../time.ts";
-import type { DataType } from "./adapters/adapter.ts";
+import { type RangeOptions, resolveRange } from "../time.ts";
+import {
+  type DataType,
+  type ExchangeAdapter,
+  getAdapter,
+} from "./adapters/mod.ts";
+import { oneOf, validateSymbols } from "./bar_spec.ts";
 
 /**
  * Symbols × a UTC range (`start` with `end` or `days`, or `end` with
@@ -26,4 +31,50 @@ export interface DataSelection extends RangeOptions {
   market?: string;
   /** Source data type: `aggTrades`, `trades` or `klines`. @default "aggTrades" */
   dataType?: DataType;
+}
+
+/** A {@linkcode DataSelection} checked, with its defaults filled in. */
+export interface ResolvedSelection {
+  /** The exchange's adapter. */
+  adapter: ExchangeAdapter;
+  /** One of the adapter's markets. */
+  market: string;
+  /** One of the market's data types. */
+  dataType: DataType;
+  /** Valid symbols, without duplicates. */
+  symbols: string[];
+  /** Inclusive start, epoch ms. */
+  lo: number;
+  /** Exclusive end, epoch ms. */
+  hi: number;
+}
+
+/**
+ * Checks a selection and fills in its defaults.
+ *
+ * @example
+ * ```ts
+ * import { resolveSelection } from "./selection.ts";
+ * const { adapter, market, lo, hi } = resolveSelection({ symbols: "BTCUSDT", start: "2024-01-01", days: 1 });
+ * console.log(adapter.name, market, hi - lo); // binance futures_um 86400000
+ * ```
+ *
+ * @throws {InvalidArgumentError} an unknown exchange, market or data type, a
+ * bad symbol, or an invalid range.
+ */
+export function resolveSelection(selection: DataSelection): ResolvedSelection {
+  const adapter = getAdapter(selection.exchange ?? "binance");
+  const market = oneOf(
+    "market",
+    selection.market ?? "futures_um",
+    adapter.markets,
+  );
+  const dataType = oneOf(
+    "dataType",
+    selection.dataType ?? "aggTrades",
+    adapter.dataTypes(market),
+  );
+  const symbols = validateSymbols(selection.symbols);
+  const [lo, hi] = resolveRange(selection);
+  return { adapter, market, dataType, symbols, lo, hi };
 }
