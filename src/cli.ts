@@ -33,7 +33,6 @@ import { extname } from "node:path";
 import type { DataType } from "./data/adapters/mod.ts";
 import type { SampleDataType, SampleMarket } from "./data/sample.ts";
 import {
-  DownloadError,
   FactoriumError,
   firstLine,
   FormulaError,
@@ -480,10 +479,6 @@ function report(name: string, error: unknown): number {
   if (error instanceof MissingDataError) {
     print(error.message.replace("allowMissing: true", "--allow-missing"));
     return 2;
-  }
-  if (error instanceof DownloadError) {
-    print(error.message);
-    return 1;
   }
   if (error instanceof FormulaError) {
     print(error.message);

@@ -466,7 +466,16 @@ function vectorItems<T extends Float64Array | Uint8Array>(
   return items;
 }
 
-/** A single-quoted SQL string literal (for paths we built ourselves). */
-function sqlString(text: string): string {
+/**
+ * A single-quoted SQL string literal, for text we built ourselves (paths,
+ * adapter column names); user values are bound as parameters instead.
+ *
+ * @example
+ * ```ts
+ * import { sqlString } from "./aggregator.ts";
+ * console.log(sqlString("it's")); // 'it''s'
+ * ```
+ */
+export function sqlString(text: string): string {
   return `'${text.replaceAll("'", "''")}'`;
 }

@@ -9,13 +9,16 @@ import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { createHash } from "node:crypto";
 import { dirname, join } from "node:path";
 import { writeAtomic } from "../atomic.ts";
+import { writeAll } from "../write_all.ts";
 import {
   DataFileError,
   type FailedDownload,
+  firstLine,
   InvalidArgumentError,
 } from "../errors.ts";
 import { daysOverlapping, utcDay } from "../time.ts";
 import type { DataType, DumpFormat, ExchangeAdapter } from "./adapters/mod.ts";
+import { sqlString } from "./aggregator.ts";
 import { positiveInteger } from "./bar_spec.ts";
 import { type DataSelection, resolveSelection } from "./selection.ts";
 import { unzipOne } from "./zip.ts";
@@ -133,10 +136,6 @@ class HttpStatusError extends Error {
 
 /** An integrity failure: never retried, reported as failed. */
 class IntegrityError extends DataFileError {}
-
-interface Job extends DownloadDay {
-  dayMs: number;
-}
 
 interface Settings {
   adapter: ExchangeAdapter;
@@ -260,13 +259,12 @@ export async function downloadData(
     stop.abort(error);
   };
 
-  const jobs: Job[] = [];
+  const jobs: DownloadDay[] = [];
   for (const symbol of symbols) {
     for (const dayMs of daysOverlapping(lo, hi)) {
       jobs.push({
         symbol,
         day: utcDay(dayMs),
-        dayMs,
         path: adapter.filePath(dataDir, market, dataType, symbol, dayMs),
         url: adapter.downloadUrl(market, dataType, symbol, dayMs, baseUrl),
       });
@@ -294,17 +292,10 @@ export async function downloadData(
       fail(error);
     }
   };
-  const day = ({ symbol, day, path, url }: Job): DownloadDay => ({
-    symbol,
-    day,
-    path,
-    url,
-  });
-
-  const todo: Job[] = [];
+  const todo: DownloadDay[] = [];
   for (const job of jobs) {
     if (!options.force && await isVerified(job.path)) {
-      report.skipped.push(day(job));
+      report.skipped.push(job);
     } else todo.push(job);
   }
   progress();
@@ -348,10 +339,10 @@ export async function downloadData(
               error instanceof HttpStatusError &&
               (error.status === 404 || error.status === 410)
             ) {
-              report.missing.push(day(job));
+              report.missing.push(job);
             } else {
               report.failed.push({
-                ...day(job),
+                ...job,
                 error: error instanceof Error
                   ? error
                   : new Error(String(error)),
@@ -483,7 +474,7 @@ async function isVerified(path: string): Promise<boolean> {
 
 /** Fetches, verifies and converts one symbol-day; throws on any failure. */
 async function fetchDay(
-  job: Job,
+  job: DownloadDay,
   settings: Settings,
   staging: string,
   connection: DuckDBConnection,
@@ -544,16 +535,7 @@ async function fetchDay(
       join(dirname(job.path), DOWNLOAD_RECORD),
       (tmp) => Deno.writeTextFile(tmp, JSON.stringify(record, null, 2) + "\n"),
     );
-    return {
-      symbol: job.symbol,
-      day: job.day,
-      path: job.path,
-      url: job.url,
-      bytes,
-      rows,
-      sha256,
-      attempts,
-    };
+    return { ...job, bytes, rows, sha256, attempts };
   } finally {
     for (const path of [dumpPath, csvPath, parquetPath]) {
       await Deno.remove(path).catch(() => {});
@@ -690,7 +672,7 @@ async function fetchToFile(
   });
   const bytes = await fetchBody(url, settings, async (chunk) => {
     hash.update(chunk);
-    for (let o = 0; o < chunk.length;) o += await file.write(chunk.subarray(o));
+    await writeAll(file, chunk);
   });
   return { bytes, sha256: hash.digest("hex") };
 }
@@ -716,9 +698,7 @@ async function decompress(
     const stream = input.readable.pipeThrough(new DecompressionStream("gzip"));
     for await (const chunk of stream) {
       bytes += chunk.length;
-      for (let o = 0; o < chunk.length;) {
-        o += await output.write(chunk.subarray(o));
-      }
+      await writeAll(output, chunk);
     }
     return bytes;
   } catch (error) {
@@ -752,11 +732,9 @@ async function convert(
   url: string,
   connection: DuckDBConnection,
 ): Promise<number> {
-  const quote = (text: string) => `'${text.replaceAll("'", "''")}'`;
   const columns = format.columns.map((c) =>
-    `${quote(c.name)}: ${quote(c.type)}`
-  )
-    .join(", ");
+    `${sqlString(c.name)}: ${sqlString(c.type)}`
+  ).join(", ");
   const header = await hasHeader(format, csvPath);
   try {
     const result = await connection.run(
@@ -776,7 +754,7 @@ async function convert(
       url,
       `the CSV does not have the expected columns (${
         format.columns.map((c) => c.name).join(", ")
-      }): ${String((error as Error).message ?? error).split("\n")[0]}`,
+      }): ${firstLine(error)}`,
       { cause: error },
     );
   }

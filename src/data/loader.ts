@@ -13,7 +13,6 @@ import {
   type MissingSymbolDay,
 } from "../errors.ts";
 import { ceilTo, DAY_MS, daysOverlapping, utcDay } from "../time.ts";
-import type { DataType, ExchangeAdapter } from "./adapters/mod.ts";
 import {
   BAR_COLUMNS,
   BAR_FRAME_COLUMNS,
@@ -25,7 +24,11 @@ import {
 import { type BarSpec, barSpecKey, validateBarSpec } from "./bar_spec.ts";
 import { BarCache, type CacheKey, statOrNull } from "./cache.ts";
 import { downloadData, type DownloadOptions } from "./download.ts";
-import { type DataSelection, resolveSelection } from "./selection.ts";
+import {
+  type DataSelection,
+  type ResolvedSelection,
+  resolveSelection,
+} from "./selection.ts";
 
 /** Options of {@linkcode DataLoader}. */
 export interface DataLoaderOptions {
@@ -77,13 +80,7 @@ export type LoaderDownloadOptions = Pick<
   | "onProgress"
 >;
 
-interface Request {
-  adapter: ExchangeAdapter;
-  market: string;
-  dataType: DataType;
-  symbols: string[];
-  lo: number;
-  hi: number;
+interface Request extends ResolvedSelection {
   bar: BarSpec;
   source: BarSource;
   allowMissing: boolean;
@@ -224,9 +221,8 @@ export class DataLoader {
     if (options === null || typeof options !== "object") {
       throw new InvalidArgumentError("options", options, "an options object");
     }
-    const { adapter, market, dataType, symbols, lo, hi } = resolveSelection(
-      options,
-    );
+    const selection = resolveSelection(options);
+    const { adapter, market, dataType } = selection;
     if (
       options.onProgress !== undefined &&
       typeof options.onProgress !== "function"
@@ -258,12 +254,7 @@ export class DataLoader {
       };
     }
     return {
-      adapter,
-      market,
-      dataType,
-      symbols,
-      lo,
-      hi,
+      ...selection,
       bar,
       source,
       allowMissing: options.allowMissing ?? false,

@@ -7,6 +7,7 @@
  */
 import { crc32 } from "node:zlib";
 import { DataFileError } from "../errors.ts";
+import { writeAll } from "../write_all.ts";
 
 const LOCAL_HEADER = 0x04034b50;
 const CENTRAL_HEADER = 0x02014b50;
@@ -244,9 +245,7 @@ export async function unzipOne(
     for await (const chunk of data) {
       check = crc32(chunk, check);
       written += chunk.length;
-      for (let o = 0; o < chunk.length;) {
-        o += await out.write(chunk.subarray(o));
-      }
+      await writeAll(out, chunk);
     }
   } catch (error) {
     bad(`entry ${name} does not decompress`, error);
