@@ -15,7 +15,14 @@
  */
 import pl from "nodejs-polars";
 import { type Base, KEY_COLUMNS, type Layout } from "./base.ts";
-import { finite, type Node, nothing, type WindowNode } from "./node.ts";
+import {
+  finite,
+  type MapNode,
+  type Node,
+  nodeIdentity,
+  nothing,
+  type WindowNode,
+} from "./node.ts";
 
 /** One named result of an evaluation. */
 export interface Output {
@@ -25,18 +32,43 @@ export interface Output {
   readonly node: Node;
 }
 
-/** The schedule of an evaluation, without running it. */
+/**
+ * A node computed into a column of its own in one step: a window node, or
+ * an element-wise node too large to inline (see
+ * {@linkcode INLINE_BUDGET}).
+ */
+export type StepNode = WindowNode | MapNode;
+
+/**
+ * The largest expression (counted in references to columns, with every
+ * repeated reference counted again) an element-wise node may inline; a
+ * larger one becomes a column of its own, computed in a step. Operators
+ * reference their inputs more than once (`when(x.isFinite()).then(x)`)
+ * and Polars plans an expression as a tree, so inlining a chain whole
+ * grows its plan exponentially with its depth (16 chained `+1` took 50 s
+ * to plan). With the bound, plan size is linear in the formula's size,
+ * while a usual formula (a few operators between windows) stays one
+ * expression.
+ */
+export const INLINE_BUDGET = 32;
+
+/**
+ * The schedule of an evaluation, without running it. Nodes are known by
+ * their ids (`id`): equal keys, equal ids.
+ */
 export interface Plan {
+  /** The id of a node of the planned graphs. */
+  readonly id: (node: Node) => string;
   /** Base columns read. */
   readonly columns: readonly string[];
-  /** Window nodes by level (index 0 = level 1). */
-  readonly levels: readonly (readonly WindowNode[])[];
-  /** Per window key: the level after which its column is no longer read. */
+  /** Nodes computed into columns, by step (index 0 = step 1). */
+  readonly levels: readonly (readonly StepNode[])[];
+  /** Per step node id: the step after which its column is no longer read. */
   readonly lastUse: ReadonlyMap<string, number>;
-  /** Column name of each window node. */
+  /** Column name of each step node. */
   readonly names: ReadonlyMap<string, string>;
   /**
-   * Window nodes whose values must become a frame column: read by a Polars
+   * Step nodes whose values must become a frame column: read by a Polars
    * expression, an output, or a kernel through an element-wise node. The
    * others only feed kernels directly, which take the kernel's array as is.
    */
@@ -47,61 +79,122 @@ export interface Plan {
 
 /** Schedules the graphs of `outputs`; equal keys are computed once. */
 export function plan(outputs: readonly Output[]): Plan {
-  const depth = new Map<string, number>();
-  const levels: WindowNode[][] = [];
+  const id = nodeIdentity();
+  const level = new Map<string, number>();
+  // Size of each inlined element-wise node's unchecked expression.
+  const inlined = new Map<string, number>();
+  const levels: StepNode[][] = [];
   const columns = new Set<string>();
   const names = new Map<string, string>();
-  const visit = (node: Node): number => {
-    const known = depth.get(node.key);
-    if (known !== undefined) return known;
+  const step = (node: StepNode, after: number): number => {
+    (levels[after] ??= []).push(node);
+    names.set(id(node), `__n${names.size}`);
+    return after + 1;
+  };
+  // Iterative post-order: formulas may nest thousands of operators deep.
+  const stack: { node: Node; expanded: boolean }[] = outputs.map((o) => ({
+    node: o.node,
+    expanded: false,
+  }));
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1];
+    const { node } = top;
+    if (level.has(id(node))) {
+      stack.pop();
+      continue;
+    }
+    if (!top.expanded) {
+      top.expanded = true;
+      for (const input of node.inputs) {
+        if (!level.has(id(input))) stack.push({ node: input, expanded: false });
+      }
+      continue;
+    }
+    stack.pop();
     let d = 0;
-    for (const input of node.inputs) d = Math.max(d, visit(input));
+    let size = 0;
+    for (const input of node.inputs) {
+      d = Math.max(d, level.get(id(input))!);
+      const unchecked = inlined.get(id(input)) ?? 1;
+      // Nulling an input's non-finite values references it twice.
+      const checks = node.kind === "map" && !node.keepsNonFinite &&
+        (input.kind === "column" || uncheckedMap(input));
+      size += checks ? 2 * unchecked : unchecked;
+    }
     if (node.kind === "column") columns.add(node.column);
     if (node.kind === "window") {
-      d += 1;
-      (levels[d - 1] ??= []).push(node);
-      names.set(node.key, `__n${names.size}`);
+      d = step(node, d);
       for (const group of node.groupColumns ?? []) columns.add(group);
     }
-    depth.set(node.key, d);
-    return d;
-  };
-  for (const output of outputs) visit(output.node);
+    if (node.kind === "map") {
+      size = 1 + node.uses * size;
+      if (size > INLINE_BUDGET) d = step(node, d);
+      else inlined.set(id(node), size);
+    }
+    level.set(id(node), d);
+  }
   const lastUse = new Map<string, number>();
   levels.forEach((nodes, index) => {
     for (const node of nodes) {
-      for (const read of windowsRead(node.inputs)) {
+      for (const read of stepsRead(node.inputs, names, id)) {
         lastUse.set(read, Math.max(lastUse.get(read) ?? 0, index + 1));
       }
     }
   });
-  const inFrame = windowsRead(outputs.map((o) => o.node));
+  const inFrame = stepsRead(outputs.map((o) => o.node), names, id);
   for (const read of inFrame) lastUse.set(read, Infinity);
   const kernelRead = new Set<string>();
   for (const node of levels.flat()) {
-    const viaFrame = node.kernel
-      ? node.inputs.filter((input) => input.kind !== "window")
+    const kernel = node.kind === "window" ? node.kernel : undefined;
+    if (!kernel) inFrame.add(id(node));
+    const viaFrame = kernel
+      ? node.inputs.filter((input) => !isKernel(input))
       : node.inputs;
-    for (const read of windowsRead(viaFrame)) inFrame.add(read);
-    if (!node.kernel) continue;
+    for (const read of stepsRead(viaFrame, names, id)) inFrame.add(read);
+    if (!kernel) continue;
     for (const input of node.inputs) {
-      if (input.kind === "window" && input.kernel) kernelRead.add(input.key);
+      if (isKernel(input)) kernelRead.add(id(input));
     }
   }
-  return { columns: [...columns], levels, lastUse, names, inFrame, kernelRead };
+  return {
+    id,
+    columns: [...columns],
+    levels,
+    lastUse,
+    names,
+    inFrame,
+    kernelRead,
+  };
 }
 
-/** Keys of the window nodes `nodes` read directly or through element-wise nodes. */
-function windowsRead(nodes: readonly Node[]): Set<string> {
+/** An element-wise node whose expression may leave non-finite values. */
+function uncheckedMap(node: Node): boolean {
+  return node.kind === "map" && node.keepsNonFinite;
+}
+
+function isKernel(node: Node): boolean {
+  return node.kind === "window" && node.kernel !== undefined;
+}
+
+/**
+ * Ids of the step nodes (those in `names`) that `nodes` read directly or
+ * through inlined element-wise nodes.
+ */
+function stepsRead(
+  nodes: readonly Node[],
+  names: ReadonlyMap<string, string>,
+  id: (node: Node) => string,
+): Set<string> {
   const found = new Set<string>();
   const seen = new Set<string>();
-  const walk = (node: Node) => {
-    if (seen.has(node.key)) return;
-    seen.add(node.key);
-    if (node.kind === "window") found.add(node.key);
-    else node.inputs.forEach(walk);
-  };
-  nodes.forEach(walk);
+  const pending = [...nodes];
+  while (pending.length > 0) {
+    const node = pending.pop()!;
+    if (seen.has(id(node))) continue;
+    seen.add(id(node));
+    if (names.has(id(node))) found.add(id(node));
+    else pending.push(...node.inputs);
+  }
   return found;
 }
 
@@ -115,40 +208,67 @@ export function evaluate(base: Base, outputs: readonly Output[]): pl.DataFrame {
   const read = [...new Set([...schedule.columns, "end_time"])];
   let df = frame.select(...read);
 
-  const exprs = new Map<string, pl.Expr>();
-  const exprOf = (node: Node): pl.Expr => {
-    let expr = exprs.get(node.key);
+  // A column read, or an element-wise node that keeps non-finite values,
+  // is inlined unchecked into readers that keep them too; `exprOf` gives
+  // the checked expression (finite or null) every other reader needs.
+  // Columns computed in steps are stored checked.
+  const unchecked = new Map<string, pl.Expr>();
+  const checked = new Map<string, pl.Expr>();
+  const built = (node: MapNode): pl.Expr =>
+    node.build(node.inputs.map(node.keepsNonFinite ? uncheckedOf : exprOf));
+  const stepExpr = (node: MapNode): pl.Expr =>
+    node.keepsNonFinite ? finite(built(node)) : built(node);
+  const uncheckedOf = (node: Node): pl.Expr => {
+    let expr = unchecked.get(schedule.id(node));
     if (expr) return expr;
-    if (node.kind === "column") {
-      expr = finite(pl.col(node.column).cast(pl.Float64));
-    } else if (node.kind === "map") {
-      expr = node.build(node.inputs.map(exprOf));
-    } else {
-      expr = pl.col(schedule.names.get(node.key)!);
-    }
-    exprs.set(node.key, expr);
+    const name = schedule.names.get(schedule.id(node));
+    if (name !== undefined) expr = pl.col(name);
+    else if (node.kind === "column") {
+      expr = pl.col(node.column).cast(pl.Float64);
+    } else if (node.kind === "map") expr = built(node);
+    else throw new Error(`window node ${node.key} has no column`);
+    unchecked.set(schedule.id(node), expr);
+    return expr;
+  };
+  const exprOf = (node: Node): pl.Expr => {
+    let expr = checked.get(schedule.id(node));
+    if (expr) return expr;
+    const name = schedule.names.get(schedule.id(node));
+    expr = name === undefined && (node.kind === "column" || uncheckedMap(node))
+      ? finite(uncheckedOf(node))
+      : uncheckedOf(node);
+    checked.set(schedule.id(node), expr);
     return expr;
   };
 
   // Symbol-major kernel results that a later kernel reads directly.
   const arrays = new Map<string, Float64Array>();
   schedule.levels.forEach((nodes, index) => {
-    const kernels = nodes.filter((n) => n.kernel);
+    const kernels = nodes.filter((n): n is WindowNode =>
+      n.kind === "window" && n.kernel !== undefined
+    );
     const computed = kernels.length > 0
-      ? runKernels(df, kernels, exprOf, base.layout(), arrays)
+      ? runKernels(df, kernels, exprOf, base.layout(), arrays, schedule.id)
       : [];
-    const steps = nodes.filter((n) => n.expr).map((n) =>
-      n.expr!(n.inputs.map(exprOf)).alias(schedule.names.get(n.key)!)
+    const steps = nodes.filter((n) => n.kind === "map" || n.expr).map((n) =>
+      (n.kind === "map" ? stepExpr(n) : n.expr!(n.inputs.map(exprOf)))
+        .alias(schedule.names.get(schedule.id(n))!)
     );
     if (steps.length > 0) df = df.withColumns(...steps);
     const columns = computed.filter(({ node }) =>
-      schedule.inFrame.has(node.key)
+      schedule.inFrame.has(schedule.id(node))
     )
       .map(({ node, timeMajor }) =>
-        pl.Series(schedule.names.get(node.key)!, timeMajor(), pl.Float64)
+        pl.Series(
+          schedule.names.get(schedule.id(node))!,
+          timeMajor(),
+          pl.Float64,
+        )
       );
     for (const { node, symbolMajor } of computed) {
-      if (schedule.kernelRead.has(node.key)) arrays.set(node.key, symbolMajor);
+      if (schedule.kernelRead.has(schedule.id(node))) {
+        arrays.set(schedule.id(node), symbolMajor);
+      }
     }
     if (columns.length > 0) {
       df = df.withColumns(...columns).withColumns(
@@ -184,6 +304,7 @@ function runKernels(
   exprOf: (node: Node) => pl.Expr,
   { order, segments }: Layout,
   arrays: ReadonlyMap<string, Float64Array>,
+  id: (node: Node) => string,
 ): {
   node: WindowNode;
   symbolMajor: Float64Array;
@@ -192,8 +313,8 @@ function runKernels(
   const wanted = [
     ...new Map(
       nodes.flatMap((n) => n.inputs)
-        .filter((i) => !arrays.has(i.key))
-        .map((i) => [i.key, i]),
+        .filter((i) => !arrays.has(id(i)))
+        .map((i) => [id(i), i]),
     ).values(),
   ];
   const inputs = new Map<string, Float64Array>();
@@ -210,13 +331,13 @@ function runKernels(
       for (let k = 0; k < order.length; k++) {
         symbolMajor[k] = timeMajor[order[k]];
       }
-      inputs.set(input.key, symbolMajor);
+      inputs.set(id(input), symbolMajor);
     });
   }
   return nodes.map((node) => {
     const symbolMajor = node.kernel!(
       node.inputs.map((input) =>
-        arrays.get(input.key) ?? inputs.get(input.key)!
+        arrays.get(id(input)) ?? inputs.get(id(input))!
       ),
       segments,
     );

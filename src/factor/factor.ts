@@ -1225,10 +1225,25 @@ export function binaryOperation(
   return combine([a, b], ([x, y]) => math.binary(op, x, y));
 }
 
+const columnFactors = new WeakMap<AggBar, Map<string, Factor>>();
+
 /**
- * The factor of an AggBar column: Float64, non-finite values as null.
+ * The factor of an AggBar column: Float64, non-finite values as null. One
+ * per AggBar and column, so a formula reading `close` a thousand times
+ * checks the column once.
  */
 export function columnFactor(agg: AggBar, column: string): Factor {
+  let known = columnFactors.get(agg);
+  if (!known) columnFactors.set(agg, known = new Map());
+  let factor = known.get(column);
+  if (!factor) {
+    factor = newColumnFactor(agg, column);
+    known.set(column, factor);
+  }
+  return factor;
+}
+
+function newColumnFactor(agg: AggBar, column: string): Factor {
   const base = baseOf(agg);
   const frame = agg.toPolars();
   if (KEY_COLUMNS.includes(column) || !frame.columns.includes(column)) {
@@ -1299,8 +1314,8 @@ function explainPlan(base: Base, outputs: readonly Output[]): string {
     lines.push(`step ${i + 1} of ${schedule.levels.length}:`);
     for (const node of nodes) {
       lines.push(
-        `  ${schedule.names.get(node.key)} = ${node.key}  [${
-          node.kernel ? "kernel" : "polars"
+        `  ${schedule.names.get(schedule.id(node))} = ${node.key}  [${
+          node.kind === "window" && node.kernel ? "kernel" : "polars"
         }]`,
       );
     }

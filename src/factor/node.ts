@@ -3,6 +3,11 @@
  * its canonical key (`ts_mean(close,20)`); equal keys mean equal values on
  * the same base, which is how shared sub-expressions are computed once.
  *
+ * A key is kept as a {@linkcode Signature}: its own text around its operand
+ * nodes. The full text of a formula of n operators has keys of total length
+ * ~n²/2, so it is rendered only when asked for (`key`), and the evaluator
+ * identifies nodes by their signatures (see `nodeIdentity`).
+ *
  * @module
  */
 import pl from "nodejs-polars";
@@ -19,17 +24,41 @@ export type Kernel = (
 /** A column of the base frame, read as Float64 with non-finite values as null. */
 export interface ColumnNode {
   readonly kind: "column";
+  readonly signature: Signature;
   readonly key: string;
   readonly inputs: readonly Node[];
   readonly column: string;
 }
 
-/** An element-wise expression of its inputs, inlined wherever it is used. */
+/**
+ * An element-wise expression of its inputs, inlined into its readers while
+ * the inlined expression stays small (see the evaluator's plan).
+ */
 export interface MapNode {
   readonly kind: "map";
+  readonly signature: Signature;
   readonly key: string;
   readonly inputs: readonly Node[];
   readonly build: (inputs: pl.Expr[]) => pl.Expr;
+  /** The most times `build` references any one input expression. */
+  readonly uses: number;
+  /**
+   * True where `build` maps a null input to null and a non-finite input to
+   * a non-finite or null result (`+ - *`, `neg`, `abs`, `log`, `sqrt`):
+   * such a node reads its inputs unchecked and leaves its own non-finite
+   * results for the first reader that needs finite values to null, so a
+   * chain of them needs one finite check, not one per operator. Every
+   * other node reads checked inputs and returns a checked result.
+   */
+  readonly keepsNonFinite: boolean;
+}
+
+/** How an element-wise operator's expression reads its inputs. */
+export interface MapShape {
+  /** The most times the expression references any one input. */
+  readonly uses: number;
+  /** See {@linkcode MapNode.keepsNonFinite}. @default false */
+  readonly keepsNonFinite?: boolean;
 }
 
 /**
@@ -40,6 +69,7 @@ export interface MapNode {
  */
 export interface WindowNode {
   readonly kind: "window";
+  readonly signature: Signature;
   readonly key: string;
   readonly inputs: readonly Node[];
   readonly expr?: (inputs: pl.Expr[]) => pl.Expr;
@@ -59,43 +89,139 @@ export function formatNumber(value: number): string {
   return Object.is(value, -0) ? "0" : String(value);
 }
 
-/** Key of an operand. */
-export function operandKey(operand: Operand): string {
-  return typeof operand === "number" ? formatNumber(operand) : operand.key;
+/**
+ * A node's canonical name as text fragments around its operand nodes: the
+ * key is `parts[0] + nodes[0].key + parts[1] + ... + parts[n]`.
+ */
+export interface Signature {
+  readonly parts: readonly string[];
+  readonly nodes: readonly Node[];
 }
 
-/** `name(arg,arg,...)`: the canonical key of an operator call. */
-export function callKey(name: string, ...args: (Operand | string)[]): string {
-  return `${name}(${
-    args.map((a) => typeof a === "string" ? a : operandKey(a)).join(",")
-  })`;
+/**
+ * The signature of text pieces (kept as written), numbers (formatted) and
+ * nodes, in order.
+ */
+export function signatureOf(...pieces: (Operand | string)[]): Signature {
+  const parts = [""];
+  const nodes: Node[] = [];
+  for (const piece of pieces) {
+    if (typeof piece === "object") {
+      nodes.push(piece);
+      parts.push("");
+    } else {
+      parts[parts.length - 1] += typeof piece === "number"
+        ? formatNumber(piece)
+        : piece;
+    }
+  }
+  return { parts, nodes };
+}
+
+/** `name(arg,arg,...)`: the signature of an operator call. */
+export function callKey(
+  name: string,
+  ...args: (Operand | string)[]
+): Signature {
+  return signatureOf(
+    `${name}(`,
+    ...args.flatMap((arg, i) => i === 0 ? [arg] : [",", arg]),
+    ")",
+  );
+}
+
+/** The canonical text of a signature. */
+function render({ parts, nodes }: Signature): string {
+  let text = parts[0];
+  for (let i = 0; i < nodes.length; i++) text += nodes[i].key + parts[i + 1];
+  return text;
+}
+
+/** A node's fields but its signature and key. */
+type Unkeyed<T extends Node> = Omit<T, "signature" | "key">;
+
+/**
+ * `fields` with its signature and a `key` rendered on first use.
+ */
+export function keyed<T extends object>(
+  signature: Signature,
+  fields: T,
+): T & { readonly signature: Signature; readonly key: string } {
+  let text: string | undefined;
+  return Object.defineProperties(fields, {
+    signature: { value: signature, enumerable: true },
+    key: { get: () => text ??= render(signature), enumerable: true },
+  }) as T & { readonly signature: Signature; readonly key: string };
+}
+
+/**
+ * A function naming each node by its structure: nodes with equal keys get
+ * the same short id. Each node is visited once, so naming a graph is linear
+ * in its size where comparing keys would be quadratic.
+ */
+export function nodeIdentity(): (node: Node) => string {
+  const ids = new Map<Node, string>();
+  const interned = new Map<string, string>();
+  const idOf = (node: Node): string => {
+    let id = ids.get(node);
+    if (id !== undefined) return id;
+    const { parts, nodes } = node.signature;
+    const structure = `${parts.join("\u0000")}\u0001${
+      nodes.map(idOf).join(",")
+    }`;
+    id = interned.get(structure);
+    if (id === undefined) {
+      id = `#${interned.size}`;
+      interned.set(structure, id);
+    }
+    ids.set(node, id);
+    return id;
+  };
+  return idOf;
 }
 
 /** A column node. */
 export function columnNode(column: string): ColumnNode {
-  return { kind: "column", key: column, inputs: [], column };
+  return keyed<Unkeyed<ColumnNode>>(signatureOf(column), {
+    kind: "column",
+    inputs: [],
+    column,
+  });
+}
+
+/** A time-series or cross-sectional node. */
+export function windowNode(
+  signature: Signature,
+  fields: Omit<Unkeyed<WindowNode>, "kind">,
+): WindowNode {
+  return keyed<Unkeyed<WindowNode>>(signature, { kind: "window", ...fields });
 }
 
 /**
  * An element-wise node over operands; numbers become Float64 literals.
+ * The evaluator sizes inlined expressions with `shape.uses` (`finite`
+ * references its argument twice), and a test holds every operator's shape
+ * against the expression it builds.
  */
 export function mapNode(
-  key: string,
+  signature: Signature,
   operands: readonly Operand[],
+  shape: MapShape,
   build: (inputs: pl.Expr[]) => pl.Expr,
 ): MapNode {
   const inputs = operands.filter((o): o is Node => typeof o !== "number");
-  return {
+  return keyed<Unkeyed<MapNode>>(signature, {
     kind: "map",
-    key,
     inputs,
+    uses: shape.uses,
+    keepsNonFinite: shape.keepsNonFinite ?? false,
     build: (exprs) => {
       let next = 0;
       return build(
         operands.map((o) => typeof o === "number" ? literal(o) : exprs[next++]),
       );
     },
-  };
+  });
 }
 
 /** A Float64 literal. */

@@ -11,18 +11,20 @@ import {
   literal,
   type Node,
   nothing,
+  type Signature,
   type WindowNode,
+  windowNode,
 } from "../node.ts";
 
 const TIME = "end_time";
 
 function crossSection(
-  key: string,
+  signature: Signature,
   inputs: Node[],
   expr: (inputs: pl.Expr[]) => pl.Expr,
   groupColumns?: string[],
 ): WindowNode {
-  return { kind: "window", key, inputs, expr, groupColumns };
+  return windowNode(signature, { inputs, expr, groupColumns });
 }
 
 /**
@@ -30,7 +32,7 @@ function crossSection(
  * cs_rank is the same ranks, so `cs_rank(cs_rank(x))` is `cs_rank(x)`.
  */
 export function csRank(x: Node): WindowNode {
-  if (x.kind === "window" && x.key.startsWith("cs_rank(")) return x;
+  if (x.kind === "window" && x.signature.parts[0] === "cs_rank(") return x;
   return crossSection(
     callKey("cs_rank", x),
     [x],

@@ -22,10 +22,21 @@ import {
   rowNumber,
   shifted,
 } from "../kernels.ts";
-import { callKey, type Kernel, type Node, type WindowNode } from "../node.ts";
+import {
+  callKey,
+  type Kernel,
+  type Node,
+  type Signature,
+  type WindowNode,
+  windowNode,
+} from "../node.ts";
 
-function kernelNode(key: string, inputs: Node[], kernel: Kernel): WindowNode {
-  return { kind: "window", key, inputs, kernel };
+function kernelNode(
+  signature: Signature,
+  inputs: Node[],
+  kernel: Kernel,
+): WindowNode {
+  return windowNode(signature, { inputs, kernel });
 }
 
 /** ts_sum / ts_mean over `w` rows, each window summed afresh. */
