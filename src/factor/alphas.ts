@@ -10,7 +10,31 @@
  * formulas for `agg.factor` / `agg.compute`. They read `open, high, low,
  * close, volume, vwap` (all in factorium's bars); `returns` and `adv{d}`
  * are derived from them. Alphas 058 and 059 also need `sector` and
- * `industry` columns (add your own classification to the AggBar).
+ * `industry` columns (add your own classification to the AggBar). Each
+ * formula is the paper's Appendix A text, checked token for token (case
+ * aside) by the tests against a copy of the paper's text.
+ *
+ * `adv{d}` is average dollar volume, as the paper defines it ("average daily
+ * dollar volume for the past d days"); most published implementations read
+ * it as average volume in units instead. Pass `{ adv: "units" }` to
+ * `agg.compute` / `agg.factor` / `Factor.parse` for that reading. It decides
+ * the alphas that set adv against volume, which with dollar adv turn on the
+ * price level:
+ * - 007 (`adv20 < volume`) is -1 on nearly every bar of a coin priced above
+ *   ~10 (volume would have to exceed price times its 20-bar mean), and
+ *   021's last test (`volume / adv20` against 1) gives -1 there.
+ * - 039 ranks `decay_linear(volume / adv20, 9)` across coins, roughly by
+ *   1 / price; 047 scales its first term by `volume / adv20`.
+ * - 017 and 043 take ts_rank of `volume / adv20`, which then also moves with
+ *   the coin's price.
+ * - 025 multiplies adv20 by vwap, which is a dollar amount only with adv in
+ *   units.
+ *
+ * The other 24 that use adv (028, 031, 036, 061, 062, 064, 065, 068, 071,
+ * 072, 074, 075, 077, 078, 081, 085, 086, 088, 092, 094, 095, 096, 098, 099)
+ * only correlate, rank or sum it; both readings are consistent there but
+ * give different values (a cross-sectional rank of adv orders coins by
+ * dollar or by unit volume).
  *
  * Included: 84 of the 101. Left out, and why:
  * - 056 needs market capitalisation (`cap`), which exchange data lacks.
@@ -24,6 +48,7 @@
  * ```ts ignore
  * import { ALPHA101 } from "../../mod.ts";
  * const frame = await agg.compute({ a3: ALPHA101.alpha003, a101: ALPHA101.alpha101 });
+ * const inUnits = await agg.compute({ a7: ALPHA101.alpha007 }, { adv: "units" });
  * ```
  */
 export const ALPHA101: Readonly<Record<string, string>> = {
