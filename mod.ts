@@ -84,7 +84,10 @@ export {
 } from "./src/data/sample.ts";
 export type { DataFrame } from "./src/polars.ts";
 export { Factor, type FactorOperand } from "./src/factor/factor.ts";
-export { FORMULA_FUNCTIONS } from "./src/factor/formula.ts";
+export {
+  FORMULA_FUNCTIONS,
+  type FormulaOptions,
+} from "./src/factor/formula.ts";
 export { ALPHA101 } from "./src/factor/alphas.ts";
 export type { QuantileDistribution } from "./src/factor/kernels.ts";
 export {

@@ -11,7 +11,7 @@ import { InvalidArgumentError } from "./errors.ts";
 import { type AggBarMetadata, computeMetadata } from "./data/metadata.ts";
 import { type TimeInput, toEpochMs } from "./time.ts";
 import { columnFactor, computeFactors, type Factor } from "./factor/factor.ts";
-import { parseFormula } from "./factor/formula.ts";
+import { type FormulaOptions, parseFormula } from "./factor/formula.ts";
 import { KEY_COLUMNS, valueColumns } from "./factor/base.ts";
 import { type BarChartOptions, type Chart, plotBars } from "./display/plot.ts";
 import { aggBarBundle, type MimeBundle } from "./display/jupyter.ts";
@@ -200,7 +200,8 @@ export class AggBar {
    * Parses a formula over this AggBar's columns, e.g.
    * `"cs_rank(ts_mean(close, 20)) - 0.5"` or a 101-Alphas expression such
    * as `"-1 * correlation(rank(open), rank(volume), 10)"`. Errors are
-   * {@linkcode FormulaError}s showing the position.
+   * {@linkcode FormulaError}s showing the position. `options.adv` picks
+   * the reading of `adv{d}` (dollar volume by default, or volume units).
    *
    * @example
    * ```ts
@@ -209,15 +210,15 @@ export class AggBar {
    * console.log(agg.factor("rank(delta(close, 5))").name); // cs_rank(ts_delta(close,5))
    * ```
    */
-  factor(formula: string): Factor {
-    return parseFormula(formula, this);
+  factor(formula: string, options?: FormulaOptions): Factor {
+    return parseFormula(formula, this, options);
   }
 
   /**
    * Evaluates many factors (Factor objects or formulas) in one pass: one
    * frame `start_time, end_time, symbol` plus a Float64 column per name,
    * sorted like the bars. Sub-expressions the factors share are computed
-   * once.
+   * once. `options` apply to the formulas (see {@linkcode AggBar.factor}).
    *
    * @example
    * ```ts
@@ -231,7 +232,10 @@ export class AggBar {
    * ```
    */
   // deno-lint-ignore require-await
-  async compute(factors: Record<string, Factor | string>): Promise<DataFrame> {
+  async compute(
+    factors: Record<string, Factor | string>,
+    options?: FormulaOptions,
+  ): Promise<DataFrame> {
     if (factors === null || typeof factors !== "object") {
       throw new InvalidArgumentError(
         "factors",
@@ -242,7 +246,7 @@ export class AggBar {
     const parsed = Object.fromEntries(
       Object.entries(factors).map((
         [name, f],
-      ) => [name, typeof f === "string" ? this.factor(f) : f]),
+      ) => [name, typeof f === "string" ? this.factor(f, options) : f]),
     );
     return computeFactors(parsed);
   }

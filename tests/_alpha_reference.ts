@@ -1,10 +1,12 @@
 /**
- * Hand translation of the "101 Formulaic Alphas" formulas of
- * src/factor/alphas.ts (ALPHA101) into calls of the plain-loop operator
- * reference (tests/_factor_reference.ts).
+ * Hand translation of the "101 Formulaic Alphas" formulas that
+ * src/factor/alphas.ts (ALPHA101) bundles into calls of the plain-loop
+ * operator reference (tests/_factor_reference.ts).
  *
- * Test support only. Each entry is a direct transliteration of its formula
- * text (copied into the comment above it): same nesting, same operand order.
+ * Test support only. Each entry is a direct transliteration of the paper's
+ * formula (Appendix A, as in tests/fixtures/alpha101_paper.txt; the comment
+ * above each entry quotes it, and alphas_test.ts checks the quote against the
+ * fixture): same nesting, same operand order.
  * The formula-language names are mapped as in the last section of
  * scratch/ops_spec.md:
  *
@@ -1268,7 +1270,7 @@ export const ALPHA_REFERENCE: Record<string, (R: Reference) => Series> = {
     );
   },
 
-  // (rank(correlation(((high * 0.876703) + (close * (1 - 0.876703))), adv30, 9.61716))^rank(correlation(Ts_Rank(((high + low) / 2), 3.70596), Ts_Rank(volume, 10.1595), 7.11408)))
+  // (rank(correlation(((high * 0.876703) + (close * (1 - 0.876703))), adv30, 9.61331))^rank(correlation(Ts_Rank(((high + low) / 2), 3.70596), Ts_Rank(volume, 10.1595), 7.11408)))
   alpha085: (R) => {
     const { high, low, close, volume } = bars(R);
     return R.pow(
@@ -1276,7 +1278,7 @@ export const ALPHA_REFERENCE: Record<string, (R: Reference) => Series> = {
         R.ts_corr(
           R.add(R.mul(high, 0.876703), R.mul(close, 1 - 0.876703)),
           adv(R, 30),
-          win(9.61716),
+          win(9.61331),
         ),
       ),
       R.cs_rank(
@@ -1393,7 +1395,7 @@ export const ALPHA_REFERENCE: Record<string, (R: Reference) => Series> = {
     );
   },
 
-  // (max(Ts_Rank(decay_linear(correlation(rank(vwap), rank(volume), 3.83878), 4.16783), 8.38151), Ts_ArgMax(decay_linear(correlation(Ts_Rank(close, 7.45404), Ts_Rank(adv60, 4.13242), 3.65459), 12.6556), 14.0365)) * -1)
+  // (max(Ts_Rank(decay_linear(correlation(rank(vwap), rank(volume), 3.83878), 4.16783), 8.38151), Ts_Rank(decay_linear(Ts_ArgMax(correlation(Ts_Rank(close, 7.45404), Ts_Rank(adv60, 4.13242), 3.65459), 12.6556), 14.0365), 13.4143)) * -1)
   alpha096: (R) => {
     const { close, volume } = bars(R);
     return R.mul(
@@ -1406,16 +1408,19 @@ export const ALPHA_REFERENCE: Record<string, (R: Reference) => Series> = {
           ),
           win(8.38151),
         ),
-        R.ts_argmax(
+        R.ts_rank(
           R.ts_decay_linear(
-            R.ts_corr(
-              R.ts_rank(close, win(7.45404)),
-              R.ts_rank(adv(R, 60), win(4.13242)),
-              win(3.65459),
+            R.ts_argmax(
+              R.ts_corr(
+                R.ts_rank(close, win(7.45404)),
+                R.ts_rank(adv(R, 60), win(4.13242)),
+                win(3.65459),
+              ),
+              win(12.6556),
             ),
-            win(12.6556),
+            win(14.0365),
           ),
-          win(14.0365),
+          win(13.4143),
         ),
       ),
       -1,

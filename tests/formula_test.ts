@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
-import { AggBar, Factor, FactoriumError, FormulaError } from "../mod.ts";
-import { valuesOf } from "./_factor_data.ts";
+import {
+  AggBar,
+  ALPHA101,
+  Factor,
+  FactoriumError,
+  FormulaError,
+  InvalidArgumentError,
+} from "../mod.ts";
+import { random, valuesOf } from "./_factor_data.ts";
 
 const agg = AggBar.fromRecords(
   ["A", "B", "C"].flatMap((symbol, s) =>
@@ -179,5 +186,87 @@ Deno.test("a formula evaluates to the same values as the equivalent method chain
   assert.deepEqual(
     await values("ts_mean(close, 2) * (volume > 0)"),
     await values(close.tsMean(2).mul(agg.get("volume").gt(0))),
+  );
+});
+
+Deno.test("adv{d} averages dollar volume by default and volume units with { adv: 'units' }", async () => {
+  // Plain loop over the bars above: the mean of the last d values of each
+  // symbol, null until d bars exist.
+  const rows = agg.toRecords();
+  const trailingMean = (value: (row: Record<string, unknown>) => number) =>
+    rows.map((row) => {
+      const own = rows.filter((r) =>
+        r.symbol === row.symbol &&
+        (r.start_time as number) <= (row.start_time as number) &&
+        (r.start_time as number) > (row.start_time as number) - 2 * 60_000
+      );
+      return own.length < 2
+        ? null
+        : own.reduce((sum, r) => sum + value(r), 0) / own.length;
+    });
+  const dollars = trailingMean((r) =>
+    (r.volume as number) * (r.vwap as number)
+  );
+  const units = trailingMean((r) => r.volume as number);
+  assert.ok(units.some((u, i) => u !== null && u !== dollars[i]));
+
+  assert.deepEqual(await values("adv2"), dollars);
+  assert.deepEqual(
+    await values(agg.factor("adv2", { adv: "dollar" })),
+    dollars,
+  );
+  assert.deepEqual(await values(agg.factor("adv2", { adv: "units" })), units);
+  assert.deepEqual(
+    await values(Factor.parse("adv2", agg, { adv: "units" })),
+    units,
+  );
+  const frame = await agg.compute({ adv: "adv2" }, { adv: "units" });
+  assert.deepEqual(valuesOf(frame, "adv"), units);
+  assert.equal(
+    agg.factor("adv20", { adv: "units" }).name,
+    "ts_mean(volume,20)",
+  );
+});
+
+Deno.test("alpha007 is -1 on every row of coins priced far above their volume with dollar adv, not with adv in units", async () => {
+  // Gap-free bars priced 100-300 with volumes 1-20: volume never exceeds the
+  // mean dollar volume, but exceeds the mean volume on about half the bars.
+  const rand = random(3);
+  const bars = AggBar.fromRecords(
+    [0, 1, 2].flatMap((s) => {
+      let close = 100 + 100 * s;
+      return Array.from({ length: 150 }, (_, t) => {
+        close *= 1 + (rand() - 0.5) * 0.02;
+        return {
+          symbol: `S${s}`,
+          start_time: t * 60_000,
+          end_time: (t + 1) * 60_000,
+          close,
+          vwap: close,
+          volume: 1 + Math.floor(rand() * 20),
+        };
+      });
+    }),
+  );
+  const alpha007 = async (options?: { adv: "units" }) =>
+    valuesOf(await bars.compute({ a: ALPHA101.alpha007 }, options), "a")
+      .filter((v) => v !== null);
+  const dollar = await alpha007();
+  const units = await alpha007({ adv: "units" });
+  assert.ok(dollar.length > 100 && units.length > 100);
+  assert.deepEqual(new Set(dollar), new Set([-1]));
+  const decided = units.filter((v) => v !== -1).length;
+  assert.ok(
+    decided > units.length / 4,
+    `${decided} of ${units.length} values besides -1`,
+  );
+});
+
+Deno.test("an unknown adv reading is an InvalidArgumentError naming the option", () => {
+  assert.throws(
+    () => agg.factor("adv20", { adv: "coins" as "units" }),
+    (e: unknown) =>
+      e instanceof InvalidArgumentError && e.argument === "adv" &&
+      e.message === 'adv: expected one of "dollar", "units", got "coins"',
   );
 });

@@ -10,7 +10,31 @@
  * formulas for `agg.factor` / `agg.compute`. They read `open, high, low,
  * close, volume, vwap` (all in factorium's bars); `returns` and `adv{d}`
  * are derived from them. Alphas 058 and 059 also need `sector` and
- * `industry` columns (add your own classification to the AggBar).
+ * `industry` columns (add your own classification to the AggBar). Each
+ * formula is the paper's Appendix A text, checked token for token (case
+ * aside) by the tests against a copy of the paper's text.
+ *
+ * `adv{d}` is average dollar volume, as the paper defines it ("average daily
+ * dollar volume for the past d days"); most published implementations read
+ * it as average volume in units instead. Pass `{ adv: "units" }` to
+ * `agg.compute` / `agg.factor` / `Factor.parse` for that reading. It decides
+ * the alphas that set adv against volume, which with dollar adv turn on the
+ * price level:
+ * - 007 (`adv20 < volume`) is -1 on nearly every bar of a coin priced above
+ *   ~10 (volume would have to exceed price times its 20-bar mean), and
+ *   021's last test (`volume / adv20` against 1) gives -1 there.
+ * - 039 ranks `decay_linear(volume / adv20, 9)` across coins, roughly by
+ *   1 / price; 047 scales its first term by `volume / adv20`.
+ * - 017 and 043 take ts_rank of `volume / adv20`, which then also moves with
+ *   the coin's price.
+ * - 025 multiplies adv20 by vwap, which is a dollar amount only with adv in
+ *   units.
+ *
+ * The other 24 that use adv (028, 031, 036, 061, 062, 064, 065, 068, 071,
+ * 072, 074, 075, 077, 078, 081, 085, 086, 088, 092, 094, 095, 096, 098, 099)
+ * only correlate, rank or sum it; both readings are consistent there but
+ * give different values (a cross-sectional rank of adv orders coins by
+ * dollar or by unit volume).
  *
  * Included: 84 of the 101. Left out, and why:
  * - 056 needs market capitalisation (`cap`), which exchange data lacks.
@@ -24,6 +48,7 @@
  * ```ts ignore
  * import { ALPHA101 } from "../../mod.ts";
  * const frame = await agg.compute({ a3: ALPHA101.alpha003, a101: ALPHA101.alpha101 });
+ * const inUnits = await agg.compute({ a7: ALPHA101.alpha007 }, { adv: "units" });
  * ```
  */
 export const ALPHA101: Readonly<Record<string, string>> = {
@@ -158,7 +183,7 @@ export const ALPHA101: Readonly<Record<string, string>> = {
   alpha084:
     "SignedPower(Ts_Rank((vwap - ts_max(vwap, 15.3217)), 20.7127), delta(close, 4.96796))",
   alpha085:
-    "(rank(correlation(((high * 0.876703) + (close * (1 - 0.876703))), adv30, 9.61716))^rank(correlation(Ts_Rank(((high + low) / 2), 3.70596), Ts_Rank(volume, 10.1595), 7.11408)))",
+    "(rank(correlation(((high * 0.876703) + (close * (1 - 0.876703))), adv30, 9.61331))^rank(correlation(Ts_Rank(((high + low) / 2), 3.70596), Ts_Rank(volume, 10.1595), 7.11408)))",
   alpha086:
     "((Ts_Rank(correlation(close, sum(adv20, 14.7444), 6.00049), 20.4195) < rank(((open + close) - (vwap + open)))) * -1)",
   alpha088:
@@ -170,7 +195,7 @@ export const ALPHA101: Readonly<Record<string, string>> = {
   alpha095:
     "(rank((open - ts_min(open, 12.4105))) < Ts_Rank((rank(correlation(sum(((high + low) / 2), 19.1351), sum(adv40, 19.1351), 12.8742))^5), 11.7584))",
   alpha096:
-    "(max(Ts_Rank(decay_linear(correlation(rank(vwap), rank(volume), 3.83878), 4.16783), 8.38151), Ts_ArgMax(decay_linear(correlation(Ts_Rank(close, 7.45404), Ts_Rank(adv60, 4.13242), 3.65459), 12.6556), 14.0365)) * -1)",
+    "(max(Ts_Rank(decay_linear(correlation(rank(vwap), rank(volume), 3.83878), 4.16783), 8.38151), Ts_Rank(decay_linear(Ts_ArgMax(correlation(Ts_Rank(close, 7.45404), Ts_Rank(adv60, 4.13242), 3.65459), 12.6556), 14.0365), 13.4143)) * -1)",
   alpha098:
     "(rank(decay_linear(correlation(vwap, sum(adv5, 26.4719), 4.58418), 7.18088)) - rank(decay_linear(Ts_Rank(Ts_ArgMin(correlation(rank(open), rank(adv15), 20.8187), 8.62571), 6.95668), 8.07206)))",
   alpha099:

@@ -10,6 +10,7 @@ import { align, type Placed } from "./align.ts";
 import { Base, KEY_COLUMNS, valueColumns } from "./base.ts";
 import { evaluate, type Output, plan } from "./evaluate.ts";
 import type { QuantileDistribution } from "./kernels.ts";
+import type { FormulaOptions } from "./formula.ts";
 import { columnNode, type Node, type Operand } from "./node.ts";
 import * as cs from "./ops/cs.ts";
 import * as math from "./ops/math.ts";
@@ -123,7 +124,8 @@ export class Factor {
   }
 
   /**
-   * Parses a formula into a factor of `agg` (see `agg.factor`).
+   * Parses a formula into a factor of `agg` (see `agg.factor`, also for
+   * `options`).
    *
    * @example
    * ```ts
@@ -132,8 +134,12 @@ export class Factor {
    * console.log(Factor.parse("rank(delta(close, 1))", agg).name); // cs_rank(ts_delta(close,1))
    * ```
    */
-  static parse(text: string, agg: AggBar): Factor {
-    return agg.factor(text);
+  static parse(
+    text: string,
+    agg: AggBar,
+    options?: FormulaOptions,
+  ): Factor {
+    return agg.factor(text, options);
   }
 
   /** Canonical name, e.g. `ts_mean(close,20)`; equal names mean equal factors. */

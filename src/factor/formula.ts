@@ -23,7 +23,11 @@
  * @module
  */
 import type { AggBar } from "../aggbar.ts";
-import { FactoriumError, FormulaError } from "../errors.ts";
+import {
+  FactoriumError,
+  FormulaError,
+  InvalidArgumentError,
+} from "../errors.ts";
 import { binaryOperation, columnFactor, type Factor } from "./factor.ts";
 import { valueColumns } from "./base.ts";
 import type { BinaryOperator } from "./ops/math.ts";
@@ -379,21 +383,50 @@ export const FORMULA_FUNCTIONS: readonly string[] = [
 
 const DISTRIBUTIONS = ["normal", "uniform", "cauchy"];
 
+/** How formulas read the vocabulary that has more than one reading. */
+export interface FormulaOptions {
+  /**
+   * What `adv{d}` averages over the last `d` bars. `"dollar"`:
+   * ts_mean(volume * vwap, d), the paper's definition ("average daily dollar
+   * volume"). `"units"`: ts_mean(volume, d), volume in base-asset units, as
+   * most published implementations read it. The choice decides alphas that
+   * set adv against volume (listed in `ALPHA101`'s documentation).
+   *
+   * @default "dollar"
+   */
+  adv?: "dollar" | "units";
+}
+
+const ADV_READINGS = ["dollar", "units"];
+
 /**
  * Parses `text` into a factor over `agg`'s columns.
  *
  * Names are columns of the AggBar, plus (when no column has that name)
  * `returns` (= ts_pct_change(close, 1)), `adv{d}` (= ts_mean(volume * vwap,
- * d), average dollar volume) and `IndClass.<column>` as the group argument
- * of `indneutralize` / `group_neutralize`. Function names are
- * case-insensitive. `min(x, d)` / `max(x, d)` with a number `d` are the
- * paper's ts_min / ts_max; with two factors they are element-wise (use
- * `least` / `greatest` for element-wise with a number). Window arguments
- * that are not integers are floored, as in the paper.
+ * d), average dollar volume; ts_mean(volume, d) with `{ adv: "units" }`)
+ * and `IndClass.<column>` as the group argument of `indneutralize` /
+ * `group_neutralize`. Function names are case-insensitive. `min(x, d)` /
+ * `max(x, d)` with a number `d` are the paper's ts_min / ts_max; with two
+ * factors they are element-wise (use `least` / `greatest` for element-wise
+ * with a number). Window arguments that are not integers are floored, as in
+ * the paper.
  */
-export function parseFormula(text: string, agg: AggBar): Factor {
+export function parseFormula(
+  text: string,
+  agg: AggBar,
+  options: FormulaOptions = {},
+): Factor {
   if (typeof text !== "string" || text.trim() === "") {
     throw new FormulaError(String(text), 0, "expected a formula");
+  }
+  const advReading = options.adv ?? "dollar";
+  if (!ADV_READINGS.includes(advReading)) {
+    throw new InvalidArgumentError(
+      "adv",
+      options.adv,
+      `one of ${ADV_READINGS.map((r) => `"${r}"`).join(", ")}`,
+    );
   }
   const ast = parse(text);
   const fail = (node: Ast, problem: string, cause?: unknown): never => {
@@ -410,13 +443,13 @@ export function parseFormula(text: string, agg: AggBar): Factor {
     }
     const adv = /^adv(\d+)$/.exec(node.name);
     if (adv) {
-      return guard(
-        node,
-        () =>
-          column(node, "volume").mul(column(node, "vwap")).tsMean(
-            Number(adv[1]),
-          ),
-      );
+      return guard(node, () => {
+        const volume = column(node, "volume");
+        const averaged = advReading === "units"
+          ? volume
+          : volume.mul(column(node, "vwap"));
+        return averaged.tsMean(Number(adv[1]));
+      });
     }
     if (node.name === "cap") {
       return fail(
