@@ -368,6 +368,14 @@ Deno.test("bad input exits 2 with one line naming the bad value", async () => {
       /^factorium factor: .*volume_x.*\n {2}ts_mean\(volume_x, 5\)\n {10}\^$/,
     ],
     [
+      ["factor", "div(6,1)", ...load],
+      /^factorium factor: operands: expected at least one Factor .*\n {2}div\(6,1\)\n {2}\^$/,
+    ],
+    [
+      ["factor", "(".repeat(2_000) + "close" + ")".repeat(2_000), ...load],
+      /^factorium factor: nested more than 256 levels deep .* at position 257\n {2}\(+close\)+\n *\^$/,
+    ],
+    [
       ["sample", "--data-dir", out, "--days", "0"],
       /^factorium sample: --days: expected a positive integer, got "0"$/,
     ],
@@ -409,6 +417,23 @@ Deno.test("bad input exits 2 with one line naming the bad value", async () => {
   });
   assert.deepEqual([...Deno.readDirSync(out)], [], "no output file appeared");
   await Deno.remove(out, { recursive: true });
+});
+
+Deno.test("factor warns on stderr when every value is null, and still exits 0", async () => {
+  const dataDir = await data;
+  const load = ["--data-dir", dataDir, "--symbols", "BTCUSDT", ...RANGE];
+  for (const formula of ["close / 0", "ts_min(close, 9007199254740991)"]) {
+    const run = await cli("factor", formula, ...load);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(
+      run.stderr,
+      /^factorium factor: warning: every one of the \d+ values is null/,
+      formula,
+    );
+  }
+  const fine = await cli("factor", "close / 2", ...load);
+  assert.equal(fine.code, 0, fine.stderr);
+  assert.equal(fine.stderr, "");
 });
 
 Deno.test("no command prints the usage on stderr with exit 2, and an unreadable bar file exits 1", async () => {

@@ -188,6 +188,12 @@ export async function factor(
   const factor = agg.factor(formula);
   const frame = await factor.collect();
   if (out) await writeFrame(frame, out);
+  const values = frame.getColumn("factor");
+  if (values.nullCount() === values.length) {
+    console.error(
+      `factorium ${name}: warning: every one of the ${values.length} values is null (undefined everywhere on these bars)`,
+    );
+  }
   console.log(`factor ${factor.name}`);
   console.log(describeFactor(frame));
   console.log(

@@ -1214,6 +1214,13 @@ function combine(
     }
   });
   const factors = all.filter((o): o is Factor => o instanceof Factor);
+  if (factors.length === 0) {
+    throw new InvalidArgumentError(
+      "operands",
+      all,
+      "at least one Factor (numbers alone have no bars to give values for)",
+    );
+  }
   const { base, nodes } = align(factors.map(placed));
   let next = 0;
   return create(

@@ -102,10 +102,30 @@ function tokenize(text: string): Token[] {
   return tokens;
 }
 
+/**
+ * How deeply a formula may nest (parentheses, calls, unary operators and
+ * `^` chains): the parser recurses per level, and 2,000 levels overflowed
+ * the stack with a raw RangeError.
+ */
+export const MAX_NESTING = 256;
+
 function parse(text: string): Ast {
   const tokens = tokenize(text);
   let index = 0;
+  let depth = 0;
   const peek = () => tokens[index];
+  const nested = <T>(parse: () => T): T => {
+    if (++depth > MAX_NESTING) {
+      throw new FormulaError(
+        text,
+        peek().at,
+        `nested more than ${MAX_NESTING} levels deep (split the formula, or build it with methods)`,
+      );
+    }
+    const result = parse();
+    depth--;
+    return result;
+  };
   const accept = (symbol: string) => {
     const token = peek();
     if (token.type === "symbol" && token.text === symbol) {
@@ -153,13 +173,13 @@ function parse(text: string): Ast {
       if (!accept("(")) return { kind: "name", name: token.text, at: token.at };
       const args: Ast[] = [];
       if (!accept(")")) {
-        do args.push(formula()); while (accept(","));
+        do args.push(nested(formula)); while (accept(","));
         expect(")", `to close the arguments of ${token.text}(`);
       }
       return { kind: "call", name: token.text, args, at: token.at };
     }
     if (accept("(")) {
-      const inner = formula();
+      const inner = nested(formula);
       expect(")", "to close '('");
       return inner;
     }
@@ -177,7 +197,7 @@ function parse(text: string): Ast {
       kind: "binary",
       op: "^",
       left: base,
-      right: unary(),
+      right: nested(unary),
       at: token.at,
     };
   };
@@ -188,7 +208,12 @@ function parse(text: string): Ast {
       (token.text === "-" || token.text === "+" || token.text === "!")
     ) {
       index++;
-      return { kind: "unary", op: token.text, arg: unary(), at: token.at };
+      return {
+        kind: "unary",
+        op: token.text,
+        arg: nested(unary),
+        at: token.at,
+      };
     }
     return power();
   };
@@ -202,9 +227,15 @@ function parse(text: string): Ast {
     const cond = or();
     const token = accept("?");
     if (!token) return cond;
-    const then = formula();
+    const then = nested(formula);
     expect(":", "after the '?' branch");
-    return { kind: "ternary", cond, then, otherwise: formula(), at: token.at };
+    return {
+      kind: "ternary",
+      cond,
+      then,
+      otherwise: nested(formula),
+      at: token.at,
+    };
   };
 
   const result = formula();

@@ -64,7 +64,9 @@ export function csDemean(x: Node): WindowNode {
 export function csScale(x: Node, a: number): WindowNode {
   return crossSection(callKey("cs_scale", x, a), [x], ([e]) => {
     const gross = e.abs().sum().over(TIME);
-    return pl.when(gross.gt(EPS)).then(e.mul(literal(a)).div(gross))
+    // x / gross is within [-1, 1], so scaling it last cannot overflow
+    // (a * x first gave ∞ for a = 1e308).
+    return pl.when(gross.gt(EPS)).then(e.div(gross).mul(literal(a)))
       .otherwise(nothing());
   });
 }

@@ -31,12 +31,33 @@ import {
   windowNode,
 } from "../node.ts";
 
+/**
+ * A time-series node whose values need `rows` rows of history (the row
+ * itself included). Where no symbol has that many rows every value is
+ * null, without running the kernel, which would allocate a window that
+ * long (`ts_max(x, 2^53 - 1)` failed with a RangeError).
+ */
 function kernelNode(
   signature: Signature,
   inputs: Node[],
   kernel: Kernel,
+  rows: number,
 ): WindowNode {
-  return windowNode(signature, { inputs, kernel });
+  return windowNode(signature, {
+    inputs,
+    kernel: (arrays, segments) =>
+      rows > longestSegment(segments)
+        ? new Float64Array(arrays[0].length).fill(NaN)
+        : kernel(arrays, segments),
+  });
+}
+
+function longestSegment(segments: Int32Array): number {
+  let longest = 0;
+  for (let s = 0; s + 1 < segments.length; s++) {
+    longest = Math.max(longest, segments[s + 1] - segments[s]);
+  }
+  return longest;
 }
 
 /** ts_sum / ts_mean over `w` rows, each window summed afresh. */
@@ -49,6 +70,7 @@ export function tsSum(
     callKey(`ts_${aggregate}`, x, w),
     [x],
     ([a], segments) => rollingSum(a, segments, w, aggregate === "mean"),
+    w,
   );
 }
 
@@ -62,6 +84,7 @@ export function tsExtreme(
     callKey(`ts_${statistic}`, x, w),
     [x],
     ([a], segments) => rollingExtreme(a, segments, w, statistic),
+    w,
   );
 }
 
@@ -71,6 +94,7 @@ export function tsMedian(x: Node, w: number): WindowNode {
     callKey("ts_median", x, w),
     [x],
     ([a], segments) => rollingMedian(a, segments, w),
+    w,
   );
 }
 
@@ -84,6 +108,7 @@ export function tsMoment(
     callKey(`ts_${statistic}`, x, w),
     [x],
     ([a], segments) => rollingMoments(a, segments, w, statistic),
+    w,
   );
 }
 
@@ -99,6 +124,7 @@ export function tsComoment(
     key,
     [y, x],
     ([a, b], segments) => rollingComoments(a, b, segments, w, statistic),
+    w,
   );
 }
 
@@ -108,6 +134,7 @@ export function tsRank(x: Node, w: number): WindowNode {
     callKey("ts_rank", x, w),
     [x],
     ([a], segments) => rollingRank(a, segments, w),
+    w,
   );
 }
 
@@ -121,6 +148,7 @@ export function tsQuantile(
     callKey("ts_quantile", x, w, distribution),
     [x],
     ([a], segments) => rollingRank(a, segments, w, distribution),
+    w,
   );
 }
 
@@ -134,6 +162,7 @@ export function tsArgExtreme(
     callKey(`ts_arg${extreme}`, x, w),
     [x],
     ([a], segments) => rollingArgExtreme(a, segments, w, extreme),
+    w,
   );
 }
 
@@ -143,6 +172,7 @@ export function tsProduct(x: Node, w: number): WindowNode {
     callKey("ts_product", x, w),
     [x],
     ([a], segments) => rollingProduct(a, segments, w),
+    w,
   );
 }
 
@@ -152,6 +182,7 @@ export function tsDecayLinear(x: Node, w: number): WindowNode {
     callKey("ts_decay_linear", x, w),
     [x],
     ([a], segments) => rollingDecayLinear(a, segments, w),
+    w,
   );
 }
 
@@ -161,6 +192,7 @@ export function tsEma(x: Node, w: number): WindowNode {
     callKey("ts_ema", x, w),
     [x],
     ([a], segments) => exponentialMean(a, segments, w),
+    w,
   );
 }
 
@@ -170,6 +202,7 @@ export function tsShift(x: Node, k: number): WindowNode {
     callKey("ts_shift", x, k),
     [x],
     ([a], segments) => shifted(a, segments, k),
+    Math.abs(k) + 1,
   );
 }
 
@@ -179,6 +212,7 @@ export function tsDelta(x: Node, k: number): WindowNode {
     callKey("ts_delta", x, k),
     [x],
     ([a], segments) => shifted(a, segments, k, "delta"),
+    Math.abs(k) + 1,
   );
 }
 
@@ -188,6 +222,7 @@ export function tsPctChange(x: Node, k: number): WindowNode {
     callKey("ts_pct_change", x, k),
     [x],
     ([a], segments) => shifted(a, segments, k, "pct"),
+    Math.abs(k) + 1,
   );
 }
 
@@ -197,6 +232,7 @@ export function tsStep(x: Node): WindowNode {
     callKey("ts_step", x),
     [x],
     ([a], segments) => rowNumber(a, segments),
+    1,
   );
 }
 
