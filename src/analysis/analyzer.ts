@@ -12,9 +12,11 @@ import { InvalidArgumentError } from "../errors.ts";
 import { computeFactors, Factor } from "../factor/factor.ts";
 import { EPS } from "../factor/kernels.ts";
 import type { DataFrame } from "../polars.ts";
+import { formatInterval } from "../time.ts";
 import { atRows, densePanel, frameOf, type Panel } from "./panel.ts";
 import { averageRanks, moments, pearson, studentTwoSidedP } from "./stats.ts";
 import { FactorAnalysis } from "./factor_analysis.ts";
+import { type CoverageCounts, coverageTable, refuseEmpty } from "./coverage.ts";
 
 /** Options of {@linkcode analyzeFactor} (`factor.analyze(agg, options)`). */
 export interface AnalyzeOptions {
@@ -26,6 +28,12 @@ export interface AnalyzeOptions {
   price?: string;
   /** Fewest symbols a time slice needs for an IC (and a rank autocorrelation) value (>= 2). @default 3 */
   minSymbols?: number;
+  /**
+   * Largest share (0 to 1) of the factor's rows that may lack a forward
+   * return for any period (factor null, no price bar, no price k bars
+   * later); above it `analyze` throws with the counts. @default 1 (no limit)
+   */
+  maxLoss?: number;
 }
 
 /** The tables of a factor analysis (see {@linkcode FactorAnalysis}). */
@@ -40,7 +48,10 @@ export interface AnalysisTables {
   quantileReturns: DataFrame;
   /** Top-minus-bottom quantile spread per period: period, mean, std, t_stat, n. */
   spread: DataFrame;
-  /** Non-overlapping long-short steps: end_time, period, spread, cumulative. */
+  /**
+   * Non-overlapping long-short steps: end_time, period, spread, cumulative
+   * (growth of 1: the product of 1 + spread so far; a missing step is flat).
+   */
   longShort: DataFrame;
   /** Per period and quantile: period, quantile, mean, n. */
   turnover: DataFrame;
@@ -48,6 +59,11 @@ export interface AnalysisTables {
   rankAutocorrelation: DataFrame;
   /** Per period: period, spearman, pearson (mean ICs). */
   icDecay: DataFrame;
+  /**
+   * What was used and what was dropped, and why: step, period, unit, kept,
+   * of, dropped, dropped_share, reason (see {@linkcode coverageTable}).
+   */
+  coverage: DataFrame;
 }
 
 function positiveIntegers(argument: string, values: unknown): number[] {
@@ -64,9 +80,24 @@ function positiveIntegers(argument: string, values: unknown): number[] {
   return [...new Set(values as number[])].sort((a, b) => a - b);
 }
 
-function integerAtLeast(argument: string, value: unknown, min: number) {
-  if (!Number.isSafeInteger(value) || (value as number) < min) {
-    throw new InvalidArgumentError(argument, value, `an integer >= ${min}`);
+/** An integer from 2 to the AggBar's symbol count (`why` says what it counts). */
+function perSliceCount(
+  argument: string,
+  value: unknown,
+  symbols: readonly string[],
+  why: string,
+): number {
+  if (
+    !Number.isSafeInteger(value) || (value as number) < 2 ||
+    (value as number) > symbols.length
+  ) {
+    throw new InvalidArgumentError(
+      argument,
+      value,
+      `an integer from 2 to ${symbols.length} (${why}; the AggBar has ${symbols.length} symbols: ${
+        symbols.slice(0, 5).join(", ")
+      }${symbols.length > 5 ? ", …" : ""})`,
+    );
   }
   return value as number;
 }
@@ -85,6 +116,11 @@ export function factorWithPrice(
   if (!(factor instanceof Factor)) {
     throw new InvalidArgumentError(argument, factor, "a Factor");
   }
+  checkPrice(agg, price);
+  return computeFactors({ factor, price: agg.get(price) });
+}
+
+function checkPrice(agg: AggBar, price: string): void {
   if (typeof price !== "string" || !agg.cols.includes(price)) {
     throw new InvalidArgumentError(
       "price",
@@ -92,7 +128,6 @@ export function factorWithPrice(
       `a column of the AggBar (${agg.cols.join(", ")})`,
     );
   }
-  return computeFactors({ factor, price: agg.get(price) });
 }
 
 /**
@@ -128,29 +163,123 @@ export function factorWithPrice(
  * console.log(result.icSummary.toString());
  * ```
  */
-// deno-lint-ignore require-await
 export async function analyzeFactor(
   factor: Factor,
   agg: AggBar,
   options: AnalyzeOptions = {},
 ): Promise<FactorAnalysis> {
   const periods = positiveIntegers("periods", options.periods ?? [1, 5, 20]);
-  const quantiles = integerAtLeast("quantiles", options.quantiles ?? 5, 2);
-  const minSymbols = integerAtLeast("minSymbols", options.minSymbols ?? 3, 2);
-  const frame = factorWithPrice(
-    factor,
-    agg,
-    options.price ?? "close",
-    "factor",
+  if (!(factor instanceof Factor)) {
+    throw new InvalidArgumentError("factor", factor, "a Factor");
+  }
+  const symbols = agg.symbols;
+  if (symbols.length < 2) {
+    throw new InvalidArgumentError(
+      "agg",
+      `an AggBar of ${symbols.length} symbol(s) (${symbols.join(", ")})`,
+      "an AggBar of at least 2 symbols: the IC and the quantiles compare symbols within a time slice",
+    );
+  }
+  const minSymbols = perSliceCount(
+    "minSymbols",
+    options.minSymbols ?? 3,
+    symbols,
+    "symbols with a factor value and a forward return a time slice needs for an IC",
   );
+  const quantiles = perSliceCount(
+    "quantiles",
+    options.quantiles ?? 5,
+    symbols,
+    "a time slice needs at least `quantiles` factor values",
+  );
+  const maxLoss = options.maxLoss ?? 1;
+  if (typeof maxLoss !== "number" || !(maxLoss >= 0 && maxLoss <= 1)) {
+    throw new InvalidArgumentError(
+      "maxLoss",
+      maxLoss,
+      "a share from 0 to 1 of the factor's rows that may be dropped",
+    );
+  }
+  const price = options.price ?? "close";
+  const { frame, factorRows } = await factorAndPrice(factor, agg, price);
   const panel = densePanel(frame, ["factor", "price"]);
-  const tables = analyzePanel(panel, { periods, quantiles, minSymbols });
+  const { tables, counts } = analyzePanel(panel, {
+    periods,
+    quantiles,
+    minSymbols,
+  });
+  counts.factorRows = factorRows;
+  const coverage = { quantiles, minSymbols, price, maxLoss };
+  refuseEmpty(counts, coverage);
   return new FactorAnalysis(factor.name, {
     periods,
     quantiles,
     minSymbols,
-    price: options.price ?? "close",
-  }, tables);
+    price,
+    maxLoss,
+  }, { ...tables, coverage: coverageTable(counts, coverage) });
+}
+
+const KEYS = ["start_time", "end_time", "symbol"];
+
+/** The median bar span of a frame of bars, for messages. */
+function span(frame: DataFrame): string {
+  const ms = frame.select(
+    pl.col("end_time").sub(pl.col("start_time")).median().alias("span"),
+  ).getColumn("span").get(0) as number | null;
+  return ms !== null && Number.isInteger(ms) && ms > 0
+    ? formatInterval(ms)
+    : "no fixed span";
+}
+
+/**
+ * The factor's rows with the price of the bar at the same (start_time,
+ * end_time, symbol): a column copy when the factor is computed on `agg`'s
+ * own bars, else a join that keeps only the rows on a bar of `agg` (how
+ * many there were before is `factorRows`). A factor with no row on a bar
+ * is refused, saying whether the times or the symbols differ.
+ */
+async function factorAndPrice(
+  factor: Factor,
+  agg: AggBar,
+  price: string,
+): Promise<{ frame: DataFrame; factorRows: number }> {
+  checkPrice(agg, price);
+  const values = await factor.collect();
+  const bars = agg.toPolars();
+  const factorRows = values.height;
+  if (
+    factorRows === bars.height &&
+    KEYS.every((key) => values.getColumn(key).seriesEqual(bars.getColumn(key)))
+  ) {
+    return {
+      frame: values.withColumns(bars.getColumn(price).alias("price")),
+      factorRows,
+    };
+  }
+  const frame = values.join(
+    bars.select(...KEYS, pl.col(price).alias("price")),
+    { on: KEYS, how: "inner" },
+  );
+  if (frame.height === 0) {
+    if (factorRows === 0) {
+      throw new InvalidArgumentError("factor", "a factor of 0 rows", "rows");
+    }
+    const times = (f: DataFrame) => f.getColumn("end_time").unique();
+    const shared = times(values).isIn(times(bars)).cast(pl.Float64).sum();
+    throw new InvalidArgumentError(
+      "factor",
+      `a factor of ${factorRows} rows (bars of ${
+        span(values)
+      }) on none of the price AggBar's bars (bars of ${span(bars)})`,
+      `rows with the start_time, end_time and symbol of a price bar; ${
+        shared === 0
+          ? "the factor's times and the price AggBar's times share no end_time"
+          : `${shared} end_times are shared, but never with the same start_time and symbol`
+      }`,
+    );
+  }
+  return { frame, factorRows };
 }
 
 interface Settings {
@@ -177,12 +306,30 @@ function forwardReturns(
   return out;
 }
 
-/** Everything but the result wrapper: loops over the dense panel. */
-export function analyzePanel(panel: Panel, settings: Settings): AnalysisTables {
+/**
+ * Everything but the result wrapper and the coverage table: loops over the
+ * dense panel, counting what each step kept on the way (`factorRows` is
+ * the panel's row count; the caller knows the rows before the join).
+ */
+export function analyzePanel(
+  panel: Panel,
+  settings: Settings,
+): { tables: Omit<AnalysisTables, "coverage">; counts: CoverageCounts } {
   const { periods, quantiles: Q, minSymbols } = settings;
   const T = panel.times.length, N = panel.symbols.length;
   const factor = panel.values.factor;
-  const fwd = periods.map((k) => forwardReturns(panel.values.price, N, k));
+  const price = panel.values.price;
+  const fwd = periods.map((k) => forwardReturns(price, N, k));
+  const kept: CoverageCounts = {
+    factorRows: panel.cells.length,
+    onBars: panel.cells.length,
+    withFactor: 0,
+    withPrice: 0,
+    times: T,
+    bucketedTimes: 0,
+    maxFactorValues: 0,
+    periods: [],
+  };
 
   // Per time: cross-sectional average ranks and quantiles of the factor.
   const ranks = new Float64Array(T * N).fill(NaN);
@@ -202,8 +349,15 @@ export function analyzePanel(panel: Panel, settings: Settings): AnalysisTables {
       }
     }
     averageRanks(x, m, rx, scratch);
-    for (let j = 0; j < m; j++) ranks[i * N + where[j]] = rx[j];
+    for (let j = 0; j < m; j++) {
+      const c = i * N + where[j];
+      ranks[c] = rx[j];
+      if (price[c] > 0) kept.withPrice++;
+    }
+    kept.withFactor += m;
+    if (m > kept.maxFactorValues) kept.maxFactorValues = m;
     if (m >= Q && m > 0) {
+      kept.bucketedTimes++;
       bucketed[i] = 1;
       for (let j = 0; j < m; j++) {
         bucket[i * N + where[j]] = Math.floor(Q * (rx[j] - 0.5) / m) + 1;
@@ -272,6 +426,8 @@ export function analyzePanel(panel: Panel, settings: Settings): AnalysisTables {
     const spearmans: number[] = [], pearsons: number[] = [];
     const perQuantile = Array.from({ length: Q + 1 }, () => [] as number[]);
     const spreads = new Float64Array(T).fill(NaN);
+    const periodCounts = { period: k, withForward: 0, icTimes: 0, maxPairs: 0 };
+    kept.periods.push(periodCounts);
     for (let i = 0; i < T; i++) {
       let n = 0;
       let sameAsRanked = true;
@@ -291,7 +447,10 @@ export function analyzePanel(panel: Panel, settings: Settings): AnalysisTables {
         rx[n] = ranks[c];
         n++;
       }
+      periodCounts.withForward += n;
+      if (n > periodCounts.maxPairs) periodCounts.maxPairs = n;
       if (n >= minSymbols) {
+        periodCounts.icTimes++;
         if (!sameAsRanked) averageRanks(x, n, rx, scratch);
         averageRanks(y, n, ry, scratch);
         const rho = pearson(rx, ry, n), r = pearson(x, y, n);
@@ -429,7 +588,7 @@ export function analyzePanel(panel: Panel, settings: Settings): AnalysisTables {
       ),
     }).withColumns(pl.col("quantile").cast(pl.Int32)),
   ], { how: "horizontal" });
-  return {
+  const tables = {
     factorData,
     ic: typed(frameOf(ic), { period: pl.Int32, n: pl.Int32 }),
     icSummary: typed(frameOf(icSummary), { period: pl.Int32, n: pl.Int32 }),
@@ -451,6 +610,7 @@ export function analyzePanel(panel: Panel, settings: Settings): AnalysisTables {
     }),
     icDecay: typed(frameOf(decay), { period: pl.Int32 }),
   };
+  return { tables, counts: kept };
 }
 
 function emptyColumns(...names: string[]): Record<string, unknown[]> {
