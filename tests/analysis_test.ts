@@ -272,6 +272,28 @@ function randomWalk(symbols: number, bars: number, seed: number) {
   );
 }
 
+Deno.test("computeMetrics() and backtest() take periodsPerYear from 1 to one bar a millisecond and refuse the rest naming the range", async () => {
+  const returns = new Float64Array([0.01, -0.02, 0.03]);
+  for (const bad of [0, -252, NaN, Infinity, 0.5, 4e10]) {
+    assert.throws(
+      () => computeMetrics(returns, bad),
+      (e) =>
+        e instanceof InvalidArgumentError &&
+        e.argument === "periodsPerYear" &&
+        e.message.includes("from 1 (one bar a year) to 31557600000"),
+    );
+    await assert.rejects(
+      () => backtest(agg, agg.get("close"), { periodsPerYear: bad }),
+      (e) =>
+        e instanceof InvalidArgumentError && e.argument === "periodsPerYear",
+    );
+  }
+  // 1e10 a year is tick bars ~3 ms apart: accepted, and annualised with it.
+  const busy = computeMetrics(returns, 1e10);
+  assert.equal(busy.periodsPerYear, 1e10);
+  assert.equal(computeMetrics(returns, 1).periodsPerYear, 1);
+});
+
 Deno.test("backtest() trades the signal at t on bar t+1: perfect foresight earns every bar, the same signal one bar late earns nothing", async () => {
   const bars = randomWalk(20, 1500, 5);
   const foresight = await backtest(bars, bars.get("next_return"), {

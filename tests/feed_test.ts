@@ -796,3 +796,18 @@ Deno.test("the interpolating search finds the last time <= t on uneven, gapped a
     }
   }
 });
+
+Deno.test("lastPrice and history refuse a time that is not a valid date (1e300, ±Infinity, past ±8.64e15)", () => {
+  const feed = new BarFeed(aggOf(parityRows()));
+  for (const at of [1e300, -1e300, Infinity, -Infinity, 8.64e15 + 1]) {
+    assertInvalid(
+      () => feed.lastPrice("AAAUSDT", at),
+      "at",
+      /a valid date/,
+    );
+    assertInvalid(() => feed.history("AAAUSDT", 3, at), "at", /a valid date/);
+  }
+  // The latest valid date still answers: the last close.
+  const last = feed.history("AAAUSDT", 1, 8.64e15).close[0];
+  assert.equal(feed.lastPrice("AAAUSDT", 8.64e15), last);
+});

@@ -14,6 +14,7 @@ import { BAR_FRAME_COLUMNS } from "../data/aggregator.ts";
 import {
   formatInterval,
   INTERVAL_UNITS,
+  MAX_EPOCH_MS,
   type TimeInput,
   toEpochMs,
 } from "../time.ts";
@@ -348,7 +349,10 @@ export class BarFeed {
   ): number | null {
     const table = this.#base;
     const k = table.symbolIndex(symbol);
-    const t = typeof at === "number" && at === at ? at : toEpochMs(at, "at");
+    const t =
+      typeof at === "number" && at >= -MAX_EPOCH_MS && at <= MAX_EPOCH_MS
+        ? at
+        : toEpochMs(at, "at");
     const column = options?.column;
     const values = column === undefined
       ? (this.#close ??= table.column("close"))
@@ -390,7 +394,10 @@ export class BarFeed {
       ? this.#base
       : this.#byKey.get(timestep) ?? this.#table(timestep, "timestep");
     const k = table.symbolIndex(symbol);
-    const t = typeof at === "number" && at === at ? at : toEpochMs(at, "at");
+    const t =
+      typeof at === "number" && at >= -MAX_EPOCH_MS && at <= MAX_EPOCH_MS
+        ? at
+        : toEpochMs(at, "at");
     const lo = table.starts[k];
     const last = table.lastRow(k, t);
     const first = last - length + 1 > lo ? last - length + 1 : lo;
