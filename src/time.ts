@@ -59,11 +59,18 @@ export function toEpochMs(value: TimeInput, argument = "time"): number {
     const zoneless = /^\d{4}-\d{2}-\d{2}T[\d:.]+$/.test(value);
     ms = Date.parse(zoneless ? `${value}Z` : value);
   } else ms = NaN;
-  if (!Number.isSafeInteger(ms) || Math.abs(ms) > MAX_EPOCH_MS) {
+  if (!Number.isSafeInteger(ms)) {
     throw new InvalidArgumentError(
       argument,
       value,
-      `a valid date: a Date, an ISO 8601 string or integer epoch milliseconds within ±${MAX_EPOCH_MS}`,
+      "a Date, an ISO 8601 string or integer epoch milliseconds",
+    );
+  }
+  if (Math.abs(ms) > MAX_EPOCH_MS) {
+    throw new InvalidArgumentError(
+      argument,
+      value,
+      `a valid date: epoch milliseconds within ±${MAX_EPOCH_MS}`,
     );
   }
   return ms;

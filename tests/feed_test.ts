@@ -803,10 +803,19 @@ Deno.test("lastPrice and history refuse a time that is not a valid date (1e300, 
     assertInvalid(
       () => feed.lastPrice("AAAUSDT", at),
       "at",
-      /a valid date/,
+      /integer epoch milliseconds|a valid date/,
     );
-    assertInvalid(() => feed.history("AAAUSDT", 3, at), "at", /a valid date/);
+    assertInvalid(
+      () => feed.history("AAAUSDT", 3, at),
+      "at",
+      /integer epoch milliseconds|a valid date/,
+    );
   }
+  assertInvalid(
+    () => feed.lastPrice("AAAUSDT", 8.64e15 + 1),
+    "at",
+    /a valid date: epoch milliseconds within ±8640000000000000/,
+  );
   // The latest valid date still answers: the last close.
   const last = feed.history("AAAUSDT", 1, 8.64e15).close[0];
   assert.equal(feed.lastPrice("AAAUSDT", 8.64e15), last);
