@@ -9,24 +9,24 @@
 import pl from "nodejs-polars";
 import type { AggBar } from "../aggbar.ts";
 import { InvalidArgumentError } from "../errors.ts";
-import { computeFactors, Factor } from "../factor/factor.ts";
+import { Factor } from "../factor/factor.ts";
 import { EPS } from "../factor/kernels.ts";
 import type { DataFrame } from "../polars.ts";
-import { formatInterval } from "../time.ts";
 import { atRows, densePanel, frameOf, type Panel } from "./panel.ts";
 import { averageRanks, moments, pearson, studentTwoSidedP } from "./stats.ts";
 import { FactorAnalysis } from "./factor_analysis.ts";
 import { type CoverageCounts, coverageTable, refuseEmpty } from "./coverage.ts";
+import { factorAndPrice } from "./factor_price.ts";
 
 /** Options of {@linkcode analyzeFactor} (`factor.analyze(agg, options)`). */
 export interface AnalyzeOptions {
   /** Forward-return horizons in bars of the time grid (positive integers). @default [1, 5, 20] */
   periods?: readonly number[];
-  /** Number of quantile buckets (>= 2). @default 5 */
+  /** Number of quantile buckets, from 2 to the AggBar's symbol count. @default 5 */
   quantiles?: number;
   /** The AggBar column the returns are computed from. @default "close" */
   price?: string;
-  /** Fewest symbols a time slice needs for an IC (and a rank autocorrelation) value (>= 2). @default 3 */
+  /** Fewest symbols a time slice needs for an IC (and a rank autocorrelation) value, from 2 to the AggBar's symbol count. @default 3 */
   minSymbols?: number;
   /**
    * Largest share (0 to 1) of the factor's rows that may lack a forward
@@ -100,34 +100,6 @@ function perSliceCount(
     );
   }
   return value as number;
-}
-
-/**
- * The factor values and prices of `agg` as one frame: `start_time,
- * end_time, symbol, factor, price` (joined when the factor comes from
- * another AggBar).
- */
-export function factorWithPrice(
-  factor: Factor,
-  agg: AggBar,
-  price: string,
-  argument: string,
-): DataFrame {
-  if (!(factor instanceof Factor)) {
-    throw new InvalidArgumentError(argument, factor, "a Factor");
-  }
-  checkPrice(agg, price);
-  return computeFactors({ factor, price: agg.get(price) });
-}
-
-function checkPrice(agg: AggBar, price: string): void {
-  if (typeof price !== "string" || !agg.cols.includes(price)) {
-    throw new InvalidArgumentError(
-      "price",
-      price,
-      `a column of the AggBar (${agg.cols.join(", ")})`,
-    );
-  }
 }
 
 /**
@@ -218,68 +190,6 @@ export async function analyzeFactor(
     price,
     maxLoss,
   }, { ...tables, coverage: coverageTable(counts, coverage) });
-}
-
-const KEYS = ["start_time", "end_time", "symbol"];
-
-/** The median bar span of a frame of bars, for messages. */
-function span(frame: DataFrame): string {
-  const ms = frame.select(
-    pl.col("end_time").sub(pl.col("start_time")).median().alias("span"),
-  ).getColumn("span").get(0) as number | null;
-  return ms !== null && Number.isInteger(ms) && ms > 0
-    ? formatInterval(ms)
-    : "no fixed span";
-}
-
-/**
- * The factor's rows with the price of the bar at the same (start_time,
- * end_time, symbol): a column copy when the factor is computed on `agg`'s
- * own bars, else a join that keeps only the rows on a bar of `agg` (how
- * many there were before is `factorRows`). A factor with no row on a bar
- * is refused, saying whether the times or the symbols differ.
- */
-async function factorAndPrice(
-  factor: Factor,
-  agg: AggBar,
-  price: string,
-): Promise<{ frame: DataFrame; factorRows: number }> {
-  checkPrice(agg, price);
-  const values = await factor.collect();
-  const bars = agg.toPolars();
-  const factorRows = values.height;
-  if (
-    factorRows === bars.height &&
-    KEYS.every((key) => values.getColumn(key).seriesEqual(bars.getColumn(key)))
-  ) {
-    return {
-      frame: values.withColumns(bars.getColumn(price).alias("price")),
-      factorRows,
-    };
-  }
-  const frame = values.join(
-    bars.select(...KEYS, pl.col(price).alias("price")),
-    { on: KEYS, how: "inner" },
-  );
-  if (frame.height === 0) {
-    if (factorRows === 0) {
-      throw new InvalidArgumentError("factor", "a factor of 0 rows", "rows");
-    }
-    const times = (f: DataFrame) => f.getColumn("end_time").unique();
-    const shared = times(values).isIn(times(bars)).cast(pl.Float64).sum();
-    throw new InvalidArgumentError(
-      "factor",
-      `a factor of ${factorRows} rows (bars of ${
-        span(values)
-      }) on none of the price AggBar's bars (bars of ${span(bars)})`,
-      `rows with the start_time, end_time and symbol of a price bar; ${
-        shared === 0
-          ? "the factor's times and the price AggBar's times share no end_time"
-          : `${shared} end_times are shared, but never with the same start_time and symbol`
-      }`,
-    );
-  }
-  return { frame, factorRows };
 }
 
 interface Settings {

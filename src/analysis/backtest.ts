@@ -12,7 +12,7 @@ import { oneOf } from "../data/bar_spec.ts";
 import { EPS } from "../factor/kernels.ts";
 import { Factor } from "../factor/factor.ts";
 import type { DataFrame } from "../polars.ts";
-import { factorWithPrice } from "./analyzer.ts";
+import { factorWithPrice } from "./factor_price.ts";
 import {
   checkPeriodsPerYear,
   computeMetrics,

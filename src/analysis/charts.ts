@@ -20,6 +20,7 @@ import {
   render,
   sizes,
 } from "../display/plot.ts";
+import { periodLabel } from "./coverage.ts";
 
 /** Kinds of analysis chart: `analysis.plot(kind)`. */
 export type AnalysisChartKind =
@@ -50,10 +51,6 @@ interface AnalysisFrames {
   quantileReturns: DataFrame;
   longShort: DataFrame;
   icDecay: DataFrame;
-}
-
-function periodLabel(k: number): string {
-  return k === 1 ? "1 bar" : `${k} bars`;
 }
 
 /** `period` as a label column named `symbol`, the series column of {@linkcode lines}. */

@@ -52,7 +52,16 @@ export interface CoverageSettings {
   maxLoss: number;
 }
 
-function bars(k: number): string {
+/**
+ * A forward period as words: "1 bar", "5 bars".
+ *
+ * @example
+ * ```ts
+ * import { periodLabel } from "./coverage.ts";
+ * console.log(periodLabel(1), periodLabel(5)); // 1 bar 5 bars
+ * ```
+ */
+export function periodLabel(k: number): string {
   return k === 1 ? "1 bar" : `${k} bars`;
 }
 
@@ -112,9 +121,9 @@ export function coverageTable(
         withForward,
         counts.withPrice,
         `no usable "${price}" ${
-          bars(period)
+          periodLabel(period)
         } later on the time grid (the last ${
-          period === 1 ? "bar" : bars(period)
+          period === 1 ? "bar" : periodLabel(period)
         }, or the symbol has no bar then)`,
       ] as [string, number, string, number, number, string]
     ),
@@ -212,10 +221,10 @@ export function refuseEmpty(
       period,
       counts.times <= period
         ? `horizons shorter than the time grid: it has ${counts.times} time(s), so no forward return ${
-          bars(period)
+          periodLabel(period)
         } ahead exists`
         : `horizons at which some symbol with a factor value has a "${price}" ${
-          bars(period)
+          periodLabel(period)
         } later (none has)`,
     );
   }
@@ -226,10 +235,10 @@ export function refuseEmpty(
       minSymbols,
       maxPairs >= 2
         ? `at most ${maxPairs}: no time slice has more than ${maxPairs} symbols with a factor value and a ${
-          bars(period)
+          periodLabel(period)
         } forward return`
         : `at least 2 symbols with a factor value and a ${
-          bars(period)
+          periodLabel(period)
         } forward return in some time slice (none has more than ${maxPairs})`,
     );
   }
@@ -252,7 +261,7 @@ export function refuseEmpty(
       `a share >= ${percent(loss)}: ${
         counts.factorRows - withForward
       } of the factor's ${counts.factorRows} rows have no ${
-        bars(period)
+        periodLabel(period)
       } forward return (${
         [
           ...lost(counts.factorRows - counts.onBars, "not on a price bar"),
@@ -260,7 +269,7 @@ export function refuseEmpty(
           ...lost(counts.withFactor - counts.withPrice, `no "${price}"`),
           ...lost(
             counts.withPrice - withForward,
-            `no "${price}" ${bars(period)} later`,
+            `no "${price}" ${periodLabel(period)} later`,
           ),
         ].join(", ")
       }); see analysis.coverage`,

@@ -194,12 +194,7 @@ export function render(
   plot.setAttribute("x", "0");
   plot.setAttribute("y", String(top));
   const height = top + plotHeight;
-  const svg =
-    `<svg xmlns="${SVG_NS}" width="${frame.width}" height="${height}" viewBox="0 0 ${frame.width} ${height}" font-family="system-ui, sans-serif" font-size="11">` +
-    `<rect width="100%" height="100%" fill="white"/>` +
-    `<text x="0" y="16" font-size="14" font-weight="600">${
-      escapeHtml(frame.title)
-    }</text>` +
+  const svg = svgHead(frame, height) +
     (frame.subtitle
       ? `<text x="0" y="${TITLE_HEIGHT + 11}" fill="#555">${
         escapeHtml(frame.subtitle)
@@ -211,6 +206,15 @@ export function render(
     plot.outerHTML +
     `</svg>`;
   return new Chart(svg, frame.title);
+}
+
+/** The opening of a chart's SVG: the element, a white background and the title. */
+function svgHead(frame: Frame, height: number): string {
+  return `<svg xmlns="${SVG_NS}" width="${frame.width}" height="${height}" viewBox="0 0 ${frame.width} ${height}" font-family="system-ui, sans-serif" font-size="11">` +
+    `<rect width="100%" height="100%" fill="white"/>` +
+    `<text x="0" y="16" font-size="14" font-weight="600">${
+      escapeHtml(frame.title)
+    }</text>`;
 }
 
 /**
@@ -225,12 +229,7 @@ export function render(
  */
 export function noData(frame: Frame, reason: string): Chart {
   const height = TITLE_HEIGHT + 30;
-  const svg =
-    `<svg xmlns="${SVG_NS}" width="${frame.width}" height="${height}" viewBox="0 0 ${frame.width} ${height}" font-family="system-ui, sans-serif" font-size="11">` +
-    `<rect width="100%" height="100%" fill="white"/>` +
-    `<text x="0" y="16" font-size="14" font-weight="600">${
-      escapeHtml(frame.title)
-    }</text>` +
+  const svg = svgHead(frame, height) +
     `<text class="no-data" x="0" y="${TITLE_HEIGHT + 18}" fill="#555">${
       escapeHtml(`no data: ${reason}`)
     }</text></svg>`;
