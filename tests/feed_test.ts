@@ -797,7 +797,7 @@ Deno.test("the interpolating search finds the last time <= t on uneven, gapped a
   }
 });
 
-Deno.test("lastPrice and history refuse a time that is not a valid date (1e300, ±Infinity, past ±8.64e15)", () => {
+Deno.test("lastPrice and history refuse a time that is not a valid date (1e300, ±Infinity, past ±8.64e15), and run() a step over a year", async () => {
   const feed = new BarFeed(aggOf(parityRows()));
   for (const at of [1e300, -1e300, Infinity, -Infinity, 8.64e15 + 1]) {
     assertInvalid(
@@ -819,4 +819,11 @@ Deno.test("lastPrice and history refuse a time that is not a valid date (1e300, 
   // The latest valid date still answers: the last close.
   const last = feed.history("AAAUSDT", 1, 8.64e15).close[0];
   assert.equal(feed.lastPrice("AAAUSDT", 8.64e15), last);
+  // A run's metrics annualise with 365.25 days / step: a step is at most a year.
+  await assert.rejects(
+    () => feed.run(() => {}, { step: "400d" }),
+    (e) =>
+      e instanceof InvalidArgumentError && e.argument === "step" &&
+      e.message.includes("at most a year"),
+  );
 });

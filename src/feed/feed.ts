@@ -19,6 +19,7 @@ import {
   toEpochMs,
 } from "../time.ts";
 import { formatUtc } from "../display/html.ts";
+import { YEAR_MS } from "../analysis/metrics.ts";
 import { type Bars, barsOf, BarTable, checkLength } from "./bars.ts";
 import {
   type FeedRunOptions,
@@ -482,6 +483,14 @@ export class BarFeed {
         `a step such as "1m" (the feed's bars are ${
           describeBars(this.#agg)
         }, so there is no default)`,
+      );
+    }
+    if (stepMs > YEAR_MS) {
+      // The run's metrics annualise with 365.25 days / step: at least 1.
+      throw new InvalidArgumentError(
+        "step",
+        step,
+        "a step of at most a year (365.25 days), since metrics are annualised by it",
       );
     }
     const first = start === undefined ? this.start : toEpochMs(start, "start");
