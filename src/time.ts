@@ -37,9 +37,13 @@ export function formatInterval(ms: number): string {
   return `${ms / size}${unit}`;
 }
 
+/** The largest |epoch ms| a `Date` can hold (±100,000,000 days). */
+export const MAX_EPOCH_MS = 8.64e15;
+
 /**
  * Converts a {@linkcode TimeInput} to epoch milliseconds. A date-only or
- * zone-less ISO string is read as UTC.
+ * zone-less ISO string is read as UTC; a number must be an integer within
+ * the range of a `Date` (±{@linkcode MAX_EPOCH_MS}).
  *
  * @example
  * ```ts
@@ -60,6 +64,13 @@ export function toEpochMs(value: TimeInput, argument = "time"): number {
       argument,
       value,
       "a Date, an ISO 8601 string or integer epoch milliseconds",
+    );
+  }
+  if (Math.abs(ms) > MAX_EPOCH_MS) {
+    throw new InvalidArgumentError(
+      argument,
+      value,
+      `a valid date: epoch milliseconds within ±${MAX_EPOCH_MS}`,
     );
   }
   return ms;

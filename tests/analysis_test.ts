@@ -86,8 +86,9 @@ for (const [name, make] of Object.entries(FACTORS)) {
     const settings of [
       { periods: [1, 5, 20], quantiles: 5, minSymbols: 3 },
       { periods: [2, 3], quantiles: 3, minSymbols: 5 },
-      // 7 quantiles of 7 symbols: slices missing a symbol get no quantiles.
-      { periods: [1, 4], quantiles: 7, minSymbols: 2 },
+      // 6 quantiles of 7 symbols (one has a single bar, so no slice has 7):
+      // slices missing another symbol get no quantiles.
+      { periods: [1, 4], quantiles: 6, minSymbols: 2 },
     ]
   ) {
     Deno.test(`analyze() matches the plain-loop reference for ${name} with periods ${settings.periods} and ${settings.quantiles} quantiles`, async () => {
@@ -271,6 +272,28 @@ function randomWalk(symbols: number, bars: number, seed: number) {
   );
 }
 
+Deno.test("computeMetrics() and backtest() take periodsPerYear from 1 to one bar a millisecond and refuse the rest naming the range", async () => {
+  const returns = new Float64Array([0.01, -0.02, 0.03]);
+  for (const bad of [0, -252, NaN, Infinity, 0.5, 4e10]) {
+    assert.throws(
+      () => computeMetrics(returns, bad),
+      (e) =>
+        e instanceof InvalidArgumentError &&
+        e.argument === "periodsPerYear" &&
+        e.message.includes("from 1 (one bar a year) to 31557600000"),
+    );
+    await assert.rejects(
+      () => backtest(agg, agg.get("close"), { periodsPerYear: bad }),
+      (e) =>
+        e instanceof InvalidArgumentError && e.argument === "periodsPerYear",
+    );
+  }
+  // 1e10 a year is tick bars ~3 ms apart: accepted, and annualised with it.
+  const busy = computeMetrics(returns, 1e10);
+  assert.equal(busy.periodsPerYear, 1e10);
+  assert.equal(computeMetrics(returns, 1).periodsPerYear, 1);
+});
+
 Deno.test("backtest() trades the signal at t on bar t+1: perfect foresight earns every bar, the same signal one bar late earns nothing", async () => {
   const bars = randomWalk(20, 1500, 5);
   const foresight = await backtest(bars, bars.get("next_return"), {
@@ -366,7 +389,7 @@ Deno.test("analyze() and backtest() reject bad options with InvalidArgumentError
   );
 });
 
-Deno.test("analyze() and backtest() of one symbol report no IC and no positions instead of failing", async () => {
+Deno.test("backtest() of one symbol reports no positions, and analyze() refuses it naming the symbol count", async () => {
   const one = AggBar.fromRecords([
     { symbol: "A", start_time: 0, end_time: 60_000, close: 1 },
     { symbol: "A", start_time: 60_000, end_time: 120_000, close: 2 },
@@ -375,17 +398,13 @@ Deno.test("analyze() and backtest() of one symbol report no IC and no positions 
   assert.deepEqual(result.returns.height, 0);
   assert.deepEqual(result.metrics.sharpe, null);
   assert(result.toString().includes("no positions"));
-  const analysis = await one.get("close").analyze(one);
-  assert.equal(analysis.ic.height, 0);
-  assert.deepEqual(analysis.icSummary.getColumn("mean").toArray(), [
-    null,
-    null,
-    null,
-    null,
-    null,
-    null,
-  ]);
-  assert.ok((await bundleOf(analysis))!["text/html"].includes("<svg"));
+  await assert.rejects(
+    () => one.get("close").analyze(one),
+    (e) =>
+      e instanceof InvalidArgumentError &&
+      e.message.includes("at least 2 symbols") &&
+      e.message.includes("1 symbol(s) (A)"),
+  );
 });
 
 Deno.test("FactorAnalysis and BacktestResult display as tearsheets with tables and SVG charts, and save every table and the page", async () => {
@@ -394,6 +413,11 @@ Deno.test("FactorAnalysis and BacktestResult display as tearsheets with tables a
   const bundle = (await bundleOf(analysis))!;
   assert(bundle["text/plain"].includes("IC mean"));
   assert.deepEqual(bundle["text/html"].match(/<svg xmlns/g)?.length, 5);
+  for (const html of [bundle["text/html"], analysis.toHTML()]) {
+    const coverage = html.indexOf("coverage: what was used");
+    assert(coverage > 0 && coverage < html.indexOf("IC summary"));
+    assert(html.includes("time slices in quantiles"));
+  }
   assert(bundle["text/html"].includes("factorium-table"));
   for (
     const kind of [
@@ -413,7 +437,7 @@ Deno.test("FactorAnalysis and BacktestResult display as tearsheets with tables a
   const dir = await Deno.makeTempDir();
   try {
     const files = await analysis.save(dir, { format: "csv" });
-    assert.deepEqual(files.length, 10);
+    assert.deepEqual(files.length, 11);
     const ic = pl.readCSV(await Deno.readTextFile(`${dir}/ic.csv`));
     assert.deepEqual(ic.height, analysis.ic.height);
     const result = await factor.backtest(agg, { costBps: 2 });

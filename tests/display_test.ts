@@ -359,3 +359,147 @@ Deno.test("Report.save() writes one page with escaped headings, display HTML, ch
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+/** Asserts a chart is the one-line "no data" card: no axes, no marks. */
+function assertNoData(chart: Chart, reason: RegExp) {
+  const root = parseSvg(chart);
+  const svg = chart.toSVG();
+  assert.equal(root.querySelectorAll("rect").length, 1, "only the background");
+  assert.equal(
+    root.querySelectorAll("path").length,
+    0,
+    `${chart.title}: a path`,
+  );
+  assert.equal(
+    root.querySelectorAll("line").length,
+    0,
+    `${chart.title}: a line`,
+  );
+  assert.equal(root.querySelectorAll("g[aria-label]").length, 0, "axes");
+  assert.match(
+    root.querySelector("text.no-data")?.textContent ?? "",
+    /^no data: /,
+  );
+  assert.match(svg, reason);
+}
+
+/** Analysis tables with the given quantile means and IC decay, everything else null. */
+function analysisTables(
+  quantileMeans: (number | null)[],
+  decay: (number | null)[],
+) {
+  const nulls = (n: number) =>
+    pl.Series("x", new Array(n).fill(null), pl.Float64);
+  const times = pl.Series(
+    "end_time",
+    [T0, T0 + MINUTE, T0 + 2 * MINUTE],
+    pl.Int64,
+  );
+  return {
+    ic: pl.DataFrame({
+      end_time: times,
+      period: [1, 1, 1],
+      spearman: nulls(3),
+    }),
+    quantileReturns: pl.DataFrame({
+      period: quantileMeans.map((_, i) => i < 3 ? 1 : 5),
+      quantile: quantileMeans.map((_, i) => (i % 3) + 1),
+      mean: pl.Series("mean", quantileMeans, pl.Float64),
+    }),
+    longShort: pl.DataFrame({
+      end_time: times,
+      period: [1, 1, 1],
+      spread: nulls(3),
+      cumulative: [1, 1, 1],
+    }),
+    icDecay: pl.DataFrame({
+      period: decay.map((_, i) => [1, 5][i]),
+      spearman: pl.Series("spearman", decay, pl.Float64),
+    }),
+  };
+}
+
+Deno.test("every chart kind shows one 'no data: <reason>' line instead of axes when it has no value at all", async () => {
+  const all = ohlc(["A", "B"], 30, 3);
+  const nullBars = new AggBar(
+    all.toPolars().withColumns(
+      ...["open", "high", "low", "close", "volume"].map((c) =>
+        pl.lit(null).cast(pl.Float64).alias(c)
+      ),
+    ),
+  );
+  assertNoData(
+    nullBars.plot({ kind: "candles", symbol: "A" }),
+    /no open, close, low or high value in 30 bars/,
+  );
+  assertNoData(nullBars.plot({ kind: "line" }), /no close value in 60 rows/);
+  assertNoData(nullBars.plot({ kind: "volume" }), /no volume value in 30 bars/);
+  const nullFactor = nullBars.get("close");
+  assertNoData(
+    await nullFactor.plot("timeseries"),
+    /no factor value in 60 rows/,
+  );
+  assertNoData(await nullFactor.plot("heatmap"), /no factor value in 60 rows/);
+  assertNoData(
+    await nullFactor.plot("distribution"),
+    /no factor value in 60 rows/,
+  );
+  const many = ohlc(Array.from({ length: 13 }, (_, i) => `S${i}`), 5, 4);
+  assertNoData(
+    await many.get("close").gt(1e12).where(many.get("close").lt(0)).plot(),
+    /no factor value in 65 rows/,
+  );
+  const { plotAnalysis, plotPerformance } = await import(
+    "../src/analysis/charts.ts"
+  );
+  const tables = analysisTables(new Array(6).fill(null), [null, null]);
+  for (
+    const [kind, reason] of [
+      ["ic", /no spearman value in 3 rows/],
+      ["ic-histogram", /no time slice has a Spearman IC for 1 bar/],
+      ["quantile-returns", /no quantile has a mean forward return/],
+      ["long-short", /no long-short step/],
+      ["ic-decay", /no period has a mean Spearman IC/],
+    ] as const
+  ) {
+    assertNoData(plotAnalysis(tables, [1, 5], "f", kind), reason);
+  }
+  const returns = pl.DataFrame({
+    end_time: pl.Series("end_time", [T0, T0 + MINUTE], pl.Int64),
+    equity: pl.Series("equity", [null, null], pl.Float64),
+    drawdown: pl.Series("drawdown", [null, null], pl.Float64),
+  });
+  assertNoData(plotPerformance(returns, "bt", "equity"), /no equity value/);
+  assertNoData(plotPerformance(returns, "bt", "drawdown"), /no drawdown value/);
+});
+
+Deno.test("a missing value is drawn as absent: no bar for a null mean, a break in a line, no candle body for a null close", async () => {
+  const { plotAnalysis } = await import("../src/analysis/charts.ts");
+  const tables = analysisTables([0.001, null, -0.002, null, null, 0.003], [
+    0.05,
+    null,
+  ]);
+  const quantiles = parseSvg(
+    plotAnalysis(tables, [1, 5], "f", "quantile-returns"),
+  );
+  const bars = markElements(quantiles, "bar").flatMap((g) =>
+    g.tagName.toLowerCase() === "rect" ? [g] : [...g.querySelectorAll("rect")]
+  );
+  assert.equal(bars.length, 3);
+  for (const bar of bars) {
+    const h = Number(bar.getAttribute("height"));
+    assert(Number.isFinite(h) && h > 0, `bar height ${h}`);
+  }
+  const decay = parseSvg(plotAnalysis(tables, [1, 5], "f", "ic-decay"));
+  assert.equal(markElements(decay, "bar").length, 1);
+  // A line with a null in the middle is drawn as two pieces.
+  const gapped = ohlc(["A"], 10, 8, 5); // close null at bars 4 and 9
+  const line = parseSvg(gapped.plot({ kind: "line" }));
+  const d = markElements(line, "line")[0].getAttribute("d") ?? "";
+  assert.equal(d.match(/M/g)?.length, 2, d);
+  assert(!/NaN/.test(d));
+  // A candle without a close has no body; its wick stays (low and high are there).
+  const candles = parseSvg(gapped.plot({ kind: "candles" }));
+  assert.equal(markElements(candles, "rect").length, 8);
+  assert.equal(markElements(candles, "rule").length, 10);
+});

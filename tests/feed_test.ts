@@ -796,3 +796,34 @@ Deno.test("the interpolating search finds the last time <= t on uneven, gapped a
     }
   }
 });
+
+Deno.test("lastPrice and history refuse a time that is not a valid date (1e300, ±Infinity, past ±8.64e15), and run() a step over a year", async () => {
+  const feed = new BarFeed(aggOf(parityRows()));
+  for (const at of [1e300, -1e300, Infinity, -Infinity, 8.64e15 + 1]) {
+    assertInvalid(
+      () => feed.lastPrice("AAAUSDT", at),
+      "at",
+      /integer epoch milliseconds|a valid date/,
+    );
+    assertInvalid(
+      () => feed.history("AAAUSDT", 3, at),
+      "at",
+      /integer epoch milliseconds|a valid date/,
+    );
+  }
+  assertInvalid(
+    () => feed.lastPrice("AAAUSDT", 8.64e15 + 1),
+    "at",
+    /a valid date: epoch milliseconds within ±8640000000000000/,
+  );
+  // The latest valid date still answers: the last close.
+  const last = feed.history("AAAUSDT", 1, 8.64e15).close[0];
+  assert.equal(feed.lastPrice("AAAUSDT", 8.64e15), last);
+  // A run's metrics annualise with 365.25 days / step: a step is at most a year.
+  await assert.rejects(
+    () => feed.run(() => {}, { step: "400d" }),
+    (e) =>
+      e instanceof InvalidArgumentError && e.argument === "step" &&
+      e.message.includes("at most a year"),
+  );
+});

@@ -9,23 +9,31 @@
 import pl from "nodejs-polars";
 import type { AggBar } from "../aggbar.ts";
 import { InvalidArgumentError } from "../errors.ts";
-import { computeFactors, Factor } from "../factor/factor.ts";
+import { Factor } from "../factor/factor.ts";
 import { EPS } from "../factor/kernels.ts";
 import type { DataFrame } from "../polars.ts";
 import { atRows, densePanel, frameOf, type Panel } from "./panel.ts";
 import { averageRanks, moments, pearson, studentTwoSidedP } from "./stats.ts";
 import { FactorAnalysis } from "./factor_analysis.ts";
+import { type CoverageCounts, coverageTable, refuseEmpty } from "./coverage.ts";
+import { factorAndPrice } from "./factor_price.ts";
 
 /** Options of {@linkcode analyzeFactor} (`factor.analyze(agg, options)`). */
 export interface AnalyzeOptions {
   /** Forward-return horizons in bars of the time grid (positive integers). @default [1, 5, 20] */
   periods?: readonly number[];
-  /** Number of quantile buckets (>= 2). @default 5 */
+  /** Number of quantile buckets, from 2 to the AggBar's symbol count. @default 5 */
   quantiles?: number;
   /** The AggBar column the returns are computed from. @default "close" */
   price?: string;
-  /** Fewest symbols a time slice needs for an IC (and a rank autocorrelation) value (>= 2). @default 3 */
+  /** Fewest symbols a time slice needs for an IC (and a rank autocorrelation) value, from 2 to the AggBar's symbol count. @default 3 */
   minSymbols?: number;
+  /**
+   * Largest share (0 to 1) of the factor's rows that may lack a forward
+   * return for any period (factor null, no price bar, no price k bars
+   * later); above it `analyze` throws with the counts. @default 1 (no limit)
+   */
+  maxLoss?: number;
 }
 
 /** The tables of a factor analysis (see {@linkcode FactorAnalysis}). */
@@ -40,7 +48,10 @@ export interface AnalysisTables {
   quantileReturns: DataFrame;
   /** Top-minus-bottom quantile spread per period: period, mean, std, t_stat, n. */
   spread: DataFrame;
-  /** Non-overlapping long-short steps: end_time, period, spread, cumulative. */
+  /**
+   * Non-overlapping long-short steps: end_time, period, spread, cumulative
+   * (growth of 1: the product of 1 + spread so far; a missing step is flat).
+   */
   longShort: DataFrame;
   /** Per period and quantile: period, quantile, mean, n. */
   turnover: DataFrame;
@@ -48,6 +59,11 @@ export interface AnalysisTables {
   rankAutocorrelation: DataFrame;
   /** Per period: period, spearman, pearson (mean ICs). */
   icDecay: DataFrame;
+  /**
+   * What was used and what was dropped, and why: step, period, unit, kept,
+   * of, dropped, dropped_share, reason (see {@linkcode coverageTable}).
+   */
+  coverage: DataFrame;
 }
 
 function positiveIntegers(argument: string, values: unknown): number[] {
@@ -64,35 +80,26 @@ function positiveIntegers(argument: string, values: unknown): number[] {
   return [...new Set(values as number[])].sort((a, b) => a - b);
 }
 
-function integerAtLeast(argument: string, value: unknown, min: number) {
-  if (!Number.isSafeInteger(value) || (value as number) < min) {
-    throw new InvalidArgumentError(argument, value, `an integer >= ${min}`);
-  }
-  return value as number;
-}
-
-/**
- * The factor values and prices of `agg` as one frame: `start_time,
- * end_time, symbol, factor, price` (joined when the factor comes from
- * another AggBar).
- */
-export function factorWithPrice(
-  factor: Factor,
-  agg: AggBar,
-  price: string,
+/** An integer from 2 to the AggBar's symbol count (`why` says what it counts). */
+function perSliceCount(
   argument: string,
-): DataFrame {
-  if (!(factor instanceof Factor)) {
-    throw new InvalidArgumentError(argument, factor, "a Factor");
-  }
-  if (typeof price !== "string" || !agg.cols.includes(price)) {
+  value: unknown,
+  symbols: readonly string[],
+  why: string,
+): number {
+  if (
+    !Number.isSafeInteger(value) || (value as number) < 2 ||
+    (value as number) > symbols.length
+  ) {
     throw new InvalidArgumentError(
-      "price",
-      price,
-      `a column of the AggBar (${agg.cols.join(", ")})`,
+      argument,
+      value,
+      `an integer from 2 to ${symbols.length} (${why}; the AggBar has ${symbols.length} symbols: ${
+        symbols.slice(0, 5).join(", ")
+      }${symbols.length > 5 ? ", …" : ""})`,
     );
   }
-  return computeFactors({ factor, price: agg.get(price) });
+  return value as number;
 }
 
 /**
@@ -128,29 +135,61 @@ export function factorWithPrice(
  * console.log(result.icSummary.toString());
  * ```
  */
-// deno-lint-ignore require-await
 export async function analyzeFactor(
   factor: Factor,
   agg: AggBar,
   options: AnalyzeOptions = {},
 ): Promise<FactorAnalysis> {
   const periods = positiveIntegers("periods", options.periods ?? [1, 5, 20]);
-  const quantiles = integerAtLeast("quantiles", options.quantiles ?? 5, 2);
-  const minSymbols = integerAtLeast("minSymbols", options.minSymbols ?? 3, 2);
-  const frame = factorWithPrice(
-    factor,
-    agg,
-    options.price ?? "close",
-    "factor",
+  if (!(factor instanceof Factor)) {
+    throw new InvalidArgumentError("factor", factor, "a Factor");
+  }
+  const symbols = agg.symbols;
+  if (symbols.length < 2) {
+    throw new InvalidArgumentError(
+      "agg",
+      `an AggBar of ${symbols.length} symbol(s) (${symbols.join(", ")})`,
+      "an AggBar of at least 2 symbols: the IC and the quantiles compare symbols within a time slice",
+    );
+  }
+  const minSymbols = perSliceCount(
+    "minSymbols",
+    options.minSymbols ?? 3,
+    symbols,
+    "symbols with a factor value and a forward return a time slice needs for an IC",
   );
+  const quantiles = perSliceCount(
+    "quantiles",
+    options.quantiles ?? 5,
+    symbols,
+    "a time slice needs at least `quantiles` factor values",
+  );
+  const maxLoss = options.maxLoss ?? 1;
+  if (typeof maxLoss !== "number" || !(maxLoss >= 0 && maxLoss <= 1)) {
+    throw new InvalidArgumentError(
+      "maxLoss",
+      maxLoss,
+      "a share from 0 to 1 of the factor's rows that may be dropped",
+    );
+  }
+  const price = options.price ?? "close";
+  const { frame, factorRows } = await factorAndPrice(factor, agg, price);
   const panel = densePanel(frame, ["factor", "price"]);
-  const tables = analyzePanel(panel, { periods, quantiles, minSymbols });
+  const { tables, counts } = analyzePanel(panel, {
+    periods,
+    quantiles,
+    minSymbols,
+  });
+  counts.factorRows = factorRows;
+  const coverage = { quantiles, minSymbols, price, maxLoss };
+  refuseEmpty(counts, coverage);
   return new FactorAnalysis(factor.name, {
     periods,
     quantiles,
     minSymbols,
-    price: options.price ?? "close",
-  }, tables);
+    price,
+    maxLoss,
+  }, { ...tables, coverage: coverageTable(counts, coverage) });
 }
 
 interface Settings {
@@ -177,12 +216,30 @@ function forwardReturns(
   return out;
 }
 
-/** Everything but the result wrapper: loops over the dense panel. */
-export function analyzePanel(panel: Panel, settings: Settings): AnalysisTables {
+/**
+ * Everything but the result wrapper and the coverage table: loops over the
+ * dense panel, counting what each step kept on the way (`factorRows` is
+ * the panel's row count; the caller knows the rows before the join).
+ */
+export function analyzePanel(
+  panel: Panel,
+  settings: Settings,
+): { tables: Omit<AnalysisTables, "coverage">; counts: CoverageCounts } {
   const { periods, quantiles: Q, minSymbols } = settings;
   const T = panel.times.length, N = panel.symbols.length;
   const factor = panel.values.factor;
-  const fwd = periods.map((k) => forwardReturns(panel.values.price, N, k));
+  const price = panel.values.price;
+  const fwd = periods.map((k) => forwardReturns(price, N, k));
+  const kept: CoverageCounts = {
+    factorRows: panel.cells.length,
+    onBars: panel.cells.length,
+    withFactor: 0,
+    withPrice: 0,
+    times: T,
+    bucketedTimes: 0,
+    maxFactorValues: 0,
+    periods: [],
+  };
 
   // Per time: cross-sectional average ranks and quantiles of the factor.
   const ranks = new Float64Array(T * N).fill(NaN);
@@ -202,8 +259,15 @@ export function analyzePanel(panel: Panel, settings: Settings): AnalysisTables {
       }
     }
     averageRanks(x, m, rx, scratch);
-    for (let j = 0; j < m; j++) ranks[i * N + where[j]] = rx[j];
+    for (let j = 0; j < m; j++) {
+      const c = i * N + where[j];
+      ranks[c] = rx[j];
+      if (price[c] > 0) kept.withPrice++;
+    }
+    kept.withFactor += m;
+    if (m > kept.maxFactorValues) kept.maxFactorValues = m;
     if (m >= Q && m > 0) {
+      kept.bucketedTimes++;
       bucketed[i] = 1;
       for (let j = 0; j < m; j++) {
         bucket[i * N + where[j]] = Math.floor(Q * (rx[j] - 0.5) / m) + 1;
@@ -272,6 +336,8 @@ export function analyzePanel(panel: Panel, settings: Settings): AnalysisTables {
     const spearmans: number[] = [], pearsons: number[] = [];
     const perQuantile = Array.from({ length: Q + 1 }, () => [] as number[]);
     const spreads = new Float64Array(T).fill(NaN);
+    const periodCounts = { period: k, withForward: 0, icTimes: 0, maxPairs: 0 };
+    kept.periods.push(periodCounts);
     for (let i = 0; i < T; i++) {
       let n = 0;
       let sameAsRanked = true;
@@ -291,7 +357,10 @@ export function analyzePanel(panel: Panel, settings: Settings): AnalysisTables {
         rx[n] = ranks[c];
         n++;
       }
+      periodCounts.withForward += n;
+      if (n > periodCounts.maxPairs) periodCounts.maxPairs = n;
       if (n >= minSymbols) {
+        periodCounts.icTimes++;
         if (!sameAsRanked) averageRanks(x, n, rx, scratch);
         averageRanks(y, n, ry, scratch);
         const rho = pearson(rx, ry, n), r = pearson(x, y, n);
@@ -429,7 +498,7 @@ export function analyzePanel(panel: Panel, settings: Settings): AnalysisTables {
       ),
     }).withColumns(pl.col("quantile").cast(pl.Int32)),
   ], { how: "horizontal" });
-  return {
+  const tables = {
     factorData,
     ic: typed(frameOf(ic), { period: pl.Int32, n: pl.Int32 }),
     icSummary: typed(frameOf(icSummary), { period: pl.Int32, n: pl.Int32 }),
@@ -451,6 +520,7 @@ export function analyzePanel(panel: Panel, settings: Settings): AnalysisTables {
     }),
     icDecay: typed(frameOf(decay), { period: pl.Int32 }),
   };
+  return { tables, counts: kept };
 }
 
 function emptyColumns(...names: string[]): Record<string, unknown[]> {

@@ -12,8 +12,13 @@ import { oneOf } from "../data/bar_spec.ts";
 import { EPS } from "../factor/kernels.ts";
 import { Factor } from "../factor/factor.ts";
 import type { DataFrame } from "../polars.ts";
-import { factorWithPrice } from "./analyzer.ts";
-import { computeMetrics, type Metrics, periodsPerYear } from "./metrics.ts";
+import { factorWithPrice } from "./factor_price.ts";
+import {
+  checkPeriodsPerYear,
+  computeMetrics,
+  type Metrics,
+  periodsPerYear,
+} from "./metrics.ts";
 import { densePanel, frameOf } from "./panel.ts";
 import { averageRanks } from "./stats.ts";
 import { BacktestResult } from "./backtest_result.ts";
@@ -53,7 +58,7 @@ export interface BacktestOptions {
   lag?: number;
   /** The AggBar column traded. @default "close" */
   price?: string;
-  /** Bars per year for annualising. @default 365.25 days / the bar interval (the time-bar interval, else the median spacing of bar end times) */
+  /** Bars per year for annualising, from 1 to 365.25 × 86,400,000 (one bar a millisecond). @default 365.25 days / the bar interval (the time-bar interval, else the median spacing of bar end times) */
   periodsPerYear?: number;
 }
 
@@ -117,12 +122,9 @@ function settingsOf(agg: AggBar, options: BacktestOptions) {
       "an integer >= 1 (0 would trade on the bar that made the signal)",
     ),
     price: options.price ?? "close",
-    periodsPerYear: options.periodsPerYear === undefined ? undefined : numberIn(
-      "periodsPerYear",
-      options.periodsPerYear,
-      (v) => v > 0 && Number.isFinite(v),
-      "a finite number > 0",
-    ),
+    periodsPerYear: options.periodsPerYear === undefined
+      ? undefined
+      : checkPeriodsPerYear(options.periodsPerYear),
     bar: agg.metadata.bar,
   };
 }

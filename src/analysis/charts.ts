@@ -9,14 +9,18 @@ import pl from "nodejs-polars";
 import { InvalidArgumentError } from "../errors.ts";
 import type { DataFrame } from "../polars.ts";
 import {
+  anyFinite,
   type Chart,
   type ChartOptions,
+  finiteRows,
   floats,
   histogram,
   lines,
+  noData,
   render,
   sizes,
 } from "../display/plot.ts";
+import { periodLabel } from "./coverage.ts";
 
 /** Kinds of analysis chart: `analysis.plot(kind)`. */
 export type AnalysisChartKind =
@@ -47,10 +51,6 @@ interface AnalysisFrames {
   quantileReturns: DataFrame;
   longShort: DataFrame;
   icDecay: DataFrame;
-}
-
-function periodLabel(k: number): string {
-  return k === 1 ? "1 bar" : `${k} bars`;
 }
 
 /** `period` as a label column named `symbol`, the series column of {@linkcode lines}. */
@@ -107,6 +107,7 @@ export function plotAnalysis(
       return histogram(values, {
         title: `${name}: Spearman IC distribution, ${periodLabel(period)}`,
         subtitle: (bins) => `${values.length} time slices in ${bins} bins`,
+        empty: `no time slice has a Spearman IC for ${periodLabel(period)}`,
         xLabel: "Spearman IC",
         yLabel: "count (time slices)",
         width,
@@ -116,6 +117,15 @@ export function plotAnalysis(
     case "quantile-returns":
       return quantileBars(tables.quantileReturns, name, width, height);
     case "long-short":
+      if (!anyFinite(floats(tables.longShort, "spread"))) {
+        return noData(
+          {
+            title: `${name}: cumulative top-minus-bottom quantile return`,
+            width,
+          },
+          "no long-short step has a top and a bottom quantile return",
+        );
+      }
       return lines(bySeries(tables.longShort), {
         reduce: "last",
         column: "cumulative",
@@ -145,16 +155,24 @@ function quantileBars(
   width: number,
   height: number,
 ): Chart {
+  const title = `${name}: mean forward return by quantile`;
   const bps = Array.from(floats(table, "mean"), (v) => v * 1e4);
+  const present = finiteRows(bps);
+  if (present.length === 0) {
+    return noData(
+      { title, width },
+      "no quantile has a mean forward return",
+    );
+  }
   const quantile = (table.getColumn("quantile").toArray() as number[])
     .map((q) => `Q${q}`);
   const period = (table.getColumn("period").toArray() as number[])
     .map(periodLabel);
   return render(
     {
-      title: `${name}: mean forward return by quantile`,
+      title,
       subtitle:
-        "per time slice, averaged over time (bps), one panel per forward period; Q1 = lowest factor",
+        "per time slice, averaged over time (bps), one panel per forward period; Q1 = lowest factor; no bar = no value",
       width,
     },
     {
@@ -162,14 +180,15 @@ function quantileBars(
       marginLeft: 64,
       marginTop: 36,
       fx: { label: null, domain: [...new Set(period)] },
-      x: { label: null },
+      x: { label: null, domain: [...new Set(quantile)] },
       y: { label: "mean forward return (bps)", grid: true },
       marks: [
-        Plot.barY({ length: bps.length }, {
-          fx: period,
-          x: quantile,
-          y: bps,
-          fill: bps.map((v) => v >= 0 ? "#26a69a" : "#ef5350"),
+        // Only present values become bars: a missing mean is no bar.
+        Plot.barY(present, {
+          fx: (i: number) => period[i],
+          x: (i: number) => quantile[i],
+          y: (i: number) => bps[i],
+          fill: (i: number) => bps[i] >= 0 ? "#26a69a" : "#ef5350",
         }),
         Plot.ruleY([0]),
       ],
@@ -183,13 +202,18 @@ function decayBars(
   width: number,
   height: number,
 ): Chart {
+  const title = `${name}: IC decay`;
   const periods = (table.getColumn("period").toArray() as number[])
     .map(periodLabel);
   const spearman = floats(table, "spearman");
+  const present = finiteRows(spearman);
+  if (present.length === 0) {
+    return noData({ title, width }, "no period has a mean Spearman IC");
+  }
   return render(
     {
-      title: `${name}: IC decay`,
-      subtitle: "mean Spearman IC by forward period",
+      title,
+      subtitle: "mean Spearman IC by forward period; no bar = no value",
       width,
     },
     {
@@ -198,10 +222,10 @@ function decayBars(
       x: { label: "forward period", domain: periods },
       y: { label: "mean Spearman IC", grid: true },
       marks: [
-        Plot.barY({ length: periods.length }, {
-          x: periods,
-          y: Array.from(spearman),
-          fill: Array.from(spearman, (v) => v >= 0 ? "#4269d0" : "#ef5350"),
+        Plot.barY(present, {
+          x: (i: number) => periods[i],
+          y: (i: number) => spearman[i],
+          fill: (i: number) => spearman[i] >= 0 ? "#4269d0" : "#ef5350",
         }),
         Plot.ruleY([0]),
       ],

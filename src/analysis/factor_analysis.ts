@@ -33,6 +33,8 @@ export interface AnalysisSettings {
   minSymbols: number;
   /** The price column returns came from. */
   price: string;
+  /** Largest share of the factor's rows allowed to lack a forward return (1 = no limit). */
+  maxLoss: number;
 }
 
 const TEARSHEET_CHART = { width: 760, height: 260, maxPoints: 400 };
@@ -92,7 +94,12 @@ export class FactorAnalysis {
     return this.#tables.spread;
   }
 
-  /** Cumulative long-short steps: end_time, period, spread, cumulative. */
+  /**
+   * Non-overlapping long-short steps every k bars: end_time, period,
+   * spread (top minus bottom quantile return of the step, null when
+   * missing) and cumulative: the growth of 1 invested at the first step,
+   * Π(1 + spread) so far (a missing step is flat).
+   */
   get longShort(): DataFrame {
     return this.#tables.longShort;
   }
@@ -110,6 +117,23 @@ export class FactorAnalysis {
   /** Mean IC by period: period, spearman, pearson. */
   get icDecay(): DataFrame {
     return this.#tables.icDecay;
+  }
+
+  /**
+   * What the analysis used and what it dropped, and why: per step (factor
+   * rows; on a bar of the price AggBar; with a factor value; with a price;
+   * with a forward return, per period; time slices with an IC, per period;
+   * time slices in quantiles): step, period (null when not per period),
+   * unit ("rows" or "time slices"), kept, of, dropped, dropped_share,
+   * reason (null when nothing was dropped).
+   *
+   * @example
+   * ```ts ignore
+   * console.log(analysis.coverage.toString());
+   * ```
+   */
+  get coverage(): DataFrame {
+    return this.#tables.coverage;
   }
 
   /**
@@ -180,6 +204,8 @@ export class FactorAnalysis {
           } bars of "${price}" · ${quantiles} quantiles · IC needs ≥ ${minSymbols} symbols · ${this.factorData.height} bars`,
         )
       }</div>` +
+      `<div class="meta">coverage: what was used and what was dropped, and why</div>` +
+      htmlTable(this.coverage) +
       `<div class="meta">IC summary (${
         escapeHtml("Spearman; Pearson in the full table")
       })</div>` +
@@ -217,6 +243,17 @@ export class FactorAnalysis {
       `FactorAnalysis ${this.name} (${this.factorData.height} bars, periods ${
         this.settings.periods.join(", ")
       })`,
+      ...this.coverage.filter(
+        pl.col("unit").eq(pl.lit("rows")).and(pl.col("dropped").gt(0)),
+      ).toRecords().map((r) =>
+        `  ${r.step}${
+          r.period === null
+            ? ""
+            : ` (${r.period} bar${r.period === 1 ? "" : "s"})`
+        }: dropped ${r.dropped} of ${r.of} rows (${
+          (100 * (r.dropped_share as number)).toFixed(1)
+        }%): ${r.reason}`
+      ),
       ...rows.map((r) =>
         `  ${r.period} bar(s): IC mean ${
           formatNumber(r.mean as number | null)

@@ -5,12 +5,40 @@
  * @module
  */
 import pl from "nodejs-polars";
+import { InvalidArgumentError } from "../errors.ts";
 import { EPS } from "../factor/kernels.ts";
 import type { DataFrame } from "../polars.ts";
 import { moments, quantileSorted } from "./stats.ts";
 
 /** Milliseconds in a year of 365.25 days (crypto trades every day). */
 export const YEAR_MS = 365.25 * 86_400_000;
+
+/**
+ * Checks a bars-per-year figure: a finite number from 1 (one bar a year) to
+ * {@linkcode YEAR_MS} (one bar a millisecond, the finest timestamp; tick
+ * bars of a busy symbol can be a few ms apart, ~1e10 a year). Anything else
+ * (0, negatives, NaN, ±Infinity, bars longer than a year) is an
+ * {@linkcode InvalidArgumentError}.
+ *
+ * @example
+ * ```ts
+ * import { checkPeriodsPerYear } from "./metrics.ts";
+ * console.log(checkPeriodsPerYear(365.25)); // 365.25
+ * ```
+ */
+export function checkPeriodsPerYear(
+  value: unknown,
+  argument = "periodsPerYear",
+): number {
+  if (typeof value !== "number" || !(value >= 1 && value <= YEAR_MS)) {
+    throw new InvalidArgumentError(
+      argument,
+      value,
+      `bars per year from 1 (one bar a year) to ${YEAR_MS} (one bar a millisecond)`,
+    );
+  }
+  return value;
+}
 
 /**
  * Performance of a per-bar return series. Ratios are `null` where they are
@@ -65,6 +93,7 @@ export function computeMetrics(
   returns: Float64Array,
   periodsPerYear: number,
 ): Metrics {
+  checkPeriodsPerYear(periodsPerYear);
   const n = returns.length;
   const empty: Metrics = {
     bars: n,
@@ -150,7 +179,8 @@ export function computeMetrics(
 }
 
 /**
- * Bars per year for bars `intervalMs` apart.
+ * Bars per year for bars `intervalMs` apart (a number of ms from 1 to a
+ * year; else an {@linkcode InvalidArgumentError}).
  *
  * @example
  * ```ts
@@ -159,6 +189,16 @@ export function computeMetrics(
  * ```
  */
 export function periodsPerYear(intervalMs: number): number {
+  if (
+    typeof intervalMs !== "number" ||
+    !(intervalMs >= 1 && intervalMs <= YEAR_MS)
+  ) {
+    throw new InvalidArgumentError(
+      "interval",
+      intervalMs,
+      "a bar interval from 1 ms to a year, to annualise with (pass periodsPerYear where the bars have none)",
+    );
+  }
   return YEAR_MS / intervalMs;
 }
 

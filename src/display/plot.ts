@@ -194,12 +194,7 @@ export function render(
   plot.setAttribute("x", "0");
   plot.setAttribute("y", String(top));
   const height = top + plotHeight;
-  const svg =
-    `<svg xmlns="${SVG_NS}" width="${frame.width}" height="${height}" viewBox="0 0 ${frame.width} ${height}" font-family="system-ui, sans-serif" font-size="11">` +
-    `<rect width="100%" height="100%" fill="white"/>` +
-    `<text x="0" y="16" font-size="14" font-weight="600">${
-      escapeHtml(frame.title)
-    }</text>` +
+  const svg = svgHead(frame, height) +
     (frame.subtitle
       ? `<text x="0" y="${TITLE_HEIGHT + 11}" fill="#555">${
         escapeHtml(frame.subtitle)
@@ -211,6 +206,52 @@ export function render(
     plot.outerHTML +
     `</svg>`;
   return new Chart(svg, frame.title);
+}
+
+/** The opening of a chart's SVG: the element, a white background and the title. */
+function svgHead(frame: Frame, height: number): string {
+  return `<svg xmlns="${SVG_NS}" width="${frame.width}" height="${height}" viewBox="0 0 ${frame.width} ${height}" font-family="system-ui, sans-serif" font-size="11">` +
+    `<rect width="100%" height="100%" fill="white"/>` +
+    `<text x="0" y="16" font-size="14" font-weight="600">${
+      escapeHtml(frame.title)
+    }</text>`;
+}
+
+/**
+ * A chart with no value to draw: the title and one line "no data:
+ * <reason>", without axes (an empty axis frame reads as data at zero).
+ *
+ * @example
+ * ```ts
+ * import { noData } from "./plot.ts";
+ * console.log(noData({ title: "IC", width: 400 }, "no time slice has an IC").toSVG().includes("no data: no time slice has an IC")); // true
+ * ```
+ */
+export function noData(frame: Frame, reason: string): Chart {
+  const height = TITLE_HEIGHT + 30;
+  const svg = svgHead(frame, height) +
+    `<text class="no-data" x="0" y="${TITLE_HEIGHT + 18}" fill="#555">${
+      escapeHtml(`no data: ${reason}`)
+    }</text></svg>`;
+  return new Chart(svg, frame.title);
+}
+
+/** Whether any value of `values` is finite. */
+export function anyFinite(values: ArrayLike<number>): boolean {
+  for (let i = 0; i < values.length; i++) {
+    if (Number.isFinite(values[i])) return true;
+  }
+  return false;
+}
+
+/** The indices of the finite values of every array (a mark's present rows). */
+export function finiteRows(...columns: ArrayLike<number>[]): number[] {
+  const rows: number[] = [];
+  const n = columns[0]?.length ?? 0;
+  for (let i = 0; i < n; i++) {
+    if (columns.every((c) => Number.isFinite(c[i]))) rows.push(i);
+  }
+  return rows;
 }
 
 function layoutLegend(
@@ -488,12 +529,24 @@ function candles(
   const end = floats(ohlc, "end_time");
   const open = floats(ohlc, "open");
   const close = floats(ohlc, "close");
-  const middle = Array.from(start, (s, i) => new Date((s + end[i]) / 2));
-  const color = Array.from(open, (o, i) => close[i] >= o ? UP : DOWN);
-  const data = { length: n };
+  const low = floats(ohlc, "low");
+  const high = floats(ohlc, "high");
+  const title = `${symbol} candles${interval ? `, ${interval}` : ""}`;
+  // A candle needs its open and close, a wick its low and high: a missing
+  // value is drawn as nothing, never as zero.
+  const bodies = finiteRows(open, close);
+  const wicks = finiteRows(low, high);
+  if (bodies.length === 0 && wicks.length === 0) {
+    return noData(
+      { title, width },
+      `no open, close, low or high value in ${rows.height} bars`,
+    );
+  }
+  const middle = (i: number) => new Date((start[i] + end[i]) / 2);
+  const color = (i: number) => close[i] >= open[i] ? UP : DOWN;
   return render(
     {
-      title: `${symbol} candles${interval ? `, ${interval}` : ""}`,
+      title,
       subtitle: step === 0
         ? `${n} bars`
         : `downsampled to ${n} candles of ${
@@ -507,17 +560,18 @@ function candles(
       x: TIME_AXIS,
       y: { label: "price", grid: true },
       marks: [
-        Plot.ruleX(data, {
+        Plot.ruleX(wicks, {
           x: middle,
-          y1: floats(ohlc, "low"),
-          y2: floats(ohlc, "high"),
-          stroke: color,
+          y1: (i: number) => low[i],
+          y2: (i: number) => high[i],
+          stroke: (i: number) =>
+            Number.isFinite(open[i] + close[i]) ? color(i) : "#888",
         }),
-        Plot.rect(data, {
-          x1: dates(ohlc, "start_time"),
-          x2: dates(ohlc, "end_time"),
-          y1: open,
-          y2: close,
+        Plot.rect(bodies, {
+          x1: (i: number) => new Date(start[i]),
+          x2: (i: number) => new Date(end[i]),
+          y1: (i: number) => open[i],
+          y2: (i: number) => close[i],
           fill: color,
           insetLeft: n > 300 ? 0 : 0.5,
           insetRight: n > 300 ? 0 : 0.5,
@@ -548,15 +602,27 @@ function volumeBars(
     .agg(
       pl.col("start_time").first(),
       pl.col("end_time").last(),
-      pl.col("volume").sum(),
+      // A bucket without any volume value stays null (a sum would say 0).
+      pl.when(pl.col("volume").fillNan(null).isNotNull().sum().gt(0))
+        .then(pl.col("volume").fillNan(null).sum())
+        .otherwise(pl.lit(null))
+        .alias("volume"),
     )
     .sort(["bucket", "symbol"])
     .collectSync();
-  const data = { length: sums.height };
+  const title = `volume, ${symbols.join(", ")}${
+    interval ? `, ${interval}` : ""
+  }`;
+  const volume = floats(sums, "volume");
+  const present = finiteRows(volume);
+  if (present.length === 0) {
+    return noData({ title, width }, `no volume value in ${rows.height} bars`);
+  }
+  const start = floats(sums, "start_time"), end = floats(sums, "end_time");
   const series = sums.getColumn("symbol").toArray() as string[];
   return render(
     {
-      title: `volume, ${symbols.join(", ")}${interval ? `, ${interval}` : ""}`,
+      title,
       subtitle: step === 0
         ? `${rows.height} bars`
         : `downsampled: volume summed over ${formatSpan(step)} buckets`,
@@ -569,11 +635,11 @@ function volumeBars(
       y: { label: "volume (base units)", grid: true },
       color: { type: "ordinal", scheme: "observable10", domain: symbols },
       marks: [
-        Plot.rectY(data, {
-          x1: dates(sums, "start_time"),
-          x2: dates(sums, "end_time"),
-          y: floats(sums, "volume"),
-          fill: symbols.length > 1 ? series : "#4269d0",
+        Plot.rectY(present, {
+          x1: (i: number) => new Date(start[i]),
+          x2: (i: number) => new Date(end[i]),
+          y: (i: number) => volume[i],
+          fill: symbols.length > 1 ? (i: number) => series[i] : "#4269d0",
         }),
         Plot.ruleY([0]),
       ],
@@ -629,9 +695,17 @@ export function lines(rows: DataFrame, options: LineOptions): Chart {
     );
   }
   points = points.sort(["symbol", "end_time"]);
+  const values = floats(points, "value");
+  if (!anyFinite(values)) {
+    return noData(
+      { title: options.title, width: options.width },
+      `no ${options.column} value in ${rows.height} rows`,
+    );
+  }
   const symbols = options.series ??
     [...new Set(points.getColumn("symbol").toArray() as string[])].sort();
   const data = { length: points.height };
+  // A null value is NaN here: Plot breaks the line (and the area) there.
   return render(
     {
       title: options.title,
@@ -653,14 +727,14 @@ export function lines(rows: DataFrame, options: LineOptions): Chart {
         options.area
           ? Plot.areaY(data, {
             x: dates(points, "end_time"),
-            y: floats(points, "value"),
+            y: values,
             fill: "#ef5350",
             fillOpacity: 0.35,
           })
           : Plot.ruleY([]),
         Plot.lineY(data, {
           x: dates(points, "end_time"),
-          y: floats(points, "value"),
+          y: values,
           z: points.getColumn("symbol").toArray() as string[],
           stroke: points.getColumn("symbol").toArray() as string[],
           strokeWidth: 1.2,
@@ -739,6 +813,13 @@ function factorSeries(
     )
     .sort("bucket")
     .collectSync();
+  const mean = floats(band, "mean");
+  if (!anyFinite(mean)) {
+    return noData(
+      { title: name, width },
+      `no factor value in ${frame.height} rows`,
+    );
+  }
   const data = { length: band.height };
   const x = dates(band, "end_time");
   return render(
@@ -768,7 +849,7 @@ function factorSeries(
           y2: floats(band, "p90"),
           fill: "#c6d3f0",
         }),
-        Plot.lineY(data, { x, y: floats(band, "mean"), stroke: "#4269d0" }),
+        Plot.lineY(data, { x, y: mean, stroke: "#4269d0" }),
       ],
     },
   );
@@ -797,6 +878,12 @@ function factorHeatmap(
     )
     .collectSync();
   const present = cells.filter(pl.col("factor").isNotNull());
+  if (present.height === 0) {
+    return noData(
+      { title: name, width },
+      `no factor value in ${frame.height} rows`,
+    );
+  }
   const data = { length: present.height };
   const rowHeight = Math.max(
     8,
@@ -850,6 +937,7 @@ function factorHistogram(
       `${values.length} present values in ${bins} bins · null share ${
         (nullShare * 100).toFixed(1)
       }%`,
+    empty: `no factor value in ${frame.height} rows`,
     xLabel: "factor value",
     yLabel: "count (rows)",
     width,
@@ -862,6 +950,8 @@ export interface HistogramOptions {
   title: string;
   /** The subtitle, given the number of bins used. */
   subtitle: (bins: number) => string;
+  /** Why there is no value, shown instead of axes when `values` is empty. */
+  empty: string;
   xLabel: string;
   yLabel: string;
   width: number;
@@ -879,7 +969,13 @@ export function histogram(
     if (v < lo) lo = v;
     if (v > hi) hi = v;
   }
-  const bins = values.length === 0 ? 0 : lo === hi ? 1 : BINS;
+  if (values.length === 0) {
+    return noData(
+      { title: options.title, width: options.width },
+      options.empty,
+    );
+  }
+  const bins = lo === hi ? 1 : BINS;
   const counts = new Float64Array(bins);
   const binWidth = bins > 1 ? (hi - lo) / bins : 1;
   for (const v of values) {

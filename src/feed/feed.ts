@@ -14,10 +14,12 @@ import { BAR_FRAME_COLUMNS } from "../data/aggregator.ts";
 import {
   formatInterval,
   INTERVAL_UNITS,
+  MAX_EPOCH_MS,
   type TimeInput,
   toEpochMs,
 } from "../time.ts";
 import { formatUtc } from "../display/html.ts";
+import { YEAR_MS } from "../analysis/metrics.ts";
 import { type Bars, barsOf, BarTable, checkLength } from "./bars.ts";
 import {
   type FeedRunOptions,
@@ -348,7 +350,10 @@ export class BarFeed {
   ): number | null {
     const table = this.#base;
     const k = table.symbolIndex(symbol);
-    const t = typeof at === "number" && at === at ? at : toEpochMs(at, "at");
+    const t =
+      typeof at === "number" && at >= -MAX_EPOCH_MS && at <= MAX_EPOCH_MS
+        ? at
+        : toEpochMs(at, "at");
     const column = options?.column;
     const values = column === undefined
       ? (this.#close ??= table.column("close"))
@@ -390,7 +395,10 @@ export class BarFeed {
       ? this.#base
       : this.#byKey.get(timestep) ?? this.#table(timestep, "timestep");
     const k = table.symbolIndex(symbol);
-    const t = typeof at === "number" && at === at ? at : toEpochMs(at, "at");
+    const t =
+      typeof at === "number" && at >= -MAX_EPOCH_MS && at <= MAX_EPOCH_MS
+        ? at
+        : toEpochMs(at, "at");
     const lo = table.starts[k];
     const last = table.lastRow(k, t);
     const first = last - length + 1 > lo ? last - length + 1 : lo;
@@ -475,6 +483,14 @@ export class BarFeed {
         `a step such as "1m" (the feed's bars are ${
           describeBars(this.#agg)
         }, so there is no default)`,
+      );
+    }
+    if (stepMs > YEAR_MS) {
+      // The run's metrics annualise with 365.25 days / step: at least 1.
+      throw new InvalidArgumentError(
+        "step",
+        step,
+        "a step of at most a year (365.25 days), since metrics are annualised by it",
       );
     }
     const first = start === undefined ? this.start : toEpochMs(start, "start");
