@@ -15,6 +15,7 @@ import { type FormulaOptions, parseFormula } from "./factor/formula.ts";
 import { KEY_COLUMNS, valueColumns } from "./factor/base.ts";
 import { type BarChartOptions, type Chart, plotBars } from "./display/plot.ts";
 import { aggBarBundle, type MimeBundle } from "./display/jupyter.ts";
+import { checkOptions, type OptionNames } from "./options.ts";
 
 const TIME_COLUMNS = new Set(["start_time", "end_time"]);
 
@@ -27,6 +28,12 @@ export interface SliceOptions {
   /** Keep only these symbols. @default all symbols */
   symbols?: string | readonly string[];
 }
+
+const SLICE_OPTIONS: OptionNames<SliceOptions> = {
+  start: true,
+  end: true,
+  symbols: true,
+};
 
 /**
  * Bars of many symbols. Times are Int64 epoch milliseconds, UTC; `end_time`
@@ -160,6 +167,7 @@ export class AggBar {
    * ```
    */
   slice(options: SliceOptions = {}): AggBar {
+    options = checkOptions("slice", options, SLICE_OPTIONS);
     let predicate = pl.lit(true);
     if (options.start !== undefined) {
       predicate = predicate.and(
@@ -175,6 +183,15 @@ export class AggBar {
       const wanted = typeof options.symbols === "string"
         ? [options.symbols]
         : options.symbols;
+      if (
+        !Array.isArray(wanted) || !wanted.every((s) => typeof s === "string")
+      ) {
+        throw new InvalidArgumentError(
+          "symbols",
+          options.symbols,
+          "a symbol or an array of symbols",
+        );
+      }
       predicate = predicate.and(pl.col("symbol").isIn(wanted));
     }
     return new AggBar(this.#df.filter(predicate), this.#descriptive());

@@ -130,6 +130,13 @@ export function daysOverlapping(start: number, end: number): number[] {
   return days;
 }
 
+/**
+ * The longest range a load or download takes: 100 years. Longer ranges are
+ * mistakes (`days: 1e6` listed millions of missing symbol-days for 78 s
+ * before failing).
+ */
+export const MAX_RANGE_DAYS = 36_525;
+
 /** A UTC range as `start` and `end`, `start` and `days`, or `end` and `days`. */
 export interface RangeOptions {
   /** Inclusive start. */
@@ -150,8 +157,9 @@ export interface RangeOptions {
  * ```
  *
  * @throws {InvalidArgumentError} the combination is incomplete or
- * over-determined, a time is invalid, `days` is not a positive integer, or
- * start is not before end.
+ * over-determined, a time is invalid, `days` is not a positive integer,
+ * start is not before end, or the range is longer than
+ * {@linkcode MAX_RANGE_DAYS}.
  */
 export function resolveRange(options: RangeOptions): [number, number] {
   const { start, end, days } = options;
@@ -186,6 +194,13 @@ export function resolveRange(options: RangeOptions): [number, number] {
       "start",
       `${new Date(lo).toISOString()} >= end ${new Date(hi).toISOString()}`,
       "start before end",
+    );
+  }
+  if (hi - lo > MAX_RANGE_DAYS * DAY_MS) {
+    throw new InvalidArgumentError(
+      "start/end/days",
+      `${(hi - lo) / DAY_MS} days`,
+      `a range of at most ${MAX_RANGE_DAYS} days (100 years)`,
     );
   }
   return [lo, hi];

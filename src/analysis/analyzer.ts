@@ -17,6 +17,7 @@ import { averageRanks, moments, pearson, studentTwoSidedP } from "./stats.ts";
 import { FactorAnalysis } from "./factor_analysis.ts";
 import { type CoverageCounts, coverageTable, refuseEmpty } from "./coverage.ts";
 import { factorAndPrice } from "./factor_price.ts";
+import { checkOptions, type OptionNames, stringOption } from "../options.ts";
 
 /** Options of {@linkcode analyzeFactor} (`factor.analyze(agg, options)`). */
 export interface AnalyzeOptions {
@@ -35,6 +36,14 @@ export interface AnalyzeOptions {
    */
   maxLoss?: number;
 }
+
+const ANALYZE_OPTIONS: OptionNames<AnalyzeOptions> = {
+  periods: true,
+  quantiles: true,
+  price: true,
+  minSymbols: true,
+  maxLoss: true,
+};
 
 /** The tables of a factor analysis (see {@linkcode FactorAnalysis}). */
 export interface AnalysisTables {
@@ -140,6 +149,7 @@ export async function analyzeFactor(
   agg: AggBar,
   options: AnalyzeOptions = {},
 ): Promise<FactorAnalysis> {
+  options = checkOptions("analyze", options, ANALYZE_OPTIONS);
   const periods = positiveIntegers("periods", options.periods ?? [1, 5, 20]);
   if (!(factor instanceof Factor)) {
     throw new InvalidArgumentError("factor", factor, "a Factor");
@@ -172,7 +182,7 @@ export async function analyzeFactor(
       "a share from 0 to 1 of the factor's rows that may be dropped",
     );
   }
-  const price = options.price ?? "close";
+  const price = stringOption("price", options.price) ?? "close";
   const { frame, factorRows } = await factorAndPrice(factor, agg, price);
   const panel = densePanel(frame, ["factor", "price"]);
   const { tables, counts } = analyzePanel(panel, {

@@ -22,6 +22,7 @@ import {
 import { densePanel, frameOf } from "./panel.ts";
 import { averageRanks } from "./stats.ts";
 import { BacktestResult } from "./backtest_result.ts";
+import { checkOptions, type OptionNames, stringOption } from "../options.ts";
 
 export { BacktestResult };
 
@@ -77,7 +78,21 @@ function numberIn(
   return value;
 }
 
+const BACKTEST_OPTIONS: OptionNames<BacktestOptions> = {
+  normalize: true,
+  allocate: true,
+  topN: true,
+  gross: true,
+  maxPosition: true,
+  maxNet: true,
+  costBps: true,
+  lag: true,
+  price: true,
+  periodsPerYear: true,
+};
+
 function settingsOf(agg: AggBar, options: BacktestOptions) {
+  options = checkOptions("backtest", options, BACKTEST_OPTIONS);
   return {
     normalize: oneOf("normalize", options.normalize ?? "rank", NORMALIZERS),
     allocate: oneOf(
@@ -121,7 +136,7 @@ function settingsOf(agg: AggBar, options: BacktestOptions) {
       (v) => Number.isSafeInteger(v) && v >= 1,
       "an integer >= 1 (0 would trade on the bar that made the signal)",
     ),
-    price: options.price ?? "close",
+    price: stringOption("price", options.price) ?? "close",
     periodsPerYear: options.periodsPerYear === undefined
       ? undefined
       : checkPeriodsPerYear(options.periodsPerYear),

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { writeAtomic } from "../atomic.ts";
 import { InvalidArgumentError } from "../errors.ts";
 import type { DataFrame } from "../polars.ts";
+import { checkOptions } from "../options.ts";
 
 /** Options of a result's `save(dir)`. */
 export interface SaveOptions {
@@ -31,7 +32,8 @@ export async function saveTables(
   pageName: string,
   options: SaveOptions = {},
 ): Promise<string[]> {
-  const format = options.format ?? "parquet";
+  const format = checkOptions("save", options, { format: true }).format ??
+    "parquet";
   if (format !== "parquet" && format !== "csv") {
     throw new InvalidArgumentError(
       "options.format",

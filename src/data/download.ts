@@ -22,6 +22,7 @@ import { sqlString } from "./aggregator.ts";
 import { positiveInteger } from "./bar_spec.ts";
 import { type DataSelection, resolveSelection } from "./selection.ts";
 import { unzipOne } from "./zip.ts";
+import { booleanOption, checkOptions, type OptionNames } from "../options.ts";
 
 /** Staging directories are `{dataDir}/.download-<uuid>`. */
 const STAGING_PREFIX = ".download-";
@@ -149,6 +150,25 @@ interface Settings {
   received: (bytes: number) => void;
 }
 
+const DOWNLOAD_OPTIONS: OptionNames<DownloadOptions> = {
+  symbols: true,
+  start: true,
+  end: true,
+  days: true,
+  exchange: true,
+  market: true,
+  dataType: true,
+  dataDir: true,
+  baseUrl: true,
+  concurrency: true,
+  retries: true,
+  retryDelayMs: true,
+  stallTimeoutMs: true,
+  force: true,
+  signal: true,
+  onProgress: true,
+};
+
 /**
  * Downloads the daily dumps of `symbols` over the UTC days overlapping the
  * range into `dataDir`, in the layout {@linkcode DataLoader} reads. For each
@@ -192,13 +212,12 @@ interface Settings {
  * threw; in both cases only after all work has stopped and partial files
  * are removed.
  */
+
 export async function downloadData(
   options: DownloadOptions,
 ): Promise<DownloadReport> {
   const started = performance.now();
-  if (options === null || typeof options !== "object") {
-    throw new InvalidArgumentError("options", options, "an options object");
-  }
+  checkOptions("downloadData", options, DOWNLOAD_OPTIONS);
   if (typeof options.dataDir !== "string" || options.dataDir === "") {
     throw new InvalidArgumentError(
       "dataDir",
@@ -235,9 +254,7 @@ export async function downloadData(
     "stallTimeoutMs",
     options.stallTimeoutMs ?? 30_000,
   );
-  if (options.force !== undefined && typeof options.force !== "boolean") {
-    throw new InvalidArgumentError("force", options.force, "a boolean");
-  }
+  booleanOption("force", options.force, false);
   const onProgress = options.onProgress;
   if (onProgress !== undefined && typeof onProgress !== "function") {
     throw new InvalidArgumentError(

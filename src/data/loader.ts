@@ -29,6 +29,13 @@ import {
   type ResolvedSelection,
   resolveSelection,
 } from "./selection.ts";
+import {
+  booleanOption,
+  checkOptions,
+  functionOption,
+  type OptionNames,
+  stringOption,
+} from "../options.ts";
 
 /** Options of {@linkcode DataLoader}. */
 export interface DataLoaderOptions {
@@ -80,6 +87,35 @@ export type LoaderDownloadOptions = Pick<
   | "onProgress"
 >;
 
+const LOAD_AGG_BAR_OPTIONS: OptionNames<LoadAggBarOptions> = {
+  symbols: true,
+  start: true,
+  end: true,
+  days: true,
+  exchange: true,
+  market: true,
+  dataType: true,
+  bar: true,
+  buyerSeller: true,
+  cache: true,
+  allowMissing: true,
+  onProgress: true,
+  download: true,
+};
+
+/** Rejects a path that exists but is not a directory. */
+function notAFile(argument: string, path: string): void {
+  let isDirectory = true;
+  try {
+    isDirectory = Deno.statSync(path).isDirectory;
+  } catch {
+    return; // not there yet: created when first written, or missing data
+  }
+  if (!isDirectory) {
+    throw new InvalidArgumentError(argument, path, "a directory, not a file");
+  }
+}
+
 interface Request extends ResolvedSelection {
   bar: BarSpec;
   source: BarSource;
@@ -120,16 +156,23 @@ export class DataLoader {
 
   /** Creates a loader; DuckDB starts on first use. */
   constructor(options: DataLoaderOptions) {
-    if (typeof options?.dataDir !== "string" || options.dataDir === "") {
-      throw new InvalidArgumentError(
-        "dataDir",
-        options?.dataDir,
-        "a directory path",
-      );
+    const { dataDir, cacheDir, onWarning } = checkOptions(
+      "DataLoader",
+      options,
+      { dataDir: true, cacheDir: true, onWarning: true },
+    );
+    if (typeof dataDir !== "string" || dataDir === "") {
+      throw new InvalidArgumentError("dataDir", dataDir, "a directory path");
     }
-    this.dataDir = options.dataDir.replace(/\/+$/, "");
-    this.cacheDir = options.cacheDir ?? `${this.dataDir}/.cache`;
-    this.#warn = options.onWarning ?? ((m) => console.warn(m));
+    notAFile("dataDir", dataDir);
+    this.dataDir = dataDir.replace(/\/+$/, "");
+    this.cacheDir = stringOption("cacheDir", cacheDir) ??
+      `${this.dataDir}/.cache`;
+    notAFile("cacheDir", this.cacheDir);
+    this.#warn = functionOption<(message: string) => void>(
+      "onWarning",
+      onWarning,
+    ) ?? ((m) => console.warn(m));
     this.#cache = new BarCache(this.cacheDir, this.#warn);
   }
 
@@ -155,6 +198,17 @@ export class DataLoader {
    */
   async loadAggBar(options: LoadAggBarOptions): Promise<AggBar> {
     const request = this.#validate(options);
+    const checked = checkOptions("loadAggBar", options, LOAD_AGG_BAR_OPTIONS);
+    options = {
+      ...checked,
+      symbols: request.symbols,
+      buyerSeller: booleanOption("buyerSeller", checked.buyerSeller, false),
+      cache: booleanOption("cache", checked.cache, true),
+      download: typeof checked.download === "object" &&
+          checked.download !== null
+        ? checked.download
+        : booleanOption("download", checked.download, false),
+    };
     if (options.download) await this.#download(request, options.download);
     const files = await this.#sourceFiles(request);
     const useCache = options.cache ?? true;
@@ -218,9 +272,7 @@ export class DataLoader {
   }
 
   #validate(options: LoadAggBarOptions): Request {
-    if (options === null || typeof options !== "object") {
-      throw new InvalidArgumentError("options", options, "an options object");
-    }
+    checkOptions("loadAggBar", options, LOAD_AGG_BAR_OPTIONS);
     const selection = resolveSelection(options);
     const { adapter, market, dataType } = selection;
     if (
@@ -257,7 +309,11 @@ export class DataLoader {
       ...selection,
       bar,
       source,
-      allowMissing: options.allowMissing ?? false,
+      allowMissing: booleanOption(
+        "allowMissing",
+        options.allowMissing,
+        false,
+      ),
     };
   }
 

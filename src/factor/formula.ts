@@ -29,6 +29,7 @@ import {
   InvalidArgumentError,
 } from "../errors.ts";
 import { binaryOperation, columnFactor, type Factor } from "./factor.ts";
+import { checkOptions, closest } from "../options.ts";
 import { valueColumns } from "./base.ts";
 import type { BinaryOperator } from "./ops/math.ts";
 
@@ -451,7 +452,8 @@ export function parseFormula(
   if (typeof text !== "string" || text.trim() === "") {
     throw new FormulaError(String(text), 0, "expected a formula");
   }
-  const advReading = options.adv ?? "dollar";
+  const advReading = checkOptions("formula", options, { adv: true }).adv ??
+    "dollar";
   if (!ADV_READINGS.includes(advReading)) {
     throw new InvalidArgumentError(
       "adv",
@@ -672,26 +674,6 @@ export function parseFormula(
 }
 
 function suggest(name: string): string {
-  let best = "", bestDistance = Infinity;
-  for (const candidate of FORMULA_FUNCTIONS) {
-    const d = editDistance(name, candidate);
-    if (d < bestDistance) [best, bestDistance] = [candidate, d];
-  }
-  return bestDistance <= 3 ? ` (did you mean ${best}?)` : "";
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(
-        previous[j] + 1,
-        current[j - 1] + 1,
-        previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-    }
-    previous = current;
-  }
-  return previous[b.length];
+  const near = closest(name, FORMULA_FUNCTIONS);
+  return near ? ` (did you mean ${near}?)` : "";
 }

@@ -27,6 +27,7 @@ import {
   runStrategy,
   type Strategy,
 } from "./portfolio.ts";
+import { checkOptions, type OptionNames, stringOption } from "../options.ts";
 
 /**
  * A bar interval: a compact string (`"30s"`, `"5m"`, `"1h"`, `"1d"`; units
@@ -69,6 +70,14 @@ export interface HistoryOptions {
    */
   timestep?: Timestep;
 }
+
+const RUN_OPTIONS: OptionNames<FeedRunOptions> = {
+  start: true,
+  end: true,
+  step: true,
+  capital: true,
+  costBps: true,
+};
 
 const TIMESTEP = /^(\d+)(ms|s|m|h|d)$/;
 const TIMESTEP_EXPECTED =
@@ -262,7 +271,9 @@ export class BarFeed {
     if (!(agg instanceof AggBar)) {
       throw new InvalidArgumentError("agg", agg, "an AggBar");
     }
-    const { resample = [] } = options ?? {};
+    const { resample = [] } = checkOptions("BarFeed", options, {
+      resample: true,
+    });
     if (!Array.isArray(resample)) {
       throw new InvalidArgumentError(
         "resample",
@@ -354,7 +365,10 @@ export class BarFeed {
       typeof at === "number" && at >= -MAX_EPOCH_MS && at <= MAX_EPOCH_MS
         ? at
         : toEpochMs(at, "at");
-    const column = options?.column;
+    const column = options === undefined ? undefined : stringOption(
+      "column",
+      checkOptions("lastPrice", options, { column: true }).column,
+    );
     const values = column === undefined
       ? (this.#close ??= table.column("close"))
       : table.column(column);
@@ -390,7 +404,9 @@ export class BarFeed {
     options?: HistoryOptions,
   ): Bars {
     checkLength(length);
-    const timestep = options?.timestep;
+    const timestep = options === undefined
+      ? undefined
+      : checkOptions("history", options, { timestep: true }).timestep;
     const table = timestep === undefined
       ? this.#base
       : this.#byKey.get(timestep) ?? this.#table(timestep, "timestep");
@@ -472,7 +488,11 @@ export class BarFeed {
         "a function (ctx) => void | Promise<void>",
       );
     }
-    const { start, end, step, capital, costBps } = options ?? {};
+    const { start, end, step, capital, costBps } = checkOptions(
+      "run",
+      options,
+      RUN_OPTIONS,
+    );
     const stepMs = step === undefined
       ? this.#interval
       : parseTimestep(step, "step");
