@@ -5,7 +5,7 @@
  *   as one hand-written DuckDB query whose result reaches Polars the fastest
  *   way (COPY to Parquet, `pl.readParquet`): the cost of our layers;
  * - warm (cache hit) vs cold on the same request;
- * - dollar bars (sequential pass) for ticks/s.
+ * - dollar and volume bars (sequential pass) for ticks/s.
  *
  * The baseline computes exactly what loadAggBar computes (integer-unit sums,
  * buyer/seller columns); a second row shows the plainest query for scale.
@@ -181,6 +181,35 @@ Deno.bench({
     await loader.loadAggBar({
       ...request,
       bar: { type: "dollar", dollars },
+      cache: false,
+    });
+    b.end();
+    await loader.close();
+  },
+});
+
+// About 2,000 bars per symbol-day on average, like the dollar bars.
+const volume = Number(
+  (await con.runAndReadAll(
+    "SELECT round(sum(quantity) / $bars, 3) FROM read_parquet($files)",
+    {
+      files: listValue(files),
+      bars: BENCH_SYMBOLS.length * BENCH_DAYS * 2_000,
+    },
+  )).getRows()[0][0],
+);
+
+Deno.bench({
+  name: "loadAggBar volume bars, cache off (sequential pass)",
+  group: "dollar bars, 20M ticks",
+  n: 3,
+  warmup: 1,
+  async fn(b) {
+    const loader = new DataLoader({ dataDir });
+    b.start();
+    await loader.loadAggBar({
+      ...request,
+      bar: { type: "volume", volume },
       cache: false,
     });
     b.end();
