@@ -22,6 +22,19 @@ import {
 import type { BarSpec } from "./bar_spec.ts";
 import { DataFileError, firstLine } from "../errors.ts";
 import { DAY_MS } from "../time.ts";
+import {
+  addLimbs,
+  decimalPartsSql,
+  decimalScaleColumnSql,
+  decimalUnitsSql,
+  limbsAtLeast,
+  limbsToNumber,
+  PRICE_DECIMALS,
+  QUANTITY_DECIMALS,
+  thresholdLimbs,
+  unitsToDoubleSql,
+  VALUE_DECIMALS,
+} from "./exact_units.ts";
 
 /** Columns of every bar frame, in order. */
 export const BAR_COLUMNS = [
@@ -184,6 +197,24 @@ export class BarAggregator {
   }
 
   /**
+   * How many rows `files` hold and the first and last of their times (epoch
+   * ms, as the source's timestamp unit reads them); for error messages.
+   */
+  async timeSpan(
+    source: BarSource,
+    files: string[],
+  ): Promise<{ rows: number; min: number; max: number }> {
+    const reader = await this.#connection.runAndReadAll(
+      `SELECT count(*)::DOUBLE, coalesce(min(ts), 0)::DOUBLE, coalesce(max(ts), 0)::DOUBLE FROM (${
+        selectSource(source, "$files")
+      })`,
+      { files: listValue(files) },
+    );
+    const [rows, min, max] = reader.getRows()[0].map(Number);
+    return { rows, min, max };
+  }
+
+  /**
    * Aggregates time bars of `intervalMs` over the runs and writes them as
    * Parquet: to one file, or partitioned by symbol and UTC day of
    * `start_time` under a directory (`part=S/day=N/*.parquet`, N = days
@@ -214,7 +245,18 @@ export class BarAggregator {
         sqlString(target.partitionedDir)
       } (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (part, day))`;
     this.queries++;
-    await this.#connection.run(sql, params);
+    try {
+      await this.#connection.run(sql, params);
+    } catch (error) {
+      const files = runs.flatMap((run) => run.files);
+      throw new DataFileError(
+        files[0],
+        `could not be aggregated (with ${files.length - 1} other file(s)): ${
+          firstLine(error)
+        }`,
+        { cause: error },
+      );
+    }
   }
 
   /**
@@ -230,10 +272,22 @@ export class BarAggregator {
     symbol: string,
     spec: Exclude<BarSpec, { type: "time" }>,
   ): Promise<pl.DataFrame> {
-    const select = `SELECT CAST(id AS DOUBLE), CAST(ts AS DOUBLE), price, qty,
-        coalesce(CAST(ibm AS UTINYINT), 2)
-      FROM (${selectSource({ kind: "ticks", mapping }, "$files")})
-      WHERE ts >= $lo AND ts < $hi`;
+    // Quantities (1e-8 units) and traded values (1e-20 units) arrive as
+    // base-1e10 limbs, exact integers in doubles (see exact_units.ts).
+    const limbs = (x: string) =>
+      `CAST(${x} // 100000000000000000000 AS DOUBLE), CAST((${x} // 10000000000) % 10000000000 AS DOUBLE), CAST(${x} % 10000000000 AS DOUBLE)`;
+    const select = `SELECT CAST(id AS DOUBLE), CAST(ts AS DOUBLE), price,
+        coalesce(CAST(ibm AS UTINYINT), 2),
+        CAST(q_whole // 1000000000000 AS DOUBLE), CAST((q_whole // 100) % 10000000000 AS DOUBLE),
+        CAST((q_whole % 100) * 100000000 + q_units AS DOUBLE),
+        ${limbs("p * (CAST(q_whole AS HUGEINT) * 100000000 + q_units)")}
+      FROM (${
+      tickUnitsSql(
+        `SELECT * FROM (${
+          selectSource({ kind: "ticks", mapping }, "$files")
+        }) WHERE ts >= $lo AND ts < $hi`,
+      )
+    })`;
     // Exchanges write each day's file in trade order and the files come in
     // day order, so a plain scan (DuckDB keeps file order) usually is in
     // trade order already: stream it, and sort only if the order breaks.
@@ -260,18 +314,21 @@ export class BarAggregator {
       lo: run.lo,
       hi: run.hi,
     });
-    const bars = new SequentialBars(spec);
+    const bars = new SequentialBars(spec, symbol, run.files);
     for (
       let chunk = await result.fetchChunk();
       chunk !== null && chunk.rowCount > 0;
       chunk = await result.fetchChunk()
     ) {
+      const column = (i: number) =>
+        vectorItems(chunk.getColumnVector(i), Float64Array);
       const inOrder = bars.add(
-        vectorItems(chunk.getColumnVector(0), Float64Array),
-        vectorItems(chunk.getColumnVector(1), Float64Array),
-        vectorItems(chunk.getColumnVector(2), Float64Array),
-        vectorItems(chunk.getColumnVector(3), Float64Array),
-        vectorItems(chunk.getColumnVector(4), Uint8Array),
+        column(0),
+        column(1),
+        column(2),
+        vectorItems(chunk.getColumnVector(3), Uint8Array),
+        [column(4), column(5), column(6)],
+        [column(7), column(8), column(9)],
       );
       if (checkOrder && !inOrder) return undefined;
     }
@@ -299,45 +356,102 @@ function selectSource(source: BarSource, filesParam: string): string {
 }
 
 /**
- * Sums that do not depend on DuckDB's thread scheduling: floating-point sums
- * do (their order varies from run to run), so quantities and traded values
- * are summed as integers of 1e-8 units, exact for the ≤ 8 decimals exchanges
- * quote (quantities up to 9.2e10 per row; DuckDB's cast to BIGINT rounds).
+ * Rows of `rows` (which has `price`, `qty`) with the exact decimal parts of
+ * each: `q_whole`, `q_units` (quantity = q_whole + q_units × 1e-8) and `p`,
+ * the price in 1e-12 units (HUGEINT). See `exact_units.ts`.
  */
-const UNITS = "1e8";
+function tickUnitsSql(rows: string): string {
+  return `SELECT *, CAST(p_whole AS HUGEINT) * ${
+    10n ** BigInt(PRICE_DECIMALS)
+  } + p_units AS p FROM (
+    SELECT *, ${decimalPartsSql("qty", "q", QUANTITY_DECIMALS)}, ${
+    decimalPartsSql("price", "p", PRICE_DECIMALS)
+  } FROM (
+      SELECT *, ${decimalScaleColumnSql("qty", "q", QUANTITY_DECIMALS)}, ${
+    decimalScaleColumnSql("price", "p", PRICE_DECIMALS)
+  } FROM (${rows})))`;
+}
 
+/**
+ * Time bars with exact sums, deterministic whatever DuckDB's thread order:
+ * quantities and traded values are summed as integers (HUGEINT) of 1e-8
+ * quantity units and 1e-20 value units (price in 1e-12 units times quantity
+ * in 1e-8 units, split as `price × whole quantity` and `price × fraction`
+ * so that neither sum can pass HUGEINT's 1.7e38 within the bounds below),
+ * and each sum becomes the double nearest to its decimal value. A bar whose
+ * sums could pass those bounds (trades × (high + 1) × (largest quantity + 1)
+ * ≥ 1e26, or trades × (high + 1) ≥ 1e17, or trades × (largest quantity + 1)
+ * ≥ 1e29) fails the query rather than wrap around.
+ */
 function timeBarSql(source: BarSource, rows: string): string {
   const bucket =
     "(ts // CAST($interval AS BIGINT)) * CAST($interval AS BIGINT)";
+  const quantity = (units: string) =>
+    unitsToDoubleSql(units, QUANTITY_DECIMALS);
+  const unit = 10n ** BigInt(QUANTITY_DECIMALS);
   if (source.kind === "ticks") {
-    return `SELECT symbol, ${bucket} AS start_time, ${bucket} + CAST($interval AS BIGINT) AS end_time,
-      arg_min(price, id) AS open, max(price) AS high, min(price) AS low, arg_max(price, id) AS close,
-      sum(q) / ${UNITS} AS volume, sum(v) / nullif(sum(q), 0) AS vwap, count(*) AS trades,
-      CAST(sum(1 - s) AS BIGINT) AS num_buyer, CAST(sum(s) AS BIGINT) AS num_seller,
-      coalesce(sum(q * (1 - s)), 0) / ${UNITS} AS num_buyer_volume,
-      coalesce(sum(q * s), 0) / ${UNITS} AS num_seller_volume
+    const units = (filter: string) =>
+      `coalesce(sum(q_whole) ${filter} * ${unit} + sum(q_units) ${filter}, 0)`;
+    return `SELECT symbol, start_time, end_time, open, high, low, close,
+      ${quantity("q")} AS volume,
+      CASE WHEN trades * (high + 1) * (max_qty + 1) >= 1e26 OR trades * (high + 1) >= 1e17
+        OR trades * (max_qty + 1) >= 1e29
+      THEN error('the ' || symbol || ' bar starting at ' || start_time || ' ms trades too much to sum exactly (more than 1e26 in value or 1e29 in quantity)')
+      ELSE (CAST(a AS DOUBLE) * ${unit} + CAST(b AS DOUBLE)) / nullif(CAST(q AS DOUBLE) * ${
+      10n ** BigInt(PRICE_DECIMALS)
+    }, 0) END AS vwap,
+      trades, num_buyer, num_seller, ${quantity("buy")} AS num_buyer_volume,
+      ${quantity("sell")} AS num_seller_volume
     FROM (
-      SELECT symbol, id, ts, price, CAST(qty * ${UNITS} AS BIGINT) AS q,
-        CAST(price * qty * ${UNITS} AS BIGINT) AS v, CAST(ibm AS BIGINT) AS s
-      FROM (${rows})
-    ) GROUP BY symbol, start_time`;
+      SELECT symbol, ${bucket} AS start_time, ${bucket} + CAST($interval AS BIGINT) AS end_time,
+        arg_min(price, id) AS open, max(price) AS high, min(price) AS low, arg_max(price, id) AS close,
+        ${units("")} AS q, sum(p * q_whole) AS a, sum(p * q_units) AS b,
+        count(*) AS trades, max(qty) AS max_qty,
+        count(*) FILTER (WHERE s = 0) AS num_buyer, count(*) FILTER (WHERE s = 1) AS num_seller,
+        ${units("FILTER (WHERE s = 0)")} AS buy, ${
+      units("FILTER (WHERE s = 1)")
+    } AS sell
+      FROM (${
+      tickUnitsSql(
+        `SELECT symbol, id, ts, price, qty, CAST(ibm AS BIGINT) AS s FROM (${rows})`,
+      )
+    }) GROUP BY symbol, start_time)`;
   }
-  const units = (column: string) => `sum(CAST(${column} * ${UNITS} AS BIGINT))`;
-  return `SELECT symbol, ${bucket} AS start_time, ${bucket} + CAST($interval AS BIGINT) AS end_time,
-      arg_min(open, ts) AS open, max(high) AS high, min(low) AS low, arg_max(close, ts) AS close,
-      ${units("volume")} / ${UNITS} AS volume,
-      ${units("quote_volume")} / nullif(${units("volume")}, 0) AS vwap,
-      CAST(sum(trades) AS BIGINT) AS trades, CAST(NULL AS BIGINT) AS num_buyer,
-      CAST(NULL AS BIGINT) AS num_seller, ${
+  const units = (column: string) =>
+    `sum(${decimalUnitsSql(column, QUANTITY_DECIMALS)})`;
+  return `SELECT symbol, start_time, end_time, open, high, low, close,
+      ${
+    quantity("v")
+  } AS volume, CAST(qv AS DOUBLE) / nullif(CAST(v AS DOUBLE), 0) AS vwap,
+      trades, CAST(NULL AS BIGINT) AS num_buyer, CAST(NULL AS BIGINT) AS num_seller,
+      ${quantity("buy")} AS num_buyer_volume, ${
+    quantity("v - buy")
+  } AS num_seller_volume
+    FROM (
+      SELECT symbol, ${bucket} AS start_time, ${bucket} + CAST($interval AS BIGINT) AS end_time,
+        arg_min(open, ts) AS open, max(high) AS high, min(low) AS low, arg_max(close, ts) AS close,
+        ${units("volume")} AS v, ${units("quote_volume")} AS qv,
+        CAST(sum(trades) AS BIGINT) AS trades, ${
     units("taker_buy_volume")
-  } / ${UNITS} AS num_buyer_volume,
-      ${units("volume - taker_buy_volume")} / ${UNITS} AS num_seller_volume
-    FROM (${rows}) GROUP BY symbol, start_time`;
+  } AS buy
+      FROM (${rows}) GROUP BY symbol, start_time)`;
 }
 
-/** Accumulates sequential bars from ordered tick chunks. */
+/** Offsets of the exact sums in {@linkcode SequentialBars}' limbs. */
+const VOLUME = 0, VALUE = 3, BUY_VOLUME = 6, SELL_VOLUME = 9;
+
+/**
+ * Accumulates sequential bars from ordered tick chunks. Quantities and
+ * traded values are summed exactly (base-1e10 limbs of 1e-8 and 1e-20
+ * units), and volume and dollar thresholds are compared in the same units,
+ * so a bar closes on exactly the trade whose decimal sum reaches the
+ * threshold.
+ */
 class SequentialBars {
   #spec: Exclude<BarSpec, { type: "time" }>;
+  #symbol: string;
+  #files: string[];
+  #threshold: Float64Array;
   #out = Object.fromEntries(
     BAR_FRAME_COLUMNS.filter((c) => c !== "symbol")
       .map((c) => [c, [] as number[]]),
@@ -351,84 +465,113 @@ class SequentialBars {
   #high = 0;
   #low = 0;
   #close = 0;
-  #volume = 0;
-  #value = 0;
+  #sums = new Float64Array(12);
   #buyers = 0;
   #sellers = 0;
-  #buyVolume = 0;
-  #sellVolume = 0;
 
-  constructor(spec: Exclude<BarSpec, { type: "time" }>) {
+  constructor(
+    spec: Exclude<BarSpec, { type: "time" }>,
+    symbol: string,
+    files: string[],
+  ) {
     this.#spec = spec;
+    this.#symbol = symbol;
+    this.#files = files;
+    this.#threshold = spec.type === "volume"
+      ? thresholdLimbs(spec.volume, QUANTITY_DECIMALS)
+      : spec.type === "dollar"
+      ? thresholdLimbs(spec.dollars, VALUE_DECIMALS)
+      : new Float64Array(3);
   }
 
   /**
-   * Adds a chunk of ticks; returns false (and stops) at the first tick that
-   * comes before its predecessor in (id, time) order.
+   * Adds a chunk of ticks, quantities and traded values as limbs (high,
+   * middle, low); returns false (and stops) at the first tick that comes
+   * before its predecessor in (id, time) order.
    */
   add(
     id: Float64Array,
     time: Float64Array,
     price: Float64Array,
-    qty: Float64Array,
     isBuyerMaker: Uint8Array,
+    [qh, qm, ql]: Float64Array[],
+    [vh, vm, vl]: Float64Array[],
   ): boolean {
-    const spec = this.#spec;
+    const spec = this.#spec, sums = this.#sums, threshold = this.#threshold;
     for (let i = 0; i < time.length; i++) {
       if (
         id[i] < this.#lastId || (id[i] === this.#lastId && time[i] < this.#end)
       ) return false;
       this.#lastId = id[i];
-      const p = price[i], q = qty[i];
+      const p = price[i];
       if (this.#count === 0) {
         this.#start = time[i];
         this.#open = this.#high = this.#low = p;
-        this.#volume = this.#value = 0;
-        this.#buyers =
-          this.#sellers =
-          this.#buyVolume =
-          this.#sellVolume =
-            0;
+        sums.fill(0);
+        this.#buyers = this.#sellers = 0;
       }
       this.#count++;
       this.#end = time[i];
       this.#close = p;
       if (p > this.#high) this.#high = p;
       if (p < this.#low) this.#low = p;
-      this.#volume += q;
-      this.#value += p * q;
+      addLimbs(sums, VOLUME, qh[i], qm[i], ql[i]);
+      addLimbs(sums, VALUE, vh[i], vm[i], vl[i]);
       if (isBuyerMaker[i] === 0) {
         this.#buyers++;
-        this.#buyVolume += q;
+        addLimbs(sums, BUY_VOLUME, qh[i], qm[i], ql[i]);
       } else if (isBuyerMaker[i] === 1) {
         this.#sellers++;
-        this.#sellVolume += q;
+        addLimbs(sums, SELL_VOLUME, qh[i], qm[i], ql[i]);
       }
       const full = spec.type === "tick"
         ? this.#count >= spec.ticks
-        : spec.type === "volume"
-        ? this.#volume >= spec.volume
-        : this.#value >= spec.dollars;
+        : limbsAtLeast(
+          sums,
+          spec.type === "volume" ? VOLUME : VALUE,
+          threshold,
+          0,
+        );
       if (full) this.#flush();
     }
     return true;
   }
 
+  #quantity(at: number): number {
+    const value = limbsToNumber(this.#sums, at, QUANTITY_DECIMALS);
+    if (value === undefined) throw this.#tooLarge();
+    return value;
+  }
+
+  #tooLarge(): DataFileError {
+    return new DataFileError(
+      this.#files[0],
+      `the ${this.#symbol} bar starting at ${
+        new Date(this.#start).toISOString()
+      } trades too much to sum exactly (9e15 in value or 9e27 in quantity; files: ${
+        this.#files.join(", ")
+      })`,
+    );
+  }
+
   #flush(): void {
     const o = this.#out;
+    const volume = this.#quantity(VOLUME);
+    const value = limbsToNumber(this.#sums, VALUE, VALUE_DECIMALS);
+    if (value === undefined) throw this.#tooLarge();
     o.start_time.push(this.#start);
     o.end_time.push(this.#end);
     o.open.push(this.#open);
     o.high.push(this.#high);
     o.low.push(this.#low);
     o.close.push(this.#close);
-    o.volume.push(this.#volume);
-    o.vwap.push(this.#volume > 0 ? this.#value / this.#volume : NaN);
+    o.volume.push(volume);
+    o.vwap.push(volume > 0 ? value / volume : NaN);
     o.trades.push(this.#count);
     o.num_buyer.push(this.#buyers);
     o.num_seller.push(this.#sellers);
-    o.num_buyer_volume.push(this.#buyVolume);
-    o.num_seller_volume.push(this.#sellVolume);
+    o.num_buyer_volume.push(this.#quantity(BUY_VOLUME));
+    o.num_seller_volume.push(this.#quantity(SELL_VOLUME));
     this.#count = 0;
   }
 
