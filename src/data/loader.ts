@@ -7,6 +7,7 @@ import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import pl from "nodejs-polars";
 import { AggBar } from "../aggbar.ts";
 import {
+  DataFileError,
   DownloadError,
   InvalidArgumentError,
   MissingDataError,
@@ -201,13 +202,7 @@ export class DataLoader {
       ),
     );
     const columns = options.buyerSeller ? BAR_FRAME_COLUMNS : [...BAR_COLUMNS];
-    if (df.height === 0) {
-      this.#warn(
-        `no trades for ${request.symbols.join(", ")} in [${
-          new Date(request.lo).toISOString()
-        }, ${new Date(request.hi).toISOString()})`,
-      );
-    }
+    if (df.height === 0) throw await this.#noBars(request, [...files.present]);
     return new AggBar(df.select(...columns), {
       bar: request.bar,
       exchange: request.adapter.name,
@@ -272,6 +267,30 @@ export class DataLoader {
       request.adapter.requiredColumns(request.market, request.dataType),
     );
     return files;
+  }
+
+  /**
+   * The error for a load whose source files yield no bar in the range: it
+   * names the files and the times they do hold, since an empty AggBar would
+   * hide a wrong range or a misread timestamp unit.
+   */
+  async #noBars(request: Request, files: string[]): Promise<DataFileError> {
+    const { aggregator } = await this.#database();
+    const span = await aggregator.timeSpan(request.source, files);
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const held = span.rows === 0
+      ? "they hold no rows"
+      : `their ${span.rows} row(s) have times from ${iso(span.min)} to ${
+        iso(span.max)
+      } (read as epoch ms)`;
+    const shown = files.slice(0, 5).join(", ") +
+      (files.length > 5 ? ` and ${files.length - 5} more` : "");
+    return new DataFileError(
+      files[0],
+      `no bars for ${request.symbols.join(", ")} in [${iso(request.lo)}, ${
+        iso(request.hi)
+      }): ${held}; source files: ${shown}`,
+    );
   }
 
   #path(request: Request, symbol: string, dayMs: number): string {
