@@ -9,6 +9,7 @@
  * @module
  */
 import pl from "nodejs-polars";
+import { renameDurably } from "../atomic.ts";
 import { firstLine } from "../errors.ts";
 import { utcDay } from "../time.ts";
 
@@ -131,7 +132,7 @@ export class BarCache {
     const name = path.slice(slash + 1);
     const stem = name.slice(0, name.indexOf(".") + 1);
     await Deno.mkdir(folder, { recursive: true });
-    await Deno.rename(finished, path);
+    await renameDurably(finished, path);
     for await (const entry of Deno.readDir(folder)) {
       if (entry.name.startsWith(stem) && entry.name !== name) {
         await Deno.remove(`${folder}/${entry.name}`).catch(() => {});
