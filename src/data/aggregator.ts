@@ -24,16 +24,22 @@ import { DataFileError, firstLine } from "../errors.ts";
 import { DAY_MS } from "../time.ts";
 import {
   addLimbs,
-  decimalPartsSql,
-  decimalScaleColumnSql,
   decimalUnitsSql,
+  fractionUnits,
   limbsAtLeast,
-  limbsToNumber,
   PRICE_DECIMALS,
   QUANTITY_DECIMALS,
-  thresholdLimbs,
+  QUANTITY_LIMBS,
+  quantityLimbs,
+  quantityToNumber,
+  thresholdUnits,
+  tickPartsSql,
+  toLimbs,
   unitsToDoubleSql,
   VALUE_DECIMALS,
+  VALUE_LIMBS,
+  valueLimbs,
+  valueToNumber,
 } from "./exact_units.ts";
 
 /** Columns of every bar frame, in order. */
@@ -272,22 +278,10 @@ export class BarAggregator {
     symbol: string,
     spec: Exclude<BarSpec, { type: "time" }>,
   ): Promise<pl.DataFrame> {
-    // Quantities (1e-8 units) and traded values (1e-20 units) arrive as
-    // base-1e10 limbs, exact integers in doubles (see exact_units.ts).
-    const limbs = (x: string) =>
-      `CAST(${x} // 100000000000000000000 AS DOUBLE), CAST((${x} // 10000000000) % 10000000000 AS DOUBLE), CAST(${x} % 10000000000 AS DOUBLE)`;
-    const select = `SELECT CAST(id AS DOUBLE), CAST(ts AS DOUBLE), price,
-        coalesce(CAST(ibm AS UTINYINT), 2),
-        CAST(q_whole // 1000000000000 AS DOUBLE), CAST((q_whole // 100) % 10000000000 AS DOUBLE),
-        CAST((q_whole % 100) * 100000000 + q_units AS DOUBLE),
-        ${limbs("p * (CAST(q_whole AS HUGEINT) * 100000000 + q_units)")}
-      FROM (${
-      tickUnitsSql(
-        `SELECT * FROM (${
-          selectSource({ kind: "ticks", mapping }, "$files")
-        }) WHERE ts >= $lo AND ts < $hi`,
-      )
-    })`;
+    const select = `SELECT CAST(id AS DOUBLE), CAST(ts AS DOUBLE), price, qty,
+        coalesce(CAST(ibm AS UTINYINT), 2)
+      FROM (${selectSource({ kind: "ticks", mapping }, "$files")})
+      WHERE ts >= $lo AND ts < $hi`;
     // Exchanges write each day's file in trade order and the files come in
     // day order, so a plain scan (DuckDB keeps file order) usually is in
     // trade order already: stream it, and sort only if the order breaks.
@@ -320,15 +314,12 @@ export class BarAggregator {
       chunk !== null && chunk.rowCount > 0;
       chunk = await result.fetchChunk()
     ) {
-      const column = (i: number) =>
-        vectorItems(chunk.getColumnVector(i), Float64Array);
       const inOrder = bars.add(
-        column(0),
-        column(1),
-        column(2),
-        vectorItems(chunk.getColumnVector(3), Uint8Array),
-        [column(4), column(5), column(6)],
-        [column(7), column(8), column(9)],
+        vectorItems(chunk.getColumnVector(0), Float64Array),
+        vectorItems(chunk.getColumnVector(1), Float64Array),
+        vectorItems(chunk.getColumnVector(2), Float64Array),
+        vectorItems(chunk.getColumnVector(3), Float64Array),
+        vectorItems(chunk.getColumnVector(4), Uint8Array),
       );
       if (checkOrder && !inOrder) return undefined;
     }
@@ -356,66 +347,50 @@ function selectSource(source: BarSource, filesParam: string): string {
 }
 
 /**
- * Rows of `rows` (which has `price`, `qty`) with the exact decimal parts of
- * each: `q_whole`, `q_units` (quantity = q_whole + q_units × 1e-8) and `p`,
- * the price in 1e-12 units (HUGEINT). See `exact_units.ts`.
- */
-function tickUnitsSql(rows: string): string {
-  return `SELECT *, CAST(p_whole AS HUGEINT) * ${
-    10n ** BigInt(PRICE_DECIMALS)
-  } + p_units AS p FROM (
-    SELECT *, ${decimalPartsSql("qty", "q", QUANTITY_DECIMALS)}, ${
-    decimalPartsSql("price", "p", PRICE_DECIMALS)
-  } FROM (
-      SELECT *, ${decimalScaleColumnSql("qty", "q", QUANTITY_DECIMALS)}, ${
-    decimalScaleColumnSql("price", "p", PRICE_DECIMALS)
-  } FROM (${rows})))`;
-}
-
-/**
- * Time bars with exact sums, deterministic whatever DuckDB's thread order:
- * quantities and traded values are summed as integers (HUGEINT) of 1e-8
- * quantity units and 1e-20 value units (price in 1e-12 units times quantity
- * in 1e-8 units, split as `price × whole quantity` and `price × fraction`
- * so that neither sum can pass HUGEINT's 1.7e38 within the bounds below),
- * and each sum becomes the double nearest to its decimal value. A bar whose
- * sums could pass those bounds (trades × (high + 1) × (largest quantity + 1)
- * ≥ 1e26, or trades × (high + 1) ≥ 1e17, or trades × (largest quantity + 1)
- * ≥ 1e29) fails the query rather than wrap around.
+ * Time bars with exact sums, deterministic whatever DuckDB's thread order.
+ * Quantities are summed as integers of 1e-8 units (whole part and fraction
+ * units apart) and the traded value p·q (1e-20 units) as five BIGINT (one
+ * HUGEINT) product sums of the parts: with price = pw + pu·1e-12 (pu split
+ * as ph·1e6 + pl) and quantity = qw + qu·1e-8,
+ * p·q·1e20 = pw·qw·1e20 + pw·qu·1e12 + pu·qw·1e8 + ph·qu·1e6 + pl·qu.
+ * Each sum becomes the double nearest to its decimal value; vwap is their
+ * ratio (within a few ulps of the exact one). A bar whose quantity reaches
+ * 1e26 (where pu·qw could pass HUGEINT) fails the query rather than wrap.
  */
 function timeBarSql(source: BarSource, rows: string): string {
   const bucket =
     "(ts // CAST($interval AS BIGINT)) * CAST($interval AS BIGINT)";
   const quantity = (units: string) =>
     unitsToDoubleSql(units, QUANTITY_DECIMALS);
-  const unit = 10n ** BigInt(QUANTITY_DECIMALS);
+  const unit = 10 ** QUANTITY_DECIMALS;
   if (source.kind === "ticks") {
     const units = (filter: string) =>
-      `coalesce(sum(q_whole) ${filter} * ${unit} + sum(q_units) ${filter}, 0)`;
+      `coalesce(sum(qwi) ${filter} * ${unit} + sum(qui) ${filter}, 0)`;
     return `SELECT symbol, start_time, end_time, open, high, low, close,
       ${quantity("q")} AS volume,
-      CASE WHEN trades * (high + 1) * (max_qty + 1) >= 1e26 OR trades * (high + 1) >= 1e17
-        OR trades * (max_qty + 1) >= 1e29
-      THEN error('the ' || symbol || ' bar starting at ' || start_time || ' ms trades too much to sum exactly (more than 1e26 in value or 1e29 in quantity)')
-      ELSE (CAST(a AS DOUBLE) * ${unit} + CAST(b AS DOUBLE)) / nullif(CAST(q AS DOUBLE) * ${
-      10n ** BigInt(PRICE_DECIMALS)
-    }, 0) END AS vwap,
+      CASE WHEN whole >= 1e26 THEN error('the ' || symbol || ' bar starting at ' || start_time || ' ms trades 1e26 or more, too much to sum exactly')
+      ELSE (CAST(t1 AS DOUBLE) * 1e20 + CAST(t2 AS DOUBLE) * 1e12 + CAST(t3 AS DOUBLE) * 1e8
+        + CAST(t4 AS DOUBLE) * 1e6 + CAST(t5 AS DOUBLE)) / nullif(CAST(q AS DOUBLE) * 1e${PRICE_DECIMALS}, 0) END AS vwap,
       trades, num_buyer, num_seller, ${quantity("buy")} AS num_buyer_volume,
       ${quantity("sell")} AS num_seller_volume
     FROM (
       SELECT symbol, ${bucket} AS start_time, ${bucket} + CAST($interval AS BIGINT) AS end_time,
         arg_min(price, id) AS open, max(price) AS high, min(price) AS low, arg_max(price, id) AS close,
-        ${units("")} AS q, sum(p * q_whole) AS a, sum(p * q_units) AS b,
-        count(*) AS trades, max(qty) AS max_qty,
+        ${units("")} AS q, sum(qwi) AS whole,
+        sum(pwi * qwi) AS t1, sum(pwi * qui) AS t2, sum(CAST(pu AS HUGEINT) * qwi) AS t3,
+        sum(CAST(floor(pu / 1e6) * qu AS BIGINT)) AS t4,
+        sum(CAST((pu - floor(pu / 1e6) * 1e6) * qu AS BIGINT)) AS t5,
+        count(*) AS trades,
         count(*) FILTER (WHERE s = 0) AS num_buyer, count(*) FILTER (WHERE s = 1) AS num_seller,
         ${units("FILTER (WHERE s = 0)")} AS buy, ${
       units("FILTER (WHERE s = 1)")
     } AS sell
-      FROM (${
-      tickUnitsSql(
+      FROM (SELECT *, CAST(qw AS BIGINT) AS qwi, CAST(qu AS BIGINT) AS qui, CAST(pw AS BIGINT) AS pwi
+        FROM (${
+      tickPartsSql(
         `SELECT symbol, id, ts, price, qty, CAST(ibm AS BIGINT) AS s FROM (${rows})`,
       )
-    }) GROUP BY symbol, start_time)`;
+    })) GROUP BY symbol, start_time)`;
   }
   const units = (column: string) =>
     `sum(${decimalUnitsSql(column, QUANTITY_DECIMALS)})`;
@@ -437,21 +412,37 @@ function timeBarSql(source: BarSource, rows: string): string {
       FROM (${rows}) GROUP BY symbol, start_time)`;
 }
 
-/** Offsets of the exact sums in {@linkcode SequentialBars}' limbs. */
-const VOLUME = 0, VALUE = 3, BUY_VOLUME = 6, SELL_VOLUME = 9;
+/** An exact quantity sum: whole units and 1e-8 units (kept below 1e8). */
+class QuantitySum {
+  whole = 0;
+  units = 0;
+
+  add(whole: number, units: number): void {
+    this.whole += whole;
+    this.units += units;
+    if (this.units >= 1e8) {
+      this.units -= 1e8;
+      this.whole++;
+    }
+  }
+}
 
 /**
- * Accumulates sequential bars from ordered tick chunks. Quantities and
- * traded values are summed exactly (base-1e10 limbs of 1e-8 and 1e-20
- * units), and volume and dollar thresholds are compared in the same units,
- * so a bar closes on exactly the trade whose decimal sum reaches the
- * threshold.
+ * Accumulates sequential bars from ordered tick chunks. Quantities are
+ * summed exactly (whole units and 1e-8 units, each exact in a double below
+ * 2^53) and volume thresholds compared in the same units; dollar bars carry
+ * the exact traded value as base-1e7 limbs of 1e-20 units (see
+ * `exact_units.ts`), so a bar closes on exactly the trade whose decimal sum
+ * reaches the threshold. Tick and volume bars, which need the value only for
+ * vwap, sum p·q with Neumaier's compensated summation (within a few ulps;
+ * deterministic, as the trade order is fixed).
  */
 class SequentialBars {
   #spec: Exclude<BarSpec, { type: "time" }>;
   #symbol: string;
   #files: string[];
-  #threshold: Float64Array;
+  #volumeThreshold: { whole: number; units: number };
+  #valueThreshold: Float64Array;
   #out = Object.fromEntries(
     BAR_FRAME_COLUMNS.filter((c) => c !== "symbol")
       .map((c) => [c, [] as number[]]),
@@ -465,7 +456,15 @@ class SequentialBars {
   #high = 0;
   #low = 0;
   #close = 0;
-  #sums = new Float64Array(12);
+  #volume = new QuantitySum();
+  #buyVolume = new QuantitySum();
+  #sellVolume = new QuantitySum();
+  #value = 0;
+  #valueCompensation = 0;
+  #valueLimbs = new Float64Array(VALUE_LIMBS);
+  // Scratch limbs of the current trade (dollar bars).
+  #tradeQuantity = new Float64Array(QUANTITY_LIMBS);
+  #tradeValue = new Float64Array(VALUE_LIMBS);
   #buyers = 0;
   #sellers = 0;
 
@@ -477,70 +476,108 @@ class SequentialBars {
     this.#spec = spec;
     this.#symbol = symbol;
     this.#files = files;
-    this.#threshold = spec.type === "volume"
-      ? thresholdLimbs(spec.volume, QUANTITY_DECIMALS)
-      : spec.type === "dollar"
-      ? thresholdLimbs(spec.dollars, VALUE_DECIMALS)
-      : new Float64Array(3);
+    const volume = spec.type === "volume"
+      ? thresholdUnits(spec.volume, QUANTITY_DECIMALS)
+      : 0n;
+    this.#volumeThreshold = {
+      whole: Number(volume / 100_000_000n),
+      units: Number(volume % 100_000_000n),
+    };
+    this.#valueThreshold = toLimbs(
+      spec.type === "dollar"
+        ? thresholdUnits(spec.dollars, VALUE_DECIMALS)
+        : 0n,
+      VALUE_LIMBS,
+    );
   }
 
   /**
-   * Adds a chunk of ticks, quantities and traded values as limbs (high,
-   * middle, low); returns false (and stops) at the first tick that comes
-   * before its predecessor in (id, time) order.
+   * Adds a chunk of ticks; returns false (and stops) at the first tick that
+   * comes before its predecessor in (id, time) order.
    */
   add(
     id: Float64Array,
     time: Float64Array,
     price: Float64Array,
+    qty: Float64Array,
     isBuyerMaker: Uint8Array,
-    [qh, qm, ql]: Float64Array[],
-    [vh, vm, vl]: Float64Array[],
   ): boolean {
-    const spec = this.#spec, sums = this.#sums, threshold = this.#threshold;
+    const spec = this.#spec, dollar = spec.type === "dollar";
+    const volume = this.#volume, threshold = this.#volumeThreshold;
     for (let i = 0; i < time.length; i++) {
       if (
         id[i] < this.#lastId || (id[i] === this.#lastId && time[i] < this.#end)
       ) return false;
       this.#lastId = id[i];
-      const p = price[i];
-      if (this.#count === 0) {
-        this.#start = time[i];
-        this.#open = this.#high = this.#low = p;
-        sums.fill(0);
-        this.#buyers = this.#sellers = 0;
-      }
+      const p = price[i], q = qty[i];
+      if (this.#count === 0) this.#openBar(time[i], p);
       this.#count++;
       this.#end = time[i];
       this.#close = p;
       if (p > this.#high) this.#high = p;
       if (p < this.#low) this.#low = p;
-      addLimbs(sums, VOLUME, qh[i], qm[i], ql[i]);
-      addLimbs(sums, VALUE, vh[i], vm[i], vl[i]);
+      // fractionUnits' common case inline: below 8192 all 8 decimals hold.
+      const whole = Math.floor(q);
+      const units = q >= 0 && q < 8192
+        ? Math.round((q - whole) * 1e8)
+        : fractionUnits(q, QUANTITY_DECIMALS);
+      volume.add(whole, units);
       if (isBuyerMaker[i] === 0) {
         this.#buyers++;
-        addLimbs(sums, BUY_VOLUME, qh[i], qm[i], ql[i]);
+        this.#buyVolume.add(whole, units);
       } else if (isBuyerMaker[i] === 1) {
         this.#sellers++;
-        addLimbs(sums, SELL_VOLUME, qh[i], qm[i], ql[i]);
+        this.#sellVolume.add(whole, units);
       }
-      const full = spec.type === "tick"
-        ? this.#count >= spec.ticks
-        : limbsAtLeast(
-          sums,
-          spec.type === "volume" ? VOLUME : VALUE,
-          threshold,
-          0,
+      let full: boolean;
+      if (dollar) {
+        quantityLimbs(whole, units, this.#tradeQuantity);
+        valueLimbs(
+          Math.floor(p),
+          fractionUnits(p, PRICE_DECIMALS),
+          this.#tradeQuantity,
+          this.#tradeValue,
         );
+        addLimbs(this.#valueLimbs, 0, VALUE_LIMBS, this.#tradeValue);
+        full = limbsAtLeast(
+          this.#valueLimbs,
+          0,
+          this.#valueThreshold,
+          0,
+          VALUE_LIMBS,
+        );
+      } else {
+        // Neumaier: the sum and the low-order bits it lost.
+        const term = p * q, sum = this.#value + term;
+        this.#valueCompensation += Math.abs(this.#value) >= Math.abs(term)
+          ? (this.#value - sum) + term
+          : (term - sum) + this.#value;
+        this.#value = sum;
+        full = spec.type === "tick"
+          ? this.#count >= spec.ticks
+          : volume.whole > threshold.whole ||
+            (volume.whole === threshold.whole &&
+              volume.units >= threshold.units);
+      }
       if (full) this.#flush();
     }
     return true;
   }
 
-  #quantity(at: number): number {
-    const value = limbsToNumber(this.#sums, at, QUANTITY_DECIMALS);
-    if (value === undefined) throw this.#tooLarge();
-    return value;
+  #openBar(time: number, price: number): void {
+    this.#start = time;
+    this.#open = this.#high = this.#low = price;
+    for (const sum of [this.#volume, this.#buyVolume, this.#sellVolume]) {
+      sum.whole = sum.units = 0;
+    }
+    this.#value = this.#valueCompensation = 0;
+    this.#valueLimbs.fill(0);
+    this.#buyers = this.#sellers = 0;
+  }
+
+  #quantity(sum: QuantitySum): number {
+    if (sum.whole >= 2 ** 53) throw this.#tooLarge();
+    return quantityToNumber(sum.whole, sum.units);
   }
 
   #tooLarge(): DataFileError {
@@ -548,16 +585,16 @@ class SequentialBars {
       this.#files[0],
       `the ${this.#symbol} bar starting at ${
         new Date(this.#start).toISOString()
-      } trades too much to sum exactly (9e15 in value or 9e27 in quantity; files: ${
-        this.#files.join(", ")
-      })`,
+      } trades too much to sum exactly (files: ${this.#files.join(", ")})`,
     );
   }
 
   #flush(): void {
     const o = this.#out;
-    const volume = this.#quantity(VOLUME);
-    const value = limbsToNumber(this.#sums, VALUE, VALUE_DECIMALS);
+    const volume = this.#quantity(this.#volume);
+    const value = this.#spec.type === "dollar"
+      ? valueToNumber(this.#valueLimbs, 0)
+      : this.#value + this.#valueCompensation;
     if (value === undefined) throw this.#tooLarge();
     o.start_time.push(this.#start);
     o.end_time.push(this.#end);
@@ -570,8 +607,8 @@ class SequentialBars {
     o.trades.push(this.#count);
     o.num_buyer.push(this.#buyers);
     o.num_seller.push(this.#sellers);
-    o.num_buyer_volume.push(this.#quantity(BUY_VOLUME));
-    o.num_seller_volume.push(this.#quantity(SELL_VOLUME));
+    o.num_buyer_volume.push(this.#quantity(this.#buyVolume));
+    o.num_seller_volume.push(this.#quantity(this.#sellVolume));
     this.#count = 0;
   }
 

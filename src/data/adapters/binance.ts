@@ -76,7 +76,7 @@ export const binance: ExchangeAdapter = {
   dataTypes: () => DATA_TYPES,
   requiredColumns: (_market, dataType) =>
     DUMP_COLUMNS[dataType].map((c) => c.name),
-  tickMapping(market, dataType): TickMapping {
+  tickMapping(_market, dataType): TickMapping {
     const timeUnit = "auto";
     return dataType === "aggTrades"
       ? {
