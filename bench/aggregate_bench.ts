@@ -16,7 +16,7 @@
 import { dirname } from "node:path";
 import { DuckDBInstance, listValue } from "@duckdb/node-api";
 import pl from "nodejs-polars";
-import { DataLoader } from "../mod.ts";
+import { type BarSpec, DataLoader } from "../mod.ts";
 import {
   BENCH_DAYS,
   BENCH_START,
@@ -159,60 +159,42 @@ Deno.bench({
   },
 });
 
-// About 2,000 bars per symbol-day on average.
-const dollars = Number(
-  (await con.runAndReadAll(
-    "SELECT sum(price * quantity) / $bars FROM read_parquet($files)",
+/** `SELECT <total> / bars` over the bench files, bars = 2,000 per symbol-day. */
+async function perBar(total: string): Promise<number> {
+  const reader = await con.runAndReadAll(
+    `SELECT ${total} / $bars FROM read_parquet($files)`,
     {
       files: listValue(files),
       bars: BENCH_SYMBOLS.length * BENCH_DAYS * 2_000,
     },
-  )).getRows()[0][0],
-);
+  );
+  return Number(reader.getRows()[0][0]);
+}
 
-Deno.bench({
-  name: "loadAggBar dollar bars, cache off (sequential pass)",
-  group: "dollar bars, 20M ticks",
-  n: 3,
-  warmup: 1,
-  async fn(b) {
-    const loader = new DataLoader({ dataDir });
-    b.start();
-    await loader.loadAggBar({
-      ...request,
-      bar: { type: "dollar", dollars },
-      cache: false,
-    });
-    b.end();
-    await loader.close();
-  },
+/** A sequential-pass bench: one load of `bar` bars with the cache off. */
+function sequentialBench(kind: string, bar: BarSpec): void {
+  Deno.bench({
+    name: `loadAggBar ${kind} bars, cache off (sequential pass)`,
+    group: "dollar bars, 20M ticks",
+    n: 3,
+    warmup: 1,
+    async fn(b) {
+      const loader = new DataLoader({ dataDir });
+      b.start();
+      await loader.loadAggBar({ ...request, bar, cache: false });
+      b.end();
+      await loader.close();
+    },
+  });
+}
+
+// About 2,000 bars per symbol-day on average; the volume threshold has 3
+// decimals, as a user would type it.
+sequentialBench("dollar", {
+  type: "dollar",
+  dollars: await perBar("sum(price * quantity)"),
 });
-
-// About 2,000 bars per symbol-day on average, like the dollar bars.
-const volume = Number(
-  (await con.runAndReadAll(
-    "SELECT round(sum(quantity) / $bars, 3) FROM read_parquet($files)",
-    {
-      files: listValue(files),
-      bars: BENCH_SYMBOLS.length * BENCH_DAYS * 2_000,
-    },
-  )).getRows()[0][0],
-);
-
-Deno.bench({
-  name: "loadAggBar volume bars, cache off (sequential pass)",
-  group: "dollar bars, 20M ticks",
-  n: 3,
-  warmup: 1,
-  async fn(b) {
-    const loader = new DataLoader({ dataDir });
-    b.start();
-    await loader.loadAggBar({
-      ...request,
-      bar: { type: "volume", volume },
-      cache: false,
-    });
-    b.end();
-    await loader.close();
-  },
+sequentialBench("volume", {
+  type: "volume",
+  volume: Math.round(await perBar("sum(quantity)") * 1000) / 1000,
 });

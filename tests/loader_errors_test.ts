@@ -296,6 +296,23 @@ async function loadRecords(
   }
 }
 
+/** Two days of generated BTCUSDT futures data of one type in a new folder. */
+async function btcSample(
+  dataType: "aggTrades" | "trades" | "klines",
+  tradesPerDay: number,
+) {
+  const dataDir = await Deno.makeTempDir();
+  const sample = await generateSample({
+    dataDir,
+    symbols: ["BTCUSDT"],
+    start: START,
+    days: 2,
+    tradesPerDay,
+    dataType,
+  });
+  return { dataDir, sample };
+}
+
 const MICROSECOND_CASES = [
   [
     "klines",
@@ -309,15 +326,7 @@ for (const [dataType, times] of MICROSECOND_CASES) {
     `loadAggBar() reads futures ${dataType} with microsecond timestamps like the same rows in milliseconds`,
     opts,
     async () => {
-      const dataDir = await Deno.makeTempDir();
-      const sample = await generateSample({
-        dataDir,
-        symbols: ["BTCUSDT"],
-        start: START,
-        days: 2,
-        tradesPerDay: 2_000,
-        dataType,
-      });
+      const { dataDir, sample } = await btcSample(dataType, 2_000);
       const options = {
         dataType,
         bar: { type: "time", intervalMs: 300_000 },
@@ -338,14 +347,7 @@ Deno.test(
   "loadAggBar() throws DataFileError naming the files and the times they hold when they yield no bars in the range",
   opts,
   async () => {
-    const dataDir = await Deno.makeTempDir();
-    const sample = await generateSample({
-      dataDir,
-      symbols: ["BTCUSDT"],
-      start: START,
-      days: 2,
-      tradesPerDay: 500,
-    });
+    const { dataDir, sample } = await btcSample("aggTrades", 500);
     // Files in the right place holding trades of ten days earlier.
     await rewrite(
       sample.files,
