@@ -6,7 +6,8 @@
  * split into a whole part and the units of its fraction
  * ({@linkcode QUANTITY_DECIMALS}, {@linkcode PRICE_DECIMALS}), and summed as
  * integers: in DuckDB as HUGEINT sums of BIGINT products, in JavaScript as
- * base-1e7 limbs held in doubles (every intermediate an integer below 2^53).
+ * pairs (whole, 1e-8 units) or base-1e7 limbs held in doubles (every
+ * intermediate an integer below 2^53).
  *
  * Recovering the decimal: a double `x` parsed from a decimal `d` with at most
  * `k` decimals is within half an ulp of `d`, so rounding the fraction of `x`
@@ -19,7 +20,7 @@
  *
  * Bounds: exact for quantities below 2^53 (9e15) per trade, prices below
  * 1e8 and traded values below 9.2e18 per trade; a time bar's quantity sum
- * must stay below 1e26 and a sequential bar's below 9e27 (else the load
+ * must stay below 1e26 and a sequential bar's below 9e15 (else the load
  * fails with a DataFileError rather than round).
  *
  * @module
