@@ -389,3 +389,56 @@ Deno.test(
     }
   },
 );
+
+Deno.test(
+  "loadAggBar() sums trades of 1e15 units exactly in time bars and volume bars",
+  opts,
+  async () => {
+    const dataDir = await Deno.makeTempDir({ prefix: "factorium-exact-" });
+    const sizes = [
+      "1000000000000000",
+      "123456789012345",
+      "5000000000000.25",
+      "0.00000001",
+      "999999999999999",
+    ];
+    const trades = sizes.flatMap((qty, i) =>
+      [0, 1].map((j): Trade => ({
+        symbol: "BTTCUSDT",
+        id: 2 * i + j + 1,
+        time: START + (2 * i + j) * 20_000,
+        price: j === 0 ? "0.00000123" : "0.000000999999",
+        qty,
+        isBuyerMaker: j === 1,
+      }))
+    );
+    write(dataDir, trades);
+    const minutes = new Map<number, Trade[]>();
+    for (const t of trades) {
+      const minute = Math.floor(t.time / 60_000);
+      minutes.set(minute, [...(minutes.get(minute) ?? []), t]);
+    }
+    for (const cache of [true, false]) {
+      assertExact(
+        await load(
+          dataDir,
+          ["BTTCUSDT"],
+          { type: "time", intervalMs: 60_000 },
+          cache,
+        ),
+        [...minutes.values()].map((group) => exactBar("BTTCUSDT", group)),
+        `time bars (cache ${cache})`,
+      );
+    }
+    assertExact(
+      await load(
+        dataDir,
+        ["BTTCUSDT"],
+        { type: "volume", volume: 2e15 },
+        false,
+      ),
+      exactSequential(trades, "volume", "2000000000000000"),
+      "volume bars",
+    );
+  },
+);
