@@ -7,8 +7,12 @@
  * - warm (cache hit) vs cold on the same request;
  * - dollar and volume bars (sequential pass) for ticks/s.
  *
- * The baseline computes exactly what loadAggBar computes (integer-unit sums,
- * buyer/seller columns); a second row shows the plainest query for scale.
+ * The baseline computes the same columns the way loadAggBar did before its
+ * sums became exact (each p·q and q cast to BIGINT units of 1e-8, plus the
+ * buyer/seller columns): it fails on trades above 9.2e10 units and rounds
+ * sub-cent values, so the ratio includes the cost of exactness (recovering
+ * each decimal, HUGEINT sums). A second row shows the plainest query for
+ * scale.
  *
  * Run: `deno bench -A bench/aggregate_bench.ts`. Ticks/s = 20M / median.
  * Peak memory of a cold load: `deno run -A bench/cold_load_memory.ts`.
@@ -76,7 +80,8 @@ async function handWritten(aggregates: string): Promise<void> {
 }
 
 Deno.bench({
-  name: "hand-written query, same result (exact sums, buyer/seller columns)",
+  name:
+    "hand-written query, same columns with BIGINT 1e-8 sums (not exact, overflows)",
   group: "cold 1-minute bars, 20M ticks",
   baseline: true,
   n: 5,
