@@ -460,25 +460,34 @@ export class DataLoader {
         interval,
         { partitionedDir: scratch },
       );
-      for (const miss of misses) {
-        const part = `${scratch}/part=${miss.symbol}/day=${miss.day / DAY_MS}`;
-        const pieces = await listFiles(part);
-        let finished = pieces[0];
-        // DuckDB writes one file per partition; rewrite only the unusual
-        // cases (no bars that day, or a split partition).
-        if (pieces.length !== 1) {
-          finished = `${scratch}/${miss.symbol}-${miss.day}.parquet`;
-          const bars = pieces.length === 0
-            ? emptyBars()
-            : pl.concat(pieces.map((p) => pl.readParquet(p)), {
-              how: "vertical",
-            });
-          bars.writeParquet(finished, { compression: "zstd" });
+      // Files are committed by a few workers at once: each commit waits for
+      // its fsyncs, which the file system batches when they overlap.
+      let next = 0;
+      const commit = async () => {
+        while (next < misses.length) {
+          const miss = misses[next++];
+          const part = `${scratch}/part=${miss.symbol}/day=${
+            miss.day / DAY_MS
+          }`;
+          const pieces = await listFiles(part);
+          let finished = pieces[0];
+          // DuckDB writes one file per partition; rewrite only the unusual
+          // cases (no bars that day, or a split partition).
+          if (pieces.length !== 1) {
+            finished = `${scratch}/${miss.symbol}-${miss.day}.parquet`;
+            const bars = pieces.length === 0
+              ? emptyBars()
+              : pl.concat(pieces.map((p) => pl.readParquet(p)), {
+                how: "vertical",
+              });
+            bars.writeParquet(finished, { compression: "zstd" });
+          }
+          await this.#cache.commit(finished, miss.path);
+          progress(1);
         }
-        await this.#cache.commit(finished, miss.path);
-        frames.push(pl.readParquet(miss.path));
-        progress(1);
-      }
+      };
+      await Promise.all(Array.from({ length: COMMIT_WORKERS }, commit));
+      for (const miss of misses) frames.push(pl.readParquet(miss.path));
     } finally {
       await Deno.remove(scratch, { recursive: true });
     }
@@ -560,6 +569,9 @@ export class DataLoader {
     return this.#db;
   }
 }
+
+/** Cache files committed at once (each waits for its fsyncs). */
+const COMMIT_WORKERS = 8;
 
 /**
  * A `progress(finished)` that adds `finished` units to the count and reports
