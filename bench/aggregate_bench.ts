@@ -5,10 +5,14 @@
  *   as one hand-written DuckDB query whose result reaches Polars the fastest
  *   way (COPY to Parquet, `pl.readParquet`): the cost of our layers;
  * - warm (cache hit) vs cold on the same request;
- * - dollar bars (sequential pass) for ticks/s.
+ * - dollar and volume bars (sequential pass) for ticks/s.
  *
- * The baseline computes exactly what loadAggBar computes (integer-unit sums,
- * buyer/seller columns); a second row shows the plainest query for scale.
+ * The baseline computes the same columns the way loadAggBar did before its
+ * sums became exact (each p·q and q cast to BIGINT units of 1e-8, plus the
+ * buyer/seller columns): it fails on trades above 9.2e10 units and rounds
+ * sub-cent values, so the ratio includes the cost of exactness (recovering
+ * each decimal, HUGEINT sums). A second row shows the plainest query for
+ * scale.
  *
  * Run: `deno bench -A bench/aggregate_bench.ts`. Ticks/s = 20M / median.
  * Peak memory of a cold load: `deno run -A bench/cold_load_memory.ts`.
@@ -16,7 +20,7 @@
 import { dirname } from "node:path";
 import { DuckDBInstance, listValue } from "@duckdb/node-api";
 import pl from "nodejs-polars";
-import { DataLoader } from "../mod.ts";
+import { type BarSpec, DataLoader } from "../mod.ts";
 import {
   BENCH_DAYS,
   BENCH_START,
@@ -76,7 +80,8 @@ async function handWritten(aggregates: string): Promise<void> {
 }
 
 Deno.bench({
-  name: "hand-written query, same result (exact sums, buyer/seller columns)",
+  name:
+    "hand-written query, same columns with BIGINT 1e-8 sums (not exact, overflows)",
   group: "cold 1-minute bars, 20M ticks",
   baseline: true,
   n: 5,
@@ -159,31 +164,42 @@ Deno.bench({
   },
 });
 
-// About 2,000 bars per symbol-day on average.
-const dollars = Number(
-  (await con.runAndReadAll(
-    "SELECT sum(price * quantity) / $bars FROM read_parquet($files)",
+/** `SELECT <total> / bars` over the bench files, bars = 2,000 per symbol-day. */
+async function perBar(total: string): Promise<number> {
+  const reader = await con.runAndReadAll(
+    `SELECT ${total} / $bars FROM read_parquet($files)`,
     {
       files: listValue(files),
       bars: BENCH_SYMBOLS.length * BENCH_DAYS * 2_000,
     },
-  )).getRows()[0][0],
-);
+  );
+  return Number(reader.getRows()[0][0]);
+}
 
-Deno.bench({
-  name: "loadAggBar dollar bars, cache off (sequential pass)",
-  group: "dollar bars, 20M ticks",
-  n: 3,
-  warmup: 1,
-  async fn(b) {
-    const loader = new DataLoader({ dataDir });
-    b.start();
-    await loader.loadAggBar({
-      ...request,
-      bar: { type: "dollar", dollars },
-      cache: false,
-    });
-    b.end();
-    await loader.close();
-  },
+/** A sequential-pass bench: one load of `bar` bars with the cache off. */
+function sequentialBench(kind: string, bar: BarSpec): void {
+  Deno.bench({
+    name: `loadAggBar ${kind} bars, cache off (sequential pass)`,
+    group: "dollar bars, 20M ticks",
+    n: 3,
+    warmup: 1,
+    async fn(b) {
+      const loader = new DataLoader({ dataDir });
+      b.start();
+      await loader.loadAggBar({ ...request, bar, cache: false });
+      b.end();
+      await loader.close();
+    },
+  });
+}
+
+// About 2,000 bars per symbol-day on average; the volume threshold has 3
+// decimals, as a user would type it.
+sequentialBench("dollar", {
+  type: "dollar",
+  dollars: await perBar("sum(price * quantity)"),
+});
+sequentialBench("volume", {
+  type: "volume",
+  volume: Math.round(await perBar("sum(quantity)") * 1000) / 1000,
 });

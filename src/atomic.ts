@@ -1,7 +1,8 @@
 /**
- * Atomic file writes: write to a hidden temporary sibling, then rename over
- * the target, so a reader never sees a half-written file and a failed write
- * leaves nothing behind.
+ * Atomic file writes: write to a hidden temporary sibling, flush it to disk,
+ * then rename over the target and flush the directory, so a reader never sees
+ * a half-written file, a failed write leaves nothing behind and a power cut
+ * cannot leave a renamed but empty file.
  *
  * @module
  */
@@ -23,7 +24,10 @@ export function temporarySibling(path: string): string {
 
 /**
  * Calls `write` with a temporary path next to `path`, then renames it over
- * `path`; on failure the temporary file is removed and the error rethrown.
+ * `path` with {@linkcode renameDurably}, so that after a crash or power cut
+ * `path` is either the old file or the complete new one (never a renamed but
+ * empty file). On failure the temporary file is removed and the error
+ * rethrown.
  *
  * @example
  * ```ts ignore
@@ -38,9 +42,56 @@ export async function writeAtomic(
   const temporary = temporarySibling(path);
   try {
     await write(temporary);
-    await Deno.rename(temporary, path);
+    await renameDurably(temporary, path);
   } catch (error) {
     await Deno.remove(temporary).catch(() => {});
     throw error;
+  }
+}
+
+/**
+ * Renames a finished file over `target` (same file system) durably: the
+ * file's data is flushed to disk before the rename and the directory entry
+ * after it, so a power cut leaves either the old target or the whole new
+ * file.
+ *
+ * @example
+ * ```ts ignore
+ * import { renameDurably } from "./atomic.ts";
+ * await renameDurably("out/.tmp-bars.parquet", "out/bars.parquet");
+ * ```
+ */
+export async function renameDurably(
+  source: string,
+  target: string,
+): Promise<void> {
+  await syncFile(source);
+  await Deno.rename(source, target);
+  await syncDirectory(dirname(target));
+}
+
+async function syncFile(path: string): Promise<void> {
+  using file = await Deno.open(path, { read: true, write: true });
+  await file.sync();
+}
+
+/**
+ * Flushes a directory's entries (the rename). Windows cannot open a
+ * directory as a file; there the rename is as durable as the platform makes
+ * it.
+ */
+async function syncDirectory(path: string): Promise<void> {
+  let directory: Deno.FsFile;
+  try {
+    directory = await Deno.open(path, { read: true });
+  } catch {
+    return;
+  }
+  try {
+    await directory.sync();
+  } catch {
+    // Some file systems refuse fsync on a directory; nothing more to do.
+  } finally {
+    directory.close();
   }
 }

@@ -254,3 +254,126 @@ Deno.test(
     assert.equal(error.file, target);
   },
 );
+
+/** Rewrites each Parquet file with `SELECT <select> FROM file`. */
+async function rewrite(paths: string[], select: string): Promise<void> {
+  const { DuckDBInstance } = await import("@duckdb/node-api");
+  const db = await DuckDBInstance.create(":memory:");
+  const con = await db.connect();
+  for (const path of paths) {
+    await con.run(
+      `COPY (SELECT ${select} FROM read_parquet('${path}')) TO '${path}.x' (FORMAT parquet)`,
+    );
+    await Deno.rename(`${path}.x`, path);
+  }
+  con.closeSync();
+  db.closeSync();
+}
+
+async function loadRecords(
+  dataDir: string,
+  options: Partial<LoadAggBarOptions>,
+  cacheDir?: string,
+): Promise<Record<string, unknown>[]> {
+  const loader = new DataLoader({
+    dataDir,
+    cacheDir: cacheDir ?? await Deno.makeTempDir(),
+    onWarning: (m) => {
+      throw new Error(`unexpected warning: ${m}`);
+    },
+  });
+  try {
+    const agg = await loader.loadAggBar({
+      symbols: ["BTCUSDT"],
+      start: START,
+      days: 2,
+      market: "futures_um",
+      ...options,
+    } as LoadAggBarOptions);
+    return agg.toRecords();
+  } finally {
+    await loader.close();
+  }
+}
+
+/** Two days of generated BTCUSDT futures data of one type in a new folder. */
+async function btcSample(
+  dataType: "aggTrades" | "trades" | "klines",
+  tradesPerDay: number,
+) {
+  const dataDir = await Deno.makeTempDir();
+  const sample = await generateSample({
+    dataDir,
+    symbols: ["BTCUSDT"],
+    start: START,
+    days: 2,
+    tradesPerDay,
+    dataType,
+  });
+  return { dataDir, sample };
+}
+
+const MICROSECOND_CASES = [
+  [
+    "klines",
+    "open_time * 1000 AS open_time, close_time * 1000 + 999 AS close_time",
+  ],
+  ["aggTrades", "transact_time * 1000 + 123 AS transact_time"],
+  ["trades", "time * 1000 + 123 AS time"],
+] as const;
+for (const [dataType, times] of MICROSECOND_CASES) {
+  Deno.test(
+    `loadAggBar() reads futures ${dataType} with microsecond timestamps like the same rows in milliseconds`,
+    opts,
+    async () => {
+      const { dataDir, sample } = await btcSample(dataType, 2_000);
+      const options = {
+        dataType,
+        bar: { type: "time", intervalMs: 300_000 },
+      } as const;
+      const millis = await loadRecords(dataDir, options);
+      assert.ok(millis.length > 100);
+      const columns = times.split(", ").map((c) => c.split(" AS ")[1]);
+      await rewrite(
+        sample.files,
+        `* EXCLUDE (${columns.join(", ")}), ${times}`,
+      );
+      assert.deepEqual(await loadRecords(dataDir, options), millis);
+    },
+  );
+}
+
+Deno.test(
+  "loadAggBar() throws DataFileError naming the files and the times they hold when they yield no bars in the range",
+  opts,
+  async () => {
+    const { dataDir, sample } = await btcSample("aggTrades", 500);
+    // Files in the right place holding trades of ten days earlier.
+    await rewrite(
+      sample.files,
+      "* EXCLUDE (transact_time), transact_time - 864000000 AS transact_time",
+    );
+    for (
+      const bar of [{ type: "time", intervalMs: 60_000 }, {
+        type: "tick",
+        ticks: 10,
+      }] as const
+    ) {
+      const error = await rejects(
+        { bar, cache: false },
+        DataFileError,
+        /no bars for BTCUSDT in \[2024-01-01T00:00:00.000Z, 2024-01-03T00:00:00.000Z\): their 1\d\d\d row\(s\) have times from 2023-12-22T\S+ to 2023-12-23T\S+ \(read as epoch ms\); source files: .*day=01\/data.parquet, .*day=02\/data.parquet/,
+        dataDir,
+      ) as DataFileError;
+      assert.equal(error.file, sample.files[0]);
+      // With the cache the same: the (empty) days cached do not hide it.
+      const cacheDir = await Deno.makeTempDir();
+      for (let i = 0; i < 2; i++) {
+        await assert.rejects(
+          () => loadRecords(dataDir, { bar }, cacheDir),
+          (e) => e instanceof DataFileError && e.message === error.message,
+        );
+      }
+    }
+  },
+);

@@ -22,6 +22,25 @@ import {
 import type { BarSpec } from "./bar_spec.ts";
 import { DataFileError, firstLine } from "../errors.ts";
 import { DAY_MS } from "../time.ts";
+import {
+  addLimbs,
+  decimalUnitsSql,
+  fractionUnits,
+  limbsAtLeast,
+  PRICE_DECIMALS,
+  QUANTITY_DECIMALS,
+  QUANTITY_LIMBS,
+  quantityLimbs,
+  quantityToNumber,
+  thresholdUnits,
+  tickPartsSql,
+  toLimbs,
+  unitsToDoubleSql,
+  VALUE_DECIMALS,
+  VALUE_LIMBS,
+  valueLimbs,
+  valueToNumber,
+} from "./exact_units.ts";
 
 /** Columns of every bar frame, in order. */
 export const BAR_COLUMNS = [
@@ -184,6 +203,24 @@ export class BarAggregator {
   }
 
   /**
+   * How many rows `files` hold and the first and last of their times (epoch
+   * ms, as the source's timestamp unit reads them); for error messages.
+   */
+  async timeSpan(
+    source: BarSource,
+    files: string[],
+  ): Promise<{ rows: number; min: number; max: number }> {
+    const reader = await this.#connection.runAndReadAll(
+      `SELECT count(*)::DOUBLE, coalesce(min(ts), 0)::DOUBLE, coalesce(max(ts), 0)::DOUBLE FROM (${
+        selectSource(source, "$files")
+      })`,
+      { files: listValue(files) },
+    );
+    const [rows, min, max] = reader.getRows()[0].map(Number);
+    return { rows, min, max };
+  }
+
+  /**
    * Aggregates time bars of `intervalMs` over the runs and writes them as
    * Parquet: to one file, or partitioned by symbol and UTC day of
    * `start_time` under a directory (`part=S/day=N/*.parquet`, N = days
@@ -214,7 +251,18 @@ export class BarAggregator {
         sqlString(target.partitionedDir)
       } (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (part, day))`;
     this.queries++;
-    await this.#connection.run(sql, params);
+    try {
+      await this.#connection.run(sql, params);
+    } catch (error) {
+      const files = runs.flatMap((run) => run.files);
+      throw new DataFileError(
+        files[0],
+        `could not be aggregated (with ${files.length - 1} other file(s)): ${
+          firstLine(error)
+        }`,
+        { cause: error },
+      );
+    }
   }
 
   /**
@@ -260,7 +308,7 @@ export class BarAggregator {
       lo: run.lo,
       hi: run.hi,
     });
-    const bars = new SequentialBars(spec);
+    const bars = new SequentialBars(spec, symbol, run.files);
     for (
       let chunk = await result.fetchChunk();
       chunk !== null && chunk.rowCount > 0;
@@ -299,45 +347,102 @@ function selectSource(source: BarSource, filesParam: string): string {
 }
 
 /**
- * Sums that do not depend on DuckDB's thread scheduling: floating-point sums
- * do (their order varies from run to run), so quantities and traded values
- * are summed as integers of 1e-8 units, exact for the ≤ 8 decimals exchanges
- * quote (quantities up to 9.2e10 per row; DuckDB's cast to BIGINT rounds).
+ * Time bars with exact sums, deterministic whatever DuckDB's thread order.
+ * Quantities are summed as integers of 1e-8 units (whole part and fraction
+ * units apart) and the traded value p·q (1e-20 units) as five BIGINT (one
+ * HUGEINT) product sums of the parts: with price = pw + pu·1e-12 (pu split
+ * as ph·1e6 + pl) and quantity = qw + qu·1e-8,
+ * p·q·1e20 = pw·qw·1e20 + pw·qu·1e12 + pu·qw·1e8 + ph·qu·1e6 + pl·qu.
+ * Each sum becomes the double nearest to its decimal value; vwap is their
+ * ratio (within a few ulps of the exact one). A bar whose quantity reaches
+ * 1e26 (where pu·qw could pass HUGEINT) fails the query rather than wrap.
  */
-const UNITS = "1e8";
-
 function timeBarSql(source: BarSource, rows: string): string {
   const bucket =
     "(ts // CAST($interval AS BIGINT)) * CAST($interval AS BIGINT)";
+  const quantity = (units: string) =>
+    unitsToDoubleSql(units, QUANTITY_DECIMALS);
+  const unit = 10 ** QUANTITY_DECIMALS;
   if (source.kind === "ticks") {
-    return `SELECT symbol, ${bucket} AS start_time, ${bucket} + CAST($interval AS BIGINT) AS end_time,
-      arg_min(price, id) AS open, max(price) AS high, min(price) AS low, arg_max(price, id) AS close,
-      sum(q) / ${UNITS} AS volume, sum(v) / nullif(sum(q), 0) AS vwap, count(*) AS trades,
-      CAST(sum(1 - s) AS BIGINT) AS num_buyer, CAST(sum(s) AS BIGINT) AS num_seller,
-      coalesce(sum(q * (1 - s)), 0) / ${UNITS} AS num_buyer_volume,
-      coalesce(sum(q * s), 0) / ${UNITS} AS num_seller_volume
+    const units = (filter: string) =>
+      `coalesce(sum(qwi) ${filter} * ${unit} + sum(qui) ${filter}, 0)`;
+    return `SELECT symbol, start_time, end_time, open, high, low, close,
+      ${quantity("q")} AS volume,
+      CASE WHEN whole >= 1e26 THEN error('the ' || symbol || ' bar starting at ' || start_time || ' ms trades 1e26 or more, too much to sum exactly')
+      ELSE (CAST(t1 AS DOUBLE) * 1e20 + CAST(t2 AS DOUBLE) * 1e12 + CAST(t3 AS DOUBLE) * 1e8
+        + CAST(t4 AS DOUBLE) * 1e6 + CAST(t5 AS DOUBLE)) / nullif(CAST(q AS DOUBLE) * 1e${PRICE_DECIMALS}, 0) END AS vwap,
+      trades, num_buyer, num_seller, ${quantity("buy")} AS num_buyer_volume,
+      ${quantity("sell")} AS num_seller_volume
     FROM (
-      SELECT symbol, id, ts, price, CAST(qty * ${UNITS} AS BIGINT) AS q,
-        CAST(price * qty * ${UNITS} AS BIGINT) AS v, CAST(ibm AS BIGINT) AS s
-      FROM (${rows})
-    ) GROUP BY symbol, start_time`;
+      SELECT symbol, ${bucket} AS start_time, ${bucket} + CAST($interval AS BIGINT) AS end_time,
+        arg_min(price, id) AS open, max(price) AS high, min(price) AS low, arg_max(price, id) AS close,
+        ${units("")} AS q, sum(qwi) AS whole,
+        sum(pwi * qwi) AS t1, sum(pwi * qui) AS t2, sum(CAST(pu AS HUGEINT) * qwi) AS t3,
+        sum(CAST(floor(pu / 1e6) * qu AS BIGINT)) AS t4,
+        sum(CAST((pu - floor(pu / 1e6) * 1e6) * qu AS BIGINT)) AS t5,
+        count(*) AS trades,
+        count(*) FILTER (WHERE s = 0) AS num_buyer, count(*) FILTER (WHERE s = 1) AS num_seller,
+        ${units("FILTER (WHERE s = 0)")} AS buy, ${
+      units("FILTER (WHERE s = 1)")
+    } AS sell
+      FROM (SELECT *, CAST(qw AS BIGINT) AS qwi, CAST(qu AS BIGINT) AS qui, CAST(pw AS BIGINT) AS pwi
+        FROM (${
+      tickPartsSql(
+        `SELECT symbol, id, ts, price, qty, CAST(ibm AS BIGINT) AS s FROM (${rows})`,
+      )
+    })) GROUP BY symbol, start_time)`;
   }
-  const units = (column: string) => `sum(CAST(${column} * ${UNITS} AS BIGINT))`;
-  return `SELECT symbol, ${bucket} AS start_time, ${bucket} + CAST($interval AS BIGINT) AS end_time,
-      arg_min(open, ts) AS open, max(high) AS high, min(low) AS low, arg_max(close, ts) AS close,
-      ${units("volume")} / ${UNITS} AS volume,
-      ${units("quote_volume")} / nullif(${units("volume")}, 0) AS vwap,
-      CAST(sum(trades) AS BIGINT) AS trades, CAST(NULL AS BIGINT) AS num_buyer,
-      CAST(NULL AS BIGINT) AS num_seller, ${
+  const units = (column: string) =>
+    `sum(${decimalUnitsSql(column, QUANTITY_DECIMALS)})`;
+  return `SELECT symbol, start_time, end_time, open, high, low, close,
+      ${
+    quantity("v")
+  } AS volume, CAST(qv AS DOUBLE) / nullif(CAST(v AS DOUBLE), 0) AS vwap,
+      trades, CAST(NULL AS BIGINT) AS num_buyer, CAST(NULL AS BIGINT) AS num_seller,
+      ${quantity("buy")} AS num_buyer_volume, ${
+    quantity("v - buy")
+  } AS num_seller_volume
+    FROM (
+      SELECT symbol, ${bucket} AS start_time, ${bucket} + CAST($interval AS BIGINT) AS end_time,
+        arg_min(open, ts) AS open, max(high) AS high, min(low) AS low, arg_max(close, ts) AS close,
+        ${units("volume")} AS v, ${units("quote_volume")} AS qv,
+        CAST(sum(trades) AS BIGINT) AS trades, ${
     units("taker_buy_volume")
-  } / ${UNITS} AS num_buyer_volume,
-      ${units("volume - taker_buy_volume")} / ${UNITS} AS num_seller_volume
-    FROM (${rows}) GROUP BY symbol, start_time`;
+  } AS buy
+      FROM (${rows}) GROUP BY symbol, start_time)`;
 }
 
-/** Accumulates sequential bars from ordered tick chunks. */
+/** An exact quantity sum: whole units and 1e-8 units (kept below 1e8). */
+class QuantitySum {
+  whole = 0;
+  units = 0;
+
+  add(whole: number, units: number): void {
+    this.whole += whole;
+    this.units += units;
+    if (this.units >= 1e8) {
+      this.units -= 1e8;
+      this.whole++;
+    }
+  }
+}
+
+/**
+ * Accumulates sequential bars from ordered tick chunks. Quantities are
+ * summed exactly (whole units and 1e-8 units, each exact in a double below
+ * 2^53) and volume thresholds compared in the same units; dollar bars carry
+ * the exact traded value as base-1e7 limbs of 1e-20 units (see
+ * `exact_units.ts`), so a bar closes on exactly the trade whose decimal sum
+ * reaches the threshold. Tick and volume bars, which need the value only for
+ * vwap, sum p·q with Neumaier's compensated summation (within a few ulps;
+ * deterministic, as the trade order is fixed).
+ */
 class SequentialBars {
   #spec: Exclude<BarSpec, { type: "time" }>;
+  #symbol: string;
+  #files: string[];
+  #volumeThreshold: { whole: number; units: number };
+  #valueThreshold: Float64Array;
   #out = Object.fromEntries(
     BAR_FRAME_COLUMNS.filter((c) => c !== "symbol")
       .map((c) => [c, [] as number[]]),
@@ -351,15 +456,39 @@ class SequentialBars {
   #high = 0;
   #low = 0;
   #close = 0;
-  #volume = 0;
+  #volume = new QuantitySum();
+  #buyVolume = new QuantitySum();
+  #sellVolume = new QuantitySum();
   #value = 0;
+  #valueCompensation = 0;
+  #valueLimbs = new Float64Array(VALUE_LIMBS);
+  // Scratch limbs of the current trade (dollar bars).
+  #tradeQuantity = new Float64Array(QUANTITY_LIMBS);
+  #tradeValue = new Float64Array(VALUE_LIMBS);
   #buyers = 0;
   #sellers = 0;
-  #buyVolume = 0;
-  #sellVolume = 0;
 
-  constructor(spec: Exclude<BarSpec, { type: "time" }>) {
+  constructor(
+    spec: Exclude<BarSpec, { type: "time" }>,
+    symbol: string,
+    files: string[],
+  ) {
     this.#spec = spec;
+    this.#symbol = symbol;
+    this.#files = files;
+    const volume = spec.type === "volume"
+      ? thresholdUnits(spec.volume, QUANTITY_DECIMALS)
+      : 0n;
+    this.#volumeThreshold = {
+      whole: Number(volume / 100_000_000n),
+      units: Number(volume % 100_000_000n),
+    };
+    this.#valueThreshold = toLimbs(
+      spec.type === "dollar"
+        ? thresholdUnits(spec.dollars, VALUE_DECIMALS)
+        : 0n,
+      VALUE_LIMBS,
+    );
   }
 
   /**
@@ -373,62 +502,113 @@ class SequentialBars {
     qty: Float64Array,
     isBuyerMaker: Uint8Array,
   ): boolean {
-    const spec = this.#spec;
+    const spec = this.#spec, dollar = spec.type === "dollar";
+    const volume = this.#volume, threshold = this.#volumeThreshold;
     for (let i = 0; i < time.length; i++) {
       if (
         id[i] < this.#lastId || (id[i] === this.#lastId && time[i] < this.#end)
       ) return false;
       this.#lastId = id[i];
       const p = price[i], q = qty[i];
-      if (this.#count === 0) {
-        this.#start = time[i];
-        this.#open = this.#high = this.#low = p;
-        this.#volume = this.#value = 0;
-        this.#buyers =
-          this.#sellers =
-          this.#buyVolume =
-          this.#sellVolume =
-            0;
-      }
+      if (this.#count === 0) this.#openBar(time[i], p);
       this.#count++;
       this.#end = time[i];
       this.#close = p;
       if (p > this.#high) this.#high = p;
       if (p < this.#low) this.#low = p;
-      this.#volume += q;
-      this.#value += p * q;
+      // fractionUnits' common case inline: below 8192 all 8 decimals hold.
+      const whole = Math.floor(q);
+      const units = q >= 0 && q < 8192
+        ? Math.round((q - whole) * 1e8)
+        : fractionUnits(q, QUANTITY_DECIMALS);
+      volume.add(whole, units);
       if (isBuyerMaker[i] === 0) {
         this.#buyers++;
-        this.#buyVolume += q;
+        this.#buyVolume.add(whole, units);
       } else if (isBuyerMaker[i] === 1) {
         this.#sellers++;
-        this.#sellVolume += q;
+        this.#sellVolume.add(whole, units);
       }
-      const full = spec.type === "tick"
-        ? this.#count >= spec.ticks
-        : spec.type === "volume"
-        ? this.#volume >= spec.volume
-        : this.#value >= spec.dollars;
+      let full: boolean;
+      if (dollar) {
+        quantityLimbs(whole, units, this.#tradeQuantity);
+        valueLimbs(
+          Math.floor(p),
+          fractionUnits(p, PRICE_DECIMALS),
+          this.#tradeQuantity,
+          this.#tradeValue,
+        );
+        addLimbs(this.#valueLimbs, 0, VALUE_LIMBS, this.#tradeValue);
+        full = limbsAtLeast(
+          this.#valueLimbs,
+          0,
+          this.#valueThreshold,
+          0,
+          VALUE_LIMBS,
+        );
+      } else {
+        // Neumaier: the sum and the low-order bits it lost.
+        const term = p * q, sum = this.#value + term;
+        this.#valueCompensation += Math.abs(this.#value) >= Math.abs(term)
+          ? (this.#value - sum) + term
+          : (term - sum) + this.#value;
+        this.#value = sum;
+        full = spec.type === "tick"
+          ? this.#count >= spec.ticks
+          : volume.whole > threshold.whole ||
+            (volume.whole === threshold.whole &&
+              volume.units >= threshold.units);
+      }
       if (full) this.#flush();
     }
     return true;
   }
 
+  #openBar(time: number, price: number): void {
+    this.#start = time;
+    this.#open = this.#high = this.#low = price;
+    for (const sum of [this.#volume, this.#buyVolume, this.#sellVolume]) {
+      sum.whole = sum.units = 0;
+    }
+    this.#value = this.#valueCompensation = 0;
+    this.#valueLimbs.fill(0);
+    this.#buyers = this.#sellers = 0;
+  }
+
+  #quantity(sum: QuantitySum): number {
+    if (sum.whole >= 2 ** 53) throw this.#tooLarge();
+    return quantityToNumber(sum.whole, sum.units);
+  }
+
+  #tooLarge(): DataFileError {
+    return new DataFileError(
+      this.#files[0],
+      `the ${this.#symbol} bar starting at ${
+        new Date(this.#start).toISOString()
+      } trades too much to sum exactly (files: ${this.#files.join(", ")})`,
+    );
+  }
+
   #flush(): void {
     const o = this.#out;
+    const volume = this.#quantity(this.#volume);
+    const value = this.#spec.type === "dollar"
+      ? valueToNumber(this.#valueLimbs, 0)
+      : this.#value + this.#valueCompensation;
+    if (value === undefined) throw this.#tooLarge();
     o.start_time.push(this.#start);
     o.end_time.push(this.#end);
     o.open.push(this.#open);
     o.high.push(this.#high);
     o.low.push(this.#low);
     o.close.push(this.#close);
-    o.volume.push(this.#volume);
-    o.vwap.push(this.#volume > 0 ? this.#value / this.#volume : NaN);
+    o.volume.push(volume);
+    o.vwap.push(volume > 0 ? value / volume : NaN);
     o.trades.push(this.#count);
     o.num_buyer.push(this.#buyers);
     o.num_seller.push(this.#sellers);
-    o.num_buyer_volume.push(this.#buyVolume);
-    o.num_seller_volume.push(this.#sellVolume);
+    o.num_buyer_volume.push(this.#quantity(this.#buyVolume));
+    o.num_seller_volume.push(this.#quantity(this.#sellVolume));
     this.#count = 0;
   }
 

@@ -9,6 +9,7 @@
  * @module
  */
 import pl from "nodejs-polars";
+import { renameDurably } from "../atomic.ts";
 import { firstLine } from "../errors.ts";
 import { utcDay } from "../time.ts";
 
@@ -25,6 +26,13 @@ export interface CacheKey {
   /** Exchange symbol. */
   symbol: string;
 }
+
+/**
+ * Version of how bars are computed, part of every cache fingerprint: bumped
+ * when bar values change (2: exact decimal sums), so files cached by an
+ * older version are rebuilt rather than mixed with new ones.
+ */
+export const BAR_FORMAT_VERSION = 2;
 
 /**
  * The on-disk bar cache rooted at `dir`.
@@ -48,8 +56,9 @@ export class BarCache {
   }
 
   /**
-   * A 16-hex-digit digest of each file's path, size and modification time
-   * (or absence), in the given order.
+   * A 16-hex-digit digest of the bar format version
+   * ({@linkcode BAR_FORMAT_VERSION}) and each file's path, size and
+   * modification time (or absence), in the given order.
    */
   async fingerprint(files: string[]): Promise<string> {
     const parts = await Promise.all(files.map(async (file) => {
@@ -58,7 +67,7 @@ export class BarCache {
     }));
     const digest = await crypto.subtle.digest(
       "SHA-256",
-      new TextEncoder().encode(JSON.stringify(parts)),
+      new TextEncoder().encode(JSON.stringify([BAR_FORMAT_VERSION, parts])),
     );
     return [...new Uint8Array(digest).slice(0, 8)]
       .map((b) => b.toString(16).padStart(2, "0")).join("");
@@ -131,7 +140,7 @@ export class BarCache {
     const name = path.slice(slash + 1);
     const stem = name.slice(0, name.indexOf(".") + 1);
     await Deno.mkdir(folder, { recursive: true });
-    await Deno.rename(finished, path);
+    await renameDurably(finished, path);
     for await (const entry of Deno.readDir(folder)) {
       if (entry.name.startsWith(stem) && entry.name !== name) {
         await Deno.remove(`${folder}/${entry.name}`).catch(() => {});

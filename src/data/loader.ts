@@ -7,6 +7,7 @@ import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import pl from "nodejs-polars";
 import { AggBar } from "../aggbar.ts";
 import {
+  DataFileError,
   DownloadError,
   InvalidArgumentError,
   MissingDataError,
@@ -255,13 +256,7 @@ export class DataLoader {
       ),
     );
     const columns = options.buyerSeller ? BAR_FRAME_COLUMNS : [...BAR_COLUMNS];
-    if (df.height === 0) {
-      this.#warn(
-        `no trades for ${request.symbols.join(", ")} in [${
-          new Date(request.lo).toISOString()
-        }, ${new Date(request.hi).toISOString()})`,
-      );
-    }
+    if (df.height === 0) throw await this.#noBars(request, [...files.present]);
     return new AggBar(df.select(...columns), {
       bar: request.bar,
       exchange: request.adapter.name,
@@ -328,6 +323,30 @@ export class DataLoader {
       request.adapter.requiredColumns(request.market, request.dataType),
     );
     return files;
+  }
+
+  /**
+   * The error for a load whose source files yield no bar in the range: it
+   * names the files and the times they do hold, since an empty AggBar would
+   * hide a wrong range or a misread timestamp unit.
+   */
+  async #noBars(request: Request, files: string[]): Promise<DataFileError> {
+    const { aggregator } = await this.#database();
+    const span = await aggregator.timeSpan(request.source, files);
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const held = span.rows === 0
+      ? "they hold no rows"
+      : `their ${span.rows} row(s) have times from ${iso(span.min)} to ${
+        iso(span.max)
+      } (read as epoch ms)`;
+    const shown = files.slice(0, 5).join(", ") +
+      (files.length > 5 ? ` and ${files.length - 5} more` : "");
+    return new DataFileError(
+      files[0],
+      `no bars for ${request.symbols.join(", ")} in [${iso(request.lo)}, ${
+        iso(request.hi)
+      }): ${held}; source files: ${shown}`,
+    );
   }
 
   #path(request: Request, symbol: string, dayMs: number): string {
@@ -497,25 +516,34 @@ export class DataLoader {
         interval,
         { partitionedDir: scratch },
       );
-      for (const miss of misses) {
-        const part = `${scratch}/part=${miss.symbol}/day=${miss.day / DAY_MS}`;
-        const pieces = await listFiles(part);
-        let finished = pieces[0];
-        // DuckDB writes one file per partition; rewrite only the unusual
-        // cases (no bars that day, or a split partition).
-        if (pieces.length !== 1) {
-          finished = `${scratch}/${miss.symbol}-${miss.day}.parquet`;
-          const bars = pieces.length === 0
-            ? emptyBars()
-            : pl.concat(pieces.map((p) => pl.readParquet(p)), {
-              how: "vertical",
-            });
-          bars.writeParquet(finished, { compression: "zstd" });
+      // Files are committed by a few workers at once: each commit waits for
+      // its fsyncs, which the file system batches when they overlap.
+      let next = 0;
+      const commit = async () => {
+        while (next < misses.length) {
+          const miss = misses[next++];
+          const part = `${scratch}/part=${miss.symbol}/day=${
+            miss.day / DAY_MS
+          }`;
+          const pieces = await listFiles(part);
+          let finished = pieces[0];
+          // DuckDB writes one file per partition; rewrite only the unusual
+          // cases (no bars that day, or a split partition).
+          if (pieces.length !== 1) {
+            finished = `${scratch}/${miss.symbol}-${miss.day}.parquet`;
+            const bars = pieces.length === 0
+              ? emptyBars()
+              : pl.concat(pieces.map((p) => pl.readParquet(p)), {
+                how: "vertical",
+              });
+            bars.writeParquet(finished, { compression: "zstd" });
+          }
+          await this.#cache.commit(finished, miss.path);
+          progress(1);
         }
-        await this.#cache.commit(finished, miss.path);
-        frames.push(pl.readParquet(miss.path));
-        progress(1);
-      }
+      };
+      await Promise.all(Array.from({ length: COMMIT_WORKERS }, commit));
+      for (const miss of misses) frames.push(pl.readParquet(miss.path));
     } finally {
       await Deno.remove(scratch, { recursive: true });
     }
@@ -597,6 +625,9 @@ export class DataLoader {
     return this.#db;
   }
 }
+
+/** Cache files committed at once (each waits for its fsyncs). */
+const COMMIT_WORKERS = 8;
 
 /**
  * A `progress(finished)` that adds `finished` units to the count and reports

@@ -57,8 +57,9 @@ function dumpColumns(market: string, dataType: DataType): CsvColumn[] {
 
 /**
  * The Binance adapter. Spot switched its timestamps to microseconds in 2025,
- * so spot times are detected per value and normalised to milliseconds (when
- * read, and when a downloaded dump is converted). Spot trade dumps have a
+ * so times are detected per value (µs from 1e14 on) and normalised to
+ * milliseconds in every market and data type (when read, and when a
+ * downloaded dump is converted). Spot trade dumps have a
  * trailing `is_best_match` column, which is kept; dumps may or may not start
  * with a header line.
  *
@@ -75,8 +76,8 @@ export const binance: ExchangeAdapter = {
   dataTypes: () => DATA_TYPES,
   requiredColumns: (_market, dataType) =>
     DUMP_COLUMNS[dataType].map((c) => c.name),
-  tickMapping(market, dataType): TickMapping {
-    const timeUnit = market === "spot" ? "auto" : "ms";
+  tickMapping(_market, dataType): TickMapping {
+    const timeUnit = "auto";
     return dataType === "aggTrades"
       ? {
         id: "agg_trade_id",
@@ -95,10 +96,10 @@ export const binance: ExchangeAdapter = {
         isBuyerMaker: "is_buyer_maker",
       };
   },
-  klineMapping(market): KlineMapping {
+  klineMapping(): KlineMapping {
     return {
       openTime: "open_time",
-      timeUnit: market === "spot" ? "auto" : "ms",
+      timeUnit: "auto",
       intervalMs: 60_000,
       open: "open",
       high: "high",
@@ -123,9 +124,10 @@ export const binance: ExchangeAdapter = {
   },
   dumpFormat(market, dataType): DumpFormat {
     const columns = dumpColumns(market, dataType);
-    // Spot times turned to microseconds in 2025; stored files hold ms.
+    // Spot times turned to microseconds in 2025 (and any market may follow);
+    // stored files hold ms.
     const select = columns.map(({ name }) =>
-      market === "spot" && TIME_COLUMNS[dataType].includes(name)
+      TIME_COLUMNS[dataType].includes(name)
         ? `CASE WHEN ${name} >= 100000000000000 THEN ${name} // 1000 ELSE ${name} END AS ${name}`
         : name
     );
