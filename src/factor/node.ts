@@ -123,11 +123,10 @@ export function callKey(
   name: string,
   ...args: (Operand | string)[]
 ): Signature {
-  return signatureOf(
-    `${name}(`,
-    ...args.flatMap((arg, i) => i === 0 ? [arg] : [",", arg]),
-    ")",
-  );
+  const pieces: (Operand | string)[] = [`${name}(`];
+  args.forEach((arg, i) => i === 0 ? pieces.push(arg) : pieces.push(",", arg));
+  pieces.push(")");
+  return signatureOf(...pieces);
 }
 
 /** The canonical text of a signature. */
@@ -148,10 +147,13 @@ export function keyed<T extends object>(
   fields: T,
 ): T & { readonly signature: Signature; readonly key: string } {
   let text: string | undefined;
-  return Object.defineProperties(fields, {
-    signature: { value: signature, enumerable: true },
-    key: { get: () => text ??= render(signature), enumerable: true },
-  }) as T & { readonly signature: Signature; readonly key: string };
+  return {
+    ...fields,
+    signature,
+    get key() {
+      return text ??= render(signature);
+    },
+  };
 }
 
 /**
