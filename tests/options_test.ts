@@ -214,6 +214,17 @@ Deno.test("slice, analyze, backtest, the feed and formulas reject wrong-typed an
     () => feed.history("A", 1, 60_000, any({ timestpe: "1m" })),
     "history options",
   );
+  rejects(
+    "plot widht",
+    () => agg.plot(any({ widht: 500 })),
+    "plot options",
+    /did you mean "width"/,
+  );
+  await rejects(
+    "factor plot kind as option",
+    () => close.plot("timeseries", any({ kind: "heatmap" })),
+    "plot options",
+  );
   await rejects(
     "run stpe",
     () => feed.run(() => {}, any({ stpe: "1m" })),

@@ -11,6 +11,7 @@ import type { DataFrame } from "../polars.ts";
 import {
   anyFinite,
   type Chart,
+  CHART_OPTIONS,
   type ChartOptions,
   finiteRows,
   floats,
@@ -75,7 +76,10 @@ export function plotAnalysis(
   kind: AnalysisChartKind,
   options: AnalysisChartOptions = {},
 ): Chart {
-  const { width, height, maxPoints } = sizes(options);
+  const { width, height, maxPoints } = sizes(options, {
+    ...CHART_OPTIONS,
+    period: true,
+  });
   const series = periods.map(periodLabel);
   switch (kind) {
     case "ic":
@@ -246,7 +250,7 @@ export function plotEquity(
   title: string,
   options: ChartOptions = {},
 ): Chart {
-  const { width, height, maxPoints } = sizes(options);
+  const { width, height, maxPoints } = sizes(options, CHART_OPTIONS);
   return lines(returns.withColumns(pl.lit("equity").alias("symbol")), {
     reduce: "last",
     column: "equity",
@@ -274,7 +278,7 @@ export function plotDrawdown(
   title: string,
   options: ChartOptions = {},
 ): Chart {
-  const { width, height, maxPoints } = sizes(options);
+  const { width, height, maxPoints } = sizes(options, CHART_OPTIONS);
   return lines(returns.withColumns(pl.lit("drawdown").alias("symbol")), {
     reduce: "min",
     column: "drawdown",

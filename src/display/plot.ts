@@ -16,6 +16,7 @@ import { InvalidArgumentError } from "../errors.ts";
 import { escapeHtml, htmlPage } from "./html.ts";
 import { writeAtomic } from "../atomic.ts";
 import { formatInterval } from "../time.ts";
+import { checkOptions, type OptionNames } from "../options.ts";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 const TITLE_HEIGHT = 22;
@@ -313,8 +314,30 @@ function formatTick(v: number): string {
   return Number.isFinite(v) ? String(Number(v.toPrecision(4))) : "";
 }
 
-/** Validated chart sizes with their defaults. */
-export function sizes(options: ChartOptions): Required<ChartOptions> {
+/** The option names of {@linkcode ChartOptions}. */
+export const CHART_OPTIONS: OptionNames<ChartOptions> = {
+  width: true,
+  height: true,
+  maxPoints: true,
+};
+
+const BAR_CHART_OPTIONS: OptionNames<BarChartOptions> = {
+  ...CHART_OPTIONS,
+  kind: true,
+  symbol: true,
+  column: true,
+  normalize: true,
+};
+
+/**
+ * Validated chart sizes with their defaults, after checking that `options`
+ * has no option but those in `known`.
+ */
+export function sizes<T extends ChartOptions>(
+  options: T,
+  known: OptionNames<T>,
+): Required<ChartOptions> {
+  checkOptions("plot", options, known);
   const width = options.width ?? 900;
   const height = options.height ?? 360;
   const maxPoints = options.maxPoints ?? 1000;
@@ -445,7 +468,7 @@ export function plotBars(
   symbols: string[],
   options: BarChartOptions = {},
 ): Chart {
-  const { width, height, maxPoints } = sizes(options);
+  const { width, height, maxPoints } = sizes(options, BAR_CHART_OPTIONS);
   const kind = options.kind ??
     (symbols.length === 1 || typeof options.symbol === "string"
       ? "candles"
@@ -763,7 +786,7 @@ export function plotFactor(
   kind: FactorChartKind = "timeseries",
   options: ChartOptions = {},
 ): Chart {
-  const { width, height, maxPoints } = sizes(options);
+  const { width, height, maxPoints } = sizes(options, CHART_OPTIONS);
   const frame = values.withColumns(pl.col("factor").fillNan(null));
   if (kind === "timeseries") {
     return factorSeries(frame, name, width, height, maxPoints);
