@@ -20,7 +20,11 @@ import { daysOverlapping, utcDay } from "../time.ts";
 import type { DataType, DumpFormat, ExchangeAdapter } from "./adapters/mod.ts";
 import { sqlString } from "./aggregator.ts";
 import { positiveInteger } from "./bar_spec.ts";
-import { type DataSelection, resolveSelection } from "./selection.ts";
+import {
+  type DataSelection,
+  resolveSelection,
+  SELECTION_OPTIONS,
+} from "./selection.ts";
 import { unzipOne } from "./zip.ts";
 import { booleanOption, checkOptions, type OptionNames } from "../options.ts";
 
@@ -151,13 +155,7 @@ interface Settings {
 }
 
 const DOWNLOAD_OPTIONS: OptionNames<DownloadOptions> = {
-  symbols: true,
-  start: true,
-  end: true,
-  days: true,
-  exchange: true,
-  market: true,
-  dataType: true,
+  ...SELECTION_OPTIONS,
   dataDir: true,
   baseUrl: true,
   concurrency: true,

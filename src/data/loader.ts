@@ -29,6 +29,7 @@ import {
   type DataSelection,
   type ResolvedSelection,
   resolveSelection,
+  SELECTION_OPTIONS,
 } from "./selection.ts";
 import {
   booleanOption,
@@ -89,13 +90,7 @@ export type LoaderDownloadOptions = Pick<
 >;
 
 const LOAD_AGG_BAR_OPTIONS: OptionNames<LoadAggBarOptions> = {
-  symbols: true,
-  start: true,
-  end: true,
-  days: true,
-  exchange: true,
-  market: true,
-  dataType: true,
+  ...SELECTION_OPTIONS,
   bar: true,
   buyerSeller: true,
   cache: true,

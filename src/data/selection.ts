@@ -11,6 +11,7 @@ import {
   getAdapter,
 } from "./adapters/mod.ts";
 import { oneOf, validateSymbols } from "./bar_spec.ts";
+import type { OptionNames } from "../options.ts";
 
 /**
  * Symbols × a UTC range (`start` with `end` or `days`, or `end` with
@@ -32,6 +33,17 @@ export interface DataSelection extends RangeOptions {
   /** Source data type: `aggTrades`, `trades` or `klines`. @default "aggTrades" */
   dataType?: DataType;
 }
+
+/** The option names of {@linkcode DataSelection}. */
+export const SELECTION_OPTIONS: OptionNames<DataSelection> = {
+  symbols: true,
+  start: true,
+  end: true,
+  days: true,
+  exchange: true,
+  market: true,
+  dataType: true,
+};
 
 /** A {@linkcode DataSelection} checked, with its defaults filled in. */
 export interface ResolvedSelection {
