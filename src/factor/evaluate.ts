@@ -4,12 +4,15 @@
  * into symbol-major typed arrays and back) and its cross sections (one
  * `withColumns` of `over("end_time")` expressions).
  *
- * A window node's level is one more than the deepest window node it reads
- * (through element-wise nodes, which are inlined). Nodes of one level run in
- * one step (Polars evaluates them in parallel), so no expression ever nests
- * a window inside another window with a different partition, the pattern
- * that measured 18x slower and returned nulls. Intermediate columns are
- * dropped after their last reader's level.
+ * A window node's level is one more than the deepest step node it reads
+ * (through inlined element-wise nodes). Element-wise nodes are inlined into
+ * their readers until the inlined expression outgrows
+ * {@linkcode INLINE_BUDGET}; such a node becomes a step node too, computed
+ * into a column in the step after its inputs. Nodes of one level run in one
+ * step (Polars evaluates them in parallel), so no expression ever nests a
+ * window inside another window with a different partition, the pattern that
+ * measured 18x slower and returned nulls. Intermediate columns are dropped
+ * after their last reader's level.
  *
  * @module
  */
@@ -116,9 +119,11 @@ export function plan(outputs: readonly Output[]): Plan {
     for (const input of node.inputs) {
       d = Math.max(d, level.get(id(input))!);
       const unchecked = inlined.get(id(input)) ?? 1;
-      // Nulling an input's non-finite values references it twice.
+      // Nulling an inlined input's non-finite values references it twice
+      // (step columns are stored checked).
       const checks = node.kind === "map" && !node.keepsNonFinite &&
-        (input.kind === "column" || uncheckedMap(input));
+        (input.kind === "column" ||
+          (uncheckedMap(input) && inlined.has(id(input))));
       size += checks ? 2 * unchecked : unchecked;
     }
     if (node.kind === "column") columns.add(node.column);
