@@ -8,6 +8,7 @@ import {
   BarFeed,
   DataLoader,
   downloadData,
+  generateSample,
   InvalidArgumentError,
   type LoadAggBarOptions,
 } from "../mod.ts";
@@ -18,6 +19,10 @@ const SELECTION = {
   start: "2024-01-01",
   days: 1,
 } as const;
+
+/** A value passed as JavaScript would, without a type checker. */
+// deno-lint-ignore no-explicit-any
+const any = (v: unknown) => v as any;
 
 function rejects(
   what: string,
@@ -148,6 +153,12 @@ Deno.test("DataLoader and loadAggBar reject wrong-typed and unknown options befo
     "nothing was written: no cache directory",
   );
   await rejects(
+    "generateSample unknown",
+    () => generateSample(any({ dataDir: dir, tradesPerday: 10 })),
+    "generateSample options",
+    /did you mean "tradesPerDay"/,
+  );
+  await rejects(
     "downloadData unknown",
     // deno-lint-ignore no-explicit-any
     () => downloadData({ ...SELECTION, dataDir: dir, retrys: 3 } as any),
@@ -166,8 +177,6 @@ Deno.test("slice, analyze, backtest, the feed and formulas reject wrong-typed an
       close: 10 + i,
     })),
   );
-  // deno-lint-ignore no-explicit-any
-  const any = (v: unknown) => v as any;
   rejects("slice symbols 42", () => agg.slice(any({ symbols: 42 })), "symbols");
   rejects(
     "slice unknown",

@@ -59,6 +59,7 @@ import { hivePath } from "./adapters/adapter.ts";
 import { DAY_MS } from "../time.ts";
 import { SYMBOL_PATTERN } from "./bar_spec.ts";
 import { zipOne } from "./zip.ts";
+import { checkOptions, type OptionNames } from "../options.ts";
 
 /**
  * Binance market whose dump layout and timestamp unit are imitated:
@@ -159,6 +160,19 @@ export interface GenerateSampleOptions {
    */
   onProgress?: (done: number, total: number) => void;
 }
+
+const GENERATE_SAMPLE_OPTIONS: OptionNames<GenerateSampleOptions> = {
+  dataDir: true,
+  symbols: true,
+  start: true,
+  days: true,
+  market: true,
+  dataType: true,
+  tradesPerDay: true,
+  seed: true,
+  overwrite: true,
+  onProgress: true,
+};
 
 /**
  * What {@linkcode generateSample} did.
@@ -714,6 +728,7 @@ export async function generateSample(
   if (typeof options !== "object" || options === null) {
     fail("type", fn, "options", "an object", options);
   }
+  checkOptions(fn, options, GENERATE_SAMPLE_OPTIONS);
   const dataDir = checkString(fn, "dataDir", options.dataDir);
   const rawSymbols = options.symbols ?? DEFAULT_SYMBOLS;
   if (!Array.isArray(rawSymbols)) {
