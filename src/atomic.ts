@@ -2,7 +2,8 @@
  * Atomic file writes: write to a hidden temporary sibling, flush it to disk,
  * then rename over the target and flush the directory, so a reader never sees
  * a half-written file, a failed write leaves nothing behind and a power cut
- * cannot leave a renamed but empty file.
+ * cannot leave a renamed but empty file. Scratch directories a killed process
+ * left behind are removed once they are a day old.
  *
  * @module
  */
@@ -93,5 +94,51 @@ async function syncDirectory(path: string): Promise<void> {
     // Some file systems refuse fsync on a directory; nothing more to do.
   } finally {
     directory.close();
+  }
+}
+
+/**
+ * How long a scratch directory stays untouched before it counts as left
+ * behind by a killed process (a live one changes its directory far more
+ * often: with every file it writes).
+ */
+export const STALE_SCRATCH_MS = 24 * 3_600_000;
+
+/**
+ * Removes the directories directly inside `dir` whose name starts with
+ * `prefix` and whose modification time is more than `STALE_SCRATCH_MS` ago:
+ * the scratch space of processes killed before they could tidy up. Younger
+ * ones may belong to a live process and are kept. A missing `dir`, or an
+ * entry another process removes meanwhile, is not an error.
+ *
+ * @example
+ * ```ts
+ * import { removeStaleDirectories } from "./atomic.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.mkdir(`${dir}/.tmp-old`);
+ * const dayAgo = new Date(Date.now() - 25 * 3_600_000);
+ * await Deno.utime(`${dir}/.tmp-old`, dayAgo, dayAgo);
+ * await removeStaleDirectories(dir, ".tmp-");
+ * console.log([...Deno.readDirSync(dir)].length); // 0
+ * ```
+ */
+export async function removeStaleDirectories(
+  dir: string,
+  prefix: string,
+): Promise<void> {
+  let entries: Deno.DirEntry[];
+  try {
+    entries = await Array.fromAsync(Deno.readDir(dir));
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return;
+    throw error;
+  }
+  for (const entry of entries) {
+    if (!entry.isDirectory || !entry.name.startsWith(prefix)) continue;
+    const path = join(dir, entry.name);
+    const mtime = await Deno.stat(path).then((info) => info.mtime, () => null);
+    if (mtime && Date.now() - mtime.getTime() > STALE_SCRATCH_MS) {
+      await Deno.remove(path, { recursive: true }).catch(() => {});
+    }
   }
 }

@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { renameDurably, writeAtomic } from "../src/atomic.ts";
+import {
+  removeStaleDirectories,
+  renameDurably,
+  writeAtomic,
+} from "../src/atomic.ts";
 
 /** Whether `strace` can trace a child here (it needs ptrace). */
 const strace = await new Deno.Command("strace", {
@@ -108,6 +112,34 @@ Deno.test(
     await renameDurably(`${dir}/from`, `${dir}/to`);
     assert.equal(await Deno.readTextFile(`${dir}/to`), "x");
     assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["to"]);
+    await Deno.remove(dir, { recursive: true });
+  },
+);
+
+Deno.test(
+  "removeStaleDirectories() removes only the prefixed directories untouched for over a day",
+  async () => {
+    const dir = await Deno.makeTempDir();
+    const dayAgo = new Date(Date.now() - 24 * 3_600_000 - 60_000);
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    for (
+      const [name, when] of [
+        [".tmp-old", dayAgo],
+        [".tmp-young", hourAgo],
+        ["kept-old", dayAgo],
+      ] as const
+    ) {
+      await Deno.mkdir(`${dir}/${name}/inner`, { recursive: true });
+      await Deno.utime(`${dir}/${name}`, when, when);
+    }
+    await Deno.writeTextFile(`${dir}/.tmp-file`, "a file, not a directory");
+    await Deno.utime(`${dir}/.tmp-file`, dayAgo, dayAgo);
+    await removeStaleDirectories(dir, ".tmp-");
+    assert.deepEqual(
+      [...Deno.readDirSync(dir)].map((e) => e.name).sort(),
+      [".tmp-file", ".tmp-young", "kept-old"],
+    );
+    await removeStaleDirectories(`${dir}/absent`, ".tmp-");
     await Deno.remove(dir, { recursive: true });
   },
 );

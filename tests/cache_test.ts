@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import pl from "nodejs-polars";
 import { DataLoader, generateSample } from "../mod.ts";
+import { BarCache } from "../src/data/cache.ts";
 
 const START = Date.UTC(2024, 0, 1);
 const opts = { sanitizeResources: false, sanitizeOps: false };
@@ -199,5 +200,145 @@ Deno.test(
     await loader.loadAggBar(req);
     assert.equal(await loader.aggregationCount(), 3, "only BTCUSDT is rebuilt");
     await loader.close();
+  },
+);
+
+Deno.test(
+  "loadAggBar() in four processes sharing one cache succeeds every time, bar for bar as with the cache off, while the sources' mtimes change every few ms",
+  opts,
+  async () => {
+    const symbols = ["BTCUSDT", "ETHUSDT"];
+    const dataDir = await sampleDir(symbols);
+    const cacheDir = await Deno.makeTempDir({ prefix: "factorium-cache-" });
+    const out = await Deno.makeTempDir({ prefix: "factorium-race-" });
+    const sources: string[] = [];
+    for (const symbol of symbols) {
+      for (const day of ["01", "02", "03"]) {
+        sources.push(
+          `${dataDir}/market=futures_um/data_type=aggTrades/symbol=${symbol}/year=2024/month=01/day=${day}/data.parquet`,
+        );
+      }
+    }
+    const direct = new DataLoader({ dataDir, cacheDir });
+    const expected = {
+      time: (await direct.loadAggBar({ ...request(symbols), cache: false }))
+        .toPolars(),
+      volume: (await direct.loadAggBar({
+        ...request(symbols),
+        bar: { type: "volume", volume: 5 },
+        cache: false,
+      })).toPolars(),
+    };
+    await direct.close();
+    // Touch one source file every few ms, each with a new mtime, so that the
+    // processes keep computing different fingerprints for the same days.
+    let touching = true;
+    const toucher = (async () => {
+      for (let i = 0; touching; i++) {
+        const when = new Date(START + i * 1_000);
+        await Deno.utime(sources[i % sources.length], when, when);
+        await new Promise((resolve) => setTimeout(resolve, 3));
+      }
+    })();
+    const WORKERS = 4;
+    const LOADS = 6;
+    // Three load time bars (each commits a file per symbol-day), one volume
+    // bars (a file per symbol and request).
+    const TIME_WORKERS = 3;
+    const worker = (id: number, bar: "time" | "volume") =>
+      new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "-q",
+          "-A",
+          new URL("./_load_worker.ts", import.meta.url).pathname,
+          dataDir,
+          cacheDir,
+          out,
+          `${bar}${id}`,
+          String(LOADS),
+          JSON.stringify(
+            bar === "time"
+              ? request(symbols)
+              : { ...request(symbols), bar: { type: "volume", volume: 5 } },
+          ),
+        ],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+    const runs = await Promise.all(
+      Array.from(
+        { length: WORKERS },
+        (_, id) => worker(id, id < TIME_WORKERS ? "time" : "volume"),
+      ),
+    );
+    touching = false;
+    await toucher;
+    const stderr = runs.map((r) => new TextDecoder().decode(r.stderr)).join("");
+    assert.equal(stderr, "", "no load fails and none warns");
+    for (let id = 0; id < WORKERS; id++) {
+      assert.equal(runs[id].code, 0);
+      const bar = id < TIME_WORKERS ? "time" : "volume";
+      for (let i = 0; i < LOADS; i++) {
+        const got = pl.readParquet(`${out}/${bar}${id}-${i}.parquet`);
+        assert.ok(got.frameEqual(expected[bar]), `${bar}${id} load ${i}`);
+      }
+    }
+  },
+);
+
+Deno.test(
+  "loadAggBar() removes scratch directories a killed load left in the cache a day ago and keeps younger ones",
+  opts,
+  async () => {
+    const dataDir = await sampleDir(["BTCUSDT"]);
+    const cache = `${dataDir}/.cache`;
+    await Deno.mkdir(`${cache}/.tmp-killed/part=BTCUSDT/day=19723`, {
+      recursive: true,
+    });
+    await Deno.writeFile(
+      `${cache}/.tmp-killed/part=BTCUSDT/day=19723/data_0.parquet`,
+      new Uint8Array(1_000),
+    );
+    const dayAndAMinuteAgo = new Date(Date.now() - 24 * 3_600_000 - 60_000);
+    await Deno.utime(
+      `${cache}/.tmp-killed`,
+      dayAndAMinuteAgo,
+      dayAndAMinuteAgo,
+    );
+    await Deno.mkdir(`${cache}/.tmp-live`);
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    await Deno.utime(`${cache}/.tmp-live`, hourAgo, hourAgo);
+    const loader = new DataLoader({ dataDir });
+    await loader.loadAggBar(request(["BTCUSDT"]));
+    await loader.close();
+    const left = [...Deno.readDirSync(cache)].map((e) => e.name).sort();
+    assert.deepEqual(left, [".tmp-live", "binance"]);
+  },
+);
+
+Deno.test(
+  "BarCache.read() answers a file deleted while it is read (by another process tidying the cache) as a miss, without a warning",
+  async () => {
+    const dir = await Deno.makeTempDir({ prefix: "factorium-cache-" });
+    const warnings: string[] = [];
+    const cache = new BarCache(dir, (m) => warnings.push(m));
+    const bars = pl.DataFrame({ close: [1.5, null, 3] });
+    let misses = 0;
+    for (let i = 0; i < 50; i++) {
+      const path = `${dir}/${i}.parquet`;
+      bars.writeParquet(path);
+      // The removal lands between read()'s existence check and its read
+      // most of the time, before the check the rest.
+      const [got] = await Promise.all([
+        cache.read(path, ["close"]),
+        Deno.remove(path),
+      ]);
+      if (got) assert.ok(got.frameEqual(bars, true), `read ${i}`);
+      else misses++;
+    }
+    assert.deepEqual(warnings, []);
+    assert.ok(misses > 0, "the removal raced some reads");
+    await Deno.remove(dir, { recursive: true });
   },
 );

@@ -6,10 +6,16 @@
  * changed source simply stops matching and is rebuilt. Files appear only by
  * atomic rename; an unreadable one is reported, deleted and rebuilt.
  *
+ * Several processes may share one cache: any file may vanish at any moment
+ * (another process committing a newer fingerprint of the same day deletes
+ * it), so a file that is gone is a miss, never an error or a warning, and a
+ * load returns the bars it built from memory rather than from the file it
+ * committed.
+ *
  * @module
  */
 import pl from "nodejs-polars";
-import { renameDurably } from "../atomic.ts";
+import { removeStaleDirectories, renameDurably } from "../atomic.ts";
 import { firstLine } from "../errors.ts";
 import { utcDay } from "../time.ts";
 
@@ -48,6 +54,7 @@ export class BarCache {
   /** Root directory of the cache. */
   readonly dir: string;
   #warn: (message: string) => void;
+  #tidied?: Promise<void>;
 
   /** Opens (lazily creates) the cache under `dir`; problems go to `warn`. */
   constructor(dir: string, warn: (message: string) => void) {
@@ -100,9 +107,10 @@ export class BarCache {
   }
 
   /**
-   * Reads a cache file into Polars; `undefined` when it does not exist, or
-   * cannot be read or lacks exactly `columns` (then it is deleted, with a
-   * warning, so it gets rebuilt).
+   * Reads a cache file into Polars; `undefined` when it does not exist (or
+   * another process deletes it before it is read), or cannot be read or
+   * lacks exactly `columns` (then it is deleted, with a warning, so it gets
+   * rebuilt).
    */
   async read(
     path: string,
@@ -115,6 +123,8 @@ export class BarCache {
       if (df.columns.join() === columns.join()) return df;
       problem = `columns ${df.columns.join(", ")}`;
     } catch (error) {
+      // Deleted by another process since the stat: an ordinary miss.
+      if (!(await statOrNull(path))) return undefined;
       problem = firstLine(error);
     }
     this.#warn(
@@ -124,10 +134,15 @@ export class BarCache {
     return undefined;
   }
 
-  /** A fresh scratch directory inside the cache (same file system, so renames are atomic). */
+  /**
+   * A fresh scratch directory inside the cache (same file system, so renames
+   * are atomic). The first call also removes the scratch directories that
+   * killed processes left behind (untouched for a day).
+   */
   async scratchDir(): Promise<string> {
     await Deno.mkdir(this.dir, { recursive: true });
-    return await Deno.makeTempDir({ dir: this.dir, prefix: ".tmp-" });
+    await (this.#tidied ??= removeStaleDirectories(this.dir, SCRATCH_PREFIX));
+    return await Deno.makeTempDir({ dir: this.dir, prefix: SCRATCH_PREFIX });
   }
 
   /**
@@ -148,6 +163,9 @@ export class BarCache {
     }
   }
 }
+
+/** Scratch directories are `{cache dir}/.tmp-<random>`. */
+const SCRATCH_PREFIX = ".tmp-";
 
 /** `Deno.stat` that answers `null` for a path that does not exist. */
 export async function statOrNull(path: string): Promise<Deno.FileInfo | null> {

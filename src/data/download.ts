@@ -8,7 +8,7 @@
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { createHash } from "node:crypto";
 import { dirname, join } from "node:path";
-import { writeAtomic } from "../atomic.ts";
+import { removeStaleDirectories, writeAtomic } from "../atomic.ts";
 import { writeAll } from "../write_all.ts";
 import {
   DataFileError,
@@ -30,8 +30,6 @@ import { booleanOption, checkOptions, type OptionNames } from "../options.ts";
 
 /** Staging directories are `{dataDir}/.download-<uuid>`. */
 const STAGING_PREFIX = ".download-";
-/** A staging directory untouched this long belongs to a killed run. */
-const STALE_STAGING_MS = 24 * 3_600_000;
 
 /** Name of the record written next to each downloaded `data.parquet`. */
 export const DOWNLOAD_RECORD = "download.json";
@@ -329,7 +327,8 @@ export async function downloadData(
         progress();
       },
     };
-    await removeStaleStaging(dataDir);
+    // Staging directories a killed run left behind (a day untouched).
+    await removeStaleDirectories(dataDir, STAGING_PREFIX);
     const staging = join(dataDir, `${STAGING_PREFIX}${crypto.randomUUID()}`);
     await Deno.mkdir(staging, { recursive: true });
     const instance = await DuckDBInstance.create(":memory:");
@@ -435,27 +434,6 @@ export function formatBytes(bytes: number): string {
   return unit === 0
     ? `${Math.round(value)} B`
     : `${value.toFixed(value < 10 ? 2 : 1)} ${units[unit]}`;
-}
-
-/**
- * Removes staging directories a killed run left behind (untouched for a day:
- * a live run changes its directory with every file).
- */
-async function removeStaleStaging(dataDir: string): Promise<void> {
-  try {
-    for await (const entry of Deno.readDir(dataDir)) {
-      if (!entry.isDirectory || !entry.name.startsWith(STAGING_PREFIX)) {
-        continue;
-      }
-      const path = join(dataDir, entry.name);
-      const { mtime } = await Deno.stat(path);
-      if (mtime && Date.now() - mtime.getTime() > STALE_STAGING_MS) {
-        await Deno.remove(path, { recursive: true }).catch(() => {});
-      }
-    }
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
-  }
 }
 
 /**

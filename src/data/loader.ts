@@ -512,11 +512,15 @@ export class DataLoader {
         { partitionedDir: scratch },
       );
       // Files are committed by a few workers at once: each commit waits for
-      // its fsyncs, which the file system batches when they overlap.
+      // its fsyncs, which the file system batches when they overlap. Each
+      // day's bars are read before its commit: once committed, another
+      // process may replace (and delete) the file at any moment.
+      const built: pl.DataFrame[] = [];
       let next = 0;
       const commit = async () => {
         while (next < misses.length) {
-          const miss = misses[next++];
+          const index = next++;
+          const miss = misses[index];
           const part = `${scratch}/part=${miss.symbol}/day=${
             miss.day / DAY_MS
           }`;
@@ -533,12 +537,13 @@ export class DataLoader {
               });
             bars.writeParquet(finished, { compression: "zstd" });
           }
+          built[index] = pl.readParquet(finished);
           await this.#cache.commit(finished, miss.path);
           progress(1);
         }
       };
       await Promise.all(Array.from({ length: COMMIT_WORKERS }, commit));
-      for (const miss of misses) frames.push(pl.readParquet(miss.path));
+      frames.push(...built);
     } finally {
       await Deno.remove(scratch, { recursive: true });
     }
