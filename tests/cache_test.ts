@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { dirname } from "node:path";
 import pl from "nodejs-polars";
 import { DataLoader, generateSample } from "../mod.ts";
 import { BarCache } from "../src/data/cache.ts";
@@ -314,6 +315,30 @@ Deno.test(
     await loader.close();
     const left = [...Deno.readDirSync(cache)].map((e) => e.name).sort();
     assert.deepEqual(left, [".tmp-live", "binance"]);
+  },
+);
+
+Deno.test(
+  "a cache-off load removes the system temp scratch directories a killed cache-off load left a day ago",
+  opts,
+  async () => {
+    const dataDir = await sampleDir(["BTCUSDT"]);
+    const probe = await Deno.makeTempDir({ prefix: "factorium-bars-probe-" });
+    const temp = dirname(probe);
+    await Deno.remove(probe);
+    const killed = `${temp}/factorium-bars-killed-${crypto.randomUUID()}`;
+    const live = `${temp}/factorium-bars-live-${crypto.randomUUID()}`;
+    await Deno.mkdir(killed);
+    await Deno.writeFile(`${killed}/bars.parquet`, new Uint8Array(1_000));
+    await Deno.mkdir(live);
+    const dayAndAMinuteAgo = new Date(Date.now() - 24 * 3_600_000 - 60_000);
+    await Deno.utime(killed, dayAndAMinuteAgo, dayAndAMinuteAgo);
+    const loader = new DataLoader({ dataDir });
+    await loader.loadAggBar({ ...request(["BTCUSDT"]), cache: false });
+    await loader.close();
+    await assert.rejects(Deno.stat(killed), Deno.errors.NotFound);
+    await Deno.stat(live);
+    await Deno.remove(live);
   },
 );
 

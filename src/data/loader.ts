@@ -38,6 +38,8 @@ import {
   type OptionNames,
   stringOption,
 } from "../options.ts";
+import { dirname } from "node:path";
+import { removeStaleDirectories } from "../atomic.ts";
 
 /** Options of {@linkcode DataLoader}. */
 export interface DataLoaderOptions {
@@ -88,6 +90,9 @@ export type LoaderDownloadOptions = Pick<
   | "signal"
   | "onProgress"
 >;
+
+/** Prefix of the system temp directories cache-off time-bar loads use. */
+const UNCACHED_PREFIX = "factorium-bars-";
 
 const LOAD_AGG_BAR_OPTIONS: OptionNames<LoadAggBarOptions> = {
   ...SELECTION_OPTIONS,
@@ -142,6 +147,7 @@ export class DataLoader {
   readonly cacheDir: string;
   #warn: (message: string) => void;
   #cache: BarCache;
+  #tidiedTemp?: Promise<void>;
   #db?: Promise<
     {
       instance: DuckDBInstance;
@@ -428,7 +434,13 @@ export class DataLoader {
         this.#path(request, symbol, d)
       );
     if (!useCache) {
-      const scratch = await Deno.makeTempDir({ prefix: "factorium-" });
+      const scratch = await Deno.makeTempDir({ prefix: UNCACHED_PREFIX });
+      // A load killed mid-way leaves its scratch directory behind: the
+      // first cache-off load of a loader removes those older than a day.
+      await (this.#tidiedTemp ??= removeStaleDirectories(
+        dirname(scratch),
+        UNCACHED_PREFIX,
+      ));
       try {
         const files = await this.#checked(
           request,
