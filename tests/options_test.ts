@@ -11,6 +11,8 @@ import {
   generateSample,
   InvalidArgumentError,
   type LoadAggBarOptions,
+  writeBinanceZip,
+  writeBybitCsvGz,
 } from "../mod.ts";
 import { checkOptions } from "../src/options.ts";
 
@@ -157,6 +159,17 @@ Deno.test("DataLoader and loadAggBar reject wrong-typed and unknown options befo
     () => generateSample(any({ dataDir: dir, tradesPerday: 10 })),
     "generateSample options",
     /did you mean "tradesPerDay"/,
+  );
+  await rejects(
+    "writeBinanceZip unknown",
+    () => writeBinanceZip(any({ dataDir: dir, outDir: dir, headers: true })),
+    "writeBinanceZip options",
+    /did you mean "header"/,
+  );
+  await rejects(
+    "writeBybitCsvGz unknown",
+    () => writeBybitCsvGz(any({ dataDir: dir, outDir: dir, descend: true })),
+    "writeBybitCsvGz options",
   );
   await rejects(
     "downloadData unknown",

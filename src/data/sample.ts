@@ -161,6 +161,24 @@ export interface GenerateSampleOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
+const BINANCE_ZIP_OPTIONS: OptionNames<BinanceZipOptions> = {
+  dataDir: true,
+  market: true,
+  dataType: true,
+  symbol: true,
+  day: true,
+  outDir: true,
+  header: true,
+};
+
+const BYBIT_CSV_OPTIONS: OptionNames<BybitCsvOptions> = {
+  dataDir: true,
+  symbol: true,
+  day: true,
+  outDir: true,
+  descending: true,
+};
+
 const GENERATE_SAMPLE_OPTIONS: OptionNames<GenerateSampleOptions> = {
   dataDir: true,
   symbols: true,
@@ -936,6 +954,7 @@ export async function writeBinanceZip(
   if (typeof options !== "object" || options === null) {
     fail("type", fn, "options", "an object", options);
   }
+  checkOptions(fn, options, BINANCE_ZIP_OPTIONS);
   const dataDir = checkString(fn, "dataDir", options.dataDir);
   const outDir = checkString(fn, "outDir", options.outDir);
   const market = checkEnum(fn, "market", options.market, MARKETS);
@@ -1144,6 +1163,7 @@ export async function writeBybitCsvGz(
   if (typeof options !== "object" || options === null) {
     fail("type", fn, "options", "an object", options);
   }
+  checkOptions(fn, options, BYBIT_CSV_OPTIONS);
   const dataDir = checkString(fn, "dataDir", options.dataDir);
   const outDir = checkString(fn, "outDir", options.outDir);
   const symbol = checkSymbol(fn, "symbol", options.symbol);
