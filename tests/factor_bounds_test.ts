@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { AggBar, FormulaError, InvalidArgumentError } from "../mod.ts";
 import { MAX_NESTING } from "../src/factor/formula.ts";
+import { inverseNormalCdf } from "../src/factor/kernels.ts";
 import { factorData, valuesOf } from "./_factor_data.ts";
 
 const agg = AggBar.fromRecords([
@@ -115,4 +116,30 @@ Deno.test("an operator given numbers alone is a typed error, not a TypeError", (
     () => (agg.get("close") as any).add("1"),
     InvalidArgumentError,
   );
+});
+
+Deno.test("inverseNormalCdf of p above 0.5 is exactly minus that of 1 - p, and matches tabulated quantiles in both tails", () => {
+  for (let w = 1; w <= 60; w++) {
+    for (let k = w + 1; k < 2 * w; k++) {
+      const high = k / (2 * w); // above 0.5, so 1 - high is exact
+      assert.ok(
+        inverseNormalCdf(high) === -inverseNormalCdf(1 - high),
+        `${k}/${2 * w}`,
+      );
+    }
+  }
+  const tabulated: [number, number][] = [
+    [0.975, 1.959963984540054],
+    [0.999, 3.090232306167813],
+    [0.5, 0],
+  ];
+  for (const [p, z] of tabulated) {
+    for (const [q, expected] of [[p, z], [1 - p, -z]]) {
+      const got = inverseNormalCdf(q);
+      assert.ok(
+        Math.abs(got - expected) <= 2e-15 * Math.max(1, Math.abs(expected)),
+        `inverseNormalCdf(${q}) = ${got}, expected ${expected}`,
+      );
+    }
+  }
 });
