@@ -5,7 +5,7 @@
  * coin with 1e11..1e13-unit trades and an ordinary one.
  */
 import assert from "node:assert/strict";
-import { DataLoader } from "../mod.ts";
+import { DataFileError, DataLoader } from "../mod.ts";
 import { type Ticks, writeAggTrades } from "./_reference.ts";
 
 const START = Date.UTC(2024, 0, 1);
@@ -440,5 +440,44 @@ Deno.test(
       exactSequential(trades, "volume", "2000000000000000"),
       "volume bars",
     );
+  },
+);
+
+Deno.test(
+  "loadAggBar() refuses with a DataFileError a volume bar whose exact sum passes 9e15 units, and sums a single 1e16-unit trade as the integer it is",
+  opts,
+  async () => {
+    const dataDir = await Deno.makeTempDir({ prefix: "factorium-exact-" });
+    const trades = ["5000000000000000", "5000000000000000"].map((
+      qty,
+      i,
+    ): Trade => ({
+      symbol: "BTTCUSDT",
+      id: i + 1,
+      time: START + i * 20_000,
+      price: "0.00000123",
+      qty,
+      isBuyerMaker: false,
+    }));
+    write(dataDir, trades);
+    await assert.rejects(
+      load(dataDir, ["BTTCUSDT"], { type: "volume", volume: 2e16 }, false),
+      DataFileError,
+    );
+    // One trade above 2^53 units: the double holds an integer, summed as is.
+    const hugeDir = await Deno.makeTempDir({ prefix: "factorium-exact-" });
+    write(hugeDir, [{ ...trades[0], qty: "10000000000000000" }]);
+    for (const cache of [true, false]) {
+      const bars = await load(
+        hugeDir,
+        ["BTTCUSDT"],
+        { type: "time", intervalMs: 60_000 },
+        cache,
+      );
+      assert.deepEqual(bars.map((b) => [b.volume, b.vwap]), [[
+        1e16,
+        0.00000123,
+      ]]);
+    }
   },
 );
