@@ -104,6 +104,19 @@ const LOAD_AGG_BAR_OPTIONS: OptionNames<LoadAggBarOptions> = {
   download: true,
 };
 
+/** `loadAggBar`'s `download`: a boolean or the download's options. */
+function downloadOption(value: unknown): boolean | LoaderDownloadOptions {
+  if (value === undefined || typeof value === "boolean") return value ?? false;
+  if (typeof value === "object" && value !== null && !Array.isArray(value)) {
+    return value as LoaderDownloadOptions;
+  }
+  throw new InvalidArgumentError(
+    "download",
+    value,
+    "a boolean or a download options object",
+  );
+}
+
 /** Rejects a path that exists but is not a directory. */
 function notAFile(argument: string, path: string): void {
   let isDirectory = true;
@@ -121,6 +134,9 @@ interface Request extends ResolvedSelection {
   bar: BarSpec;
   source: BarSource;
   allowMissing: boolean;
+  buyerSeller: boolean;
+  cache: boolean;
+  download: boolean | LoaderDownloadOptions;
 }
 
 /**
@@ -200,20 +216,9 @@ export class DataLoader {
    */
   async loadAggBar(options: LoadAggBarOptions): Promise<AggBar> {
     const request = this.#validate(options);
-    const checked = checkOptions("loadAggBar", options, LOAD_AGG_BAR_OPTIONS);
-    options = {
-      ...checked,
-      symbols: request.symbols,
-      buyerSeller: booleanOption("buyerSeller", checked.buyerSeller, false),
-      cache: booleanOption("cache", checked.cache, true),
-      download: typeof checked.download === "object" &&
-          checked.download !== null
-        ? checked.download
-        : booleanOption("download", checked.download, false),
-    };
-    if (options.download) await this.#download(request, options.download);
+    if (request.download) await this.#download(request, request.download);
     const files = await this.#sourceFiles(request);
-    const useCache = options.cache ?? true;
+    const useCache = request.cache;
     // Progress units: symbol-days with a file (time bars), else symbols with one.
     const days = daysOverlapping(request.lo, request.hi);
     const hasData = (symbol: string) =>
@@ -256,7 +261,7 @@ export class DataLoader {
         pl.col("start_time").lt(request.hi),
       ),
     );
-    const columns = options.buyerSeller ? BAR_FRAME_COLUMNS : [...BAR_COLUMNS];
+    const columns = request.buyerSeller ? BAR_FRAME_COLUMNS : [...BAR_COLUMNS];
     if (df.height === 0) throw await this.#noBars(request, [...files.present]);
     return new AggBar(df.select(...columns), {
       bar: request.bar,
@@ -310,6 +315,9 @@ export class DataLoader {
         options.allowMissing,
         false,
       ),
+      buyerSeller: booleanOption("buyerSeller", options.buyerSeller, false),
+      cache: booleanOption("cache", options.cache, true),
+      download: downloadOption(options.download),
     };
   }
 
@@ -365,13 +373,6 @@ export class DataLoader {
     request: Request,
     download: true | LoaderDownloadOptions,
   ): Promise<void> {
-    if (typeof download !== "object" && download !== true) {
-      throw new InvalidArgumentError(
-        "download",
-        download,
-        "a boolean or a download options object",
-      );
-    }
     const report = await downloadData({
       ...(download === true ? {} : download),
       dataDir: this.dataDir,
