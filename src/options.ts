@@ -123,6 +123,46 @@ export function functionOption<F>(
 }
 
 /**
+ * Checks that `value` is a positive integer (a window, an interval, a count).
+ *
+ * @example
+ * ```ts
+ * import { positiveInteger } from "./options.ts";
+ * positiveInteger("window", 20); // 20
+ * ```
+ */
+export function positiveInteger(argument: string, value: unknown): number {
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value <= 0) {
+    throw new InvalidArgumentError(argument, value, "a positive integer");
+  }
+  return value;
+}
+
+/**
+ * Checks that `value` is one of `allowed`.
+ *
+ * @example
+ * ```ts
+ * import { oneOf } from "./options.ts";
+ * oneOf("market", "spot", ["spot", "futures_um"]);
+ * ```
+ */
+export function oneOf<T extends string>(
+  argument: string,
+  value: unknown,
+  allowed: readonly T[],
+): T {
+  if (!allowed.includes(value as T)) {
+    throw new InvalidArgumentError(
+      argument,
+      value,
+      `one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}`,
+    );
+  }
+  return value as T;
+}
+
+/**
  * The candidate nearest to `name` (edit distance at most 3 and at most
  * half its length), if any.
  *

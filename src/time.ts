@@ -5,7 +5,7 @@
  * @module
  */
 import { InvalidArgumentError } from "./errors.ts";
-import { positiveInteger } from "./data/bar_spec.ts";
+import { positiveInteger } from "./options.ts";
 
 /** A point in time: a `Date`, an ISO 8601 string (`"2024-01-01"`, `"2024-01-01T12:00Z"`) or epoch milliseconds. */
 export type TimeInput = Date | string | number;

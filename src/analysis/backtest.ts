@@ -8,7 +8,6 @@
 import pl from "nodejs-polars";
 import type { AggBar } from "../aggbar.ts";
 import { InvalidArgumentError } from "../errors.ts";
-import { oneOf } from "../data/bar_spec.ts";
 import { EPS } from "../factor/kernels.ts";
 import { Factor } from "../factor/factor.ts";
 import type { DataFrame } from "../polars.ts";
@@ -22,7 +21,12 @@ import {
 import { densePanel, frameOf } from "./panel.ts";
 import { averageRanks } from "./stats.ts";
 import { BacktestResult } from "./backtest_result.ts";
-import { checkOptions, type OptionNames, stringOption } from "../options.ts";
+import {
+  checkOptions,
+  oneOf,
+  type OptionNames,
+  stringOption,
+} from "../options.ts";
 
 export { BacktestResult };
 

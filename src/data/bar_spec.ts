@@ -5,6 +5,7 @@
  * @module
  */
 import { InvalidArgumentError } from "../errors.ts";
+import { positiveInteger } from "../options.ts";
 
 /**
  * How ticks become bars.
@@ -65,22 +66,6 @@ export function validateSymbols(symbols: unknown): string[] {
   }
   return [...new Set(list.map((s, i) => validateSymbol(s, `symbols[${i}]`)))]
     .sort();
-}
-
-/**
- * Checks that `value` is a positive integer (a window, an interval, a count).
- *
- * @example
- * ```ts
- * import { positiveInteger } from "./bar_spec.ts";
- * positiveInteger("window", 20); // 20
- * ```
- */
-export function positiveInteger(argument: string, value: unknown): number {
-  if (typeof value !== "number" || !Number.isSafeInteger(value) || value <= 0) {
-    throw new InvalidArgumentError(argument, value, "a positive integer");
-  }
-  return value;
 }
 
 function positiveFinite(argument: string, value: unknown): number {
@@ -148,28 +133,4 @@ export function barSpecKey(spec: BarSpec): string {
     case "dollar":
       return `dollar-${spec.dollars}`;
   }
-}
-
-/**
- * Checks that `value` is one of `allowed`.
- *
- * @example
- * ```ts
- * import { oneOf } from "./bar_spec.ts";
- * oneOf("market", "spot", ["spot", "futures_um"]);
- * ```
- */
-export function oneOf<T extends string>(
-  argument: string,
-  value: unknown,
-  allowed: readonly T[],
-): T {
-  if (!allowed.includes(value as T)) {
-    throw new InvalidArgumentError(
-      argument,
-      value,
-      `one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}`,
-    );
-  }
-  return value as T;
 }

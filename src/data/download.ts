@@ -19,14 +19,18 @@ import {
 import { daysOverlapping, utcDay } from "../time.ts";
 import type { DataType, DumpFormat, ExchangeAdapter } from "./adapters/mod.ts";
 import { sqlString } from "./aggregator.ts";
-import { positiveInteger } from "./bar_spec.ts";
 import {
   type DataSelection,
   resolveSelection,
   SELECTION_OPTIONS,
 } from "./selection.ts";
 import { unzipOne } from "./zip.ts";
-import { booleanOption, checkOptions, type OptionNames } from "../options.ts";
+import {
+  booleanOption,
+  checkOptions,
+  type OptionNames,
+  positiveInteger,
+} from "../options.ts";
 
 /** Staging directories are `{dataDir}/.download-<uuid>`. */
 const STAGING_PREFIX = ".download-";

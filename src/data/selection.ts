@@ -10,7 +10,8 @@ import {
   type ExchangeAdapter,
   getAdapter,
 } from "./adapters/mod.ts";
-import { oneOf, validateSymbols } from "./bar_spec.ts";
+import { validateSymbols } from "./bar_spec.ts";
+import { oneOf } from "../options.ts";
 import type { OptionNames } from "../options.ts";
 
 /**

@@ -23,13 +23,9 @@
  * @module
  */
 import type { AggBar } from "../aggbar.ts";
-import {
-  FactoriumError,
-  FormulaError,
-  InvalidArgumentError,
-} from "../errors.ts";
+import { FactoriumError, FormulaError } from "../errors.ts";
 import { binaryOperation, columnFactor, type Factor } from "./factor.ts";
-import { checkOptions, closest } from "../options.ts";
+import { checkOptions, closest, oneOf } from "../options.ts";
 import { valueColumns } from "./base.ts";
 import type { BinaryOperator } from "./ops/math.ts";
 
@@ -429,7 +425,7 @@ export interface FormulaOptions {
   adv?: "dollar" | "units";
 }
 
-const ADV_READINGS = ["dollar", "units"];
+const ADV_READINGS = ["dollar", "units"] as const;
 
 /**
  * Parses `text` into a factor over `agg`'s columns.
@@ -452,15 +448,11 @@ export function parseFormula(
   if (typeof text !== "string" || text.trim() === "") {
     throw new FormulaError(String(text), 0, "expected a formula");
   }
-  const advReading = checkOptions("formula", options, { adv: true }).adv ??
-    "dollar";
-  if (!ADV_READINGS.includes(advReading)) {
-    throw new InvalidArgumentError(
-      "adv",
-      options.adv,
-      `one of ${ADV_READINGS.map((r) => `"${r}"`).join(", ")}`,
-    );
-  }
+  const advReading = oneOf(
+    "adv",
+    checkOptions("formula", options, { adv: true }).adv ?? "dollar",
+    ADV_READINGS,
+  );
   const ast = parse(text);
   const fail = (node: Ast, problem: string, cause?: unknown): never => {
     throw new FormulaError(text, node.at, problem, { cause });
