@@ -119,7 +119,7 @@ export function signatureOf(...pieces: (Operand | string)[]): Signature {
 }
 
 /** `name(arg,arg,...)`: the signature of an operator call. */
-export function callKey(
+export function callSignature(
   name: string,
   ...args: (Operand | string)[]
 ): Signature {

@@ -6,7 +6,7 @@
  */
 import pl from "nodejs-polars";
 import {
-  callKey,
+  callSignature,
   finite,
   literal,
   type MapNode,
@@ -143,7 +143,7 @@ const UNARY: Record<UnaryFunction, [MapShape, (e: pl.Expr) => pl.Expr]> = {
 
 /** `fn(x)` for a single-argument function. */
 export function unary(fn: UnaryFunction, x: Operand): MapNode {
-  const key = fn === "neg" ? signatureOf("-", x) : callKey(fn, x);
+  const key = fn === "neg" ? signatureOf("-", x) : callSignature(fn, x);
   const [shape, build] = UNARY[fn];
   return mapNode(key, [x], shape, ([e]) => build(e));
 }
@@ -152,14 +152,14 @@ export function unary(fn: UnaryFunction, x: Operand): MapNode {
 export function signedPow(x: Operand, p: Operand): MapNode {
   if (typeof p === "number") {
     return mapNode(
-      callKey("signed_pow", x, p),
+      callSignature("signed_pow", x, p),
       [x],
       { uses: 6 },
       ([e]) => finite(sign(e).mul(e.abs().pow(p))),
     );
   }
   return mapNode(
-    callKey("signed_pow", x, p),
+    callSignature("signed_pow", x, p),
     [x, p],
     { uses: 6 },
     ([e, ep]) => sign(e).mul(power(e.abs(), ep)),
@@ -168,18 +168,23 @@ export function signedPow(x: Operand, p: Operand): MapNode {
 
 /** Element-wise least / greatest of two operands; null if either is null. */
 export function extreme(which: "min" | "max", a: Operand, b: Operand): MapNode {
-  return mapNode(callKey(which, a, b), [a, b], { uses: 3 }, ([ea, eb]) => {
-    const pickA = which === "min" ? ea.ltEq(eb) : ea.gtEq(eb);
-    return pl.when(bothPresent(ea, eb)).then(
-      pl.when(pickA).then(ea).otherwise(eb),
-    ).otherwise(nothing());
-  });
+  return mapNode(
+    callSignature(which, a, b),
+    [a, b],
+    { uses: 3 },
+    ([ea, eb]) => {
+      const pickA = which === "min" ? ea.ltEq(eb) : ea.gtEq(eb);
+      return pl.when(bothPresent(ea, eb)).then(
+        pl.when(pickA).then(ea).otherwise(eb),
+      ).otherwise(nothing());
+    },
+  );
 }
 
 /** clip(x, lo, hi) = min(max(x, lo), hi). */
 export function clip(x: Operand, low: number, high: number): MapNode {
   return mapNode(
-    callKey("clip", x, low, high),
+    callSignature("clip", x, low, high),
     [x],
     ONCE,
     ([e]) => e.clip(low, high),
@@ -201,8 +206,8 @@ export function ifElse(cond: Operand, a: Operand, b: Operand): MapNode {
 /** where(x, cond, other): x where cond != 0, else other (null by default). */
 export function where(x: Operand, cond: Operand, other?: Operand): MapNode {
   const key = other === undefined
-    ? callKey("where", x, cond)
-    : callKey("where", x, cond, other);
+    ? callSignature("where", x, cond)
+    : callSignature("where", x, cond, other);
   return mapNode(
     key,
     other === undefined ? [x, cond] : [x, cond, other],

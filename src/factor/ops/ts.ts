@@ -23,7 +23,7 @@ import {
   shifted,
 } from "../kernels.ts";
 import {
-  callKey,
+  callSignature,
   type Kernel,
   type Node,
   type Signature,
@@ -67,7 +67,7 @@ export function tsSum(
   w: number,
 ): WindowNode {
   return kernelNode(
-    callKey(`ts_${aggregate}`, x, w),
+    callSignature(`ts_${aggregate}`, x, w),
     [x],
     ([a], segments) => rollingSum(a, segments, w, aggregate === "mean"),
     w,
@@ -81,7 +81,7 @@ export function tsExtreme(
   w: number,
 ): WindowNode {
   return kernelNode(
-    callKey(`ts_${statistic}`, x, w),
+    callSignature(`ts_${statistic}`, x, w),
     [x],
     ([a], segments) => rollingExtreme(a, segments, w, statistic),
     w,
@@ -91,7 +91,7 @@ export function tsExtreme(
 /** ts_median over `w` rows. */
 export function tsMedian(x: Node, w: number): WindowNode {
   return kernelNode(
-    callKey("ts_median", x, w),
+    callSignature("ts_median", x, w),
     [x],
     ([a], segments) => rollingMedian(a, segments, w),
     w,
@@ -105,7 +105,7 @@ export function tsMoment(
   w: number,
 ): WindowNode {
   return kernelNode(
-    callKey(`ts_${statistic}`, x, w),
+    callSignature(`ts_${statistic}`, x, w),
     [x],
     ([a], segments) => rollingMoments(a, segments, w, statistic),
     w,
@@ -118,7 +118,7 @@ export function tsComoment(
   y: Node,
   x: Node,
   w: number,
-  key = callKey(`ts_${statistic}`, y, x, w),
+  key = callSignature(`ts_${statistic}`, y, x, w),
 ): WindowNode {
   return kernelNode(
     key,
@@ -131,7 +131,7 @@ export function tsComoment(
 /** ts_rank: average-tie rank of the current value in its window / w. */
 export function tsRank(x: Node, w: number): WindowNode {
   return kernelNode(
-    callKey("ts_rank", x, w),
+    callSignature("ts_rank", x, w),
     [x],
     ([a], segments) => rollingRank(a, segments, w),
     w,
@@ -145,7 +145,7 @@ export function tsQuantile(
   distribution: QuantileDistribution,
 ): WindowNode {
   return kernelNode(
-    callKey("ts_quantile", x, w, distribution),
+    callSignature("ts_quantile", x, w, distribution),
     [x],
     ([a], segments) => rollingRank(a, segments, w, distribution),
     w,
@@ -159,7 +159,7 @@ export function tsArgExtreme(
   w: number,
 ): WindowNode {
   return kernelNode(
-    callKey(`ts_arg${extreme}`, x, w),
+    callSignature(`ts_arg${extreme}`, x, w),
     [x],
     ([a], segments) => rollingArgExtreme(a, segments, w, extreme),
     w,
@@ -169,7 +169,7 @@ export function tsArgExtreme(
 /** ts_product over `w` rows. */
 export function tsProduct(x: Node, w: number): WindowNode {
   return kernelNode(
-    callKey("ts_product", x, w),
+    callSignature("ts_product", x, w),
     [x],
     ([a], segments) => rollingProduct(a, segments, w),
     w,
@@ -179,7 +179,7 @@ export function tsProduct(x: Node, w: number): WindowNode {
 /** ts_decay_linear: weights w (newest) .. 1 (oldest), normalised. */
 export function tsDecayLinear(x: Node, w: number): WindowNode {
   return kernelNode(
-    callKey("ts_decay_linear", x, w),
+    callSignature("ts_decay_linear", x, w),
     [x],
     ([a], segments) => rollingDecayLinear(a, segments, w),
     w,
@@ -189,7 +189,7 @@ export function tsDecayLinear(x: Node, w: number): WindowNode {
 /** ts_ema with alpha = 2 / (w + 1). */
 export function tsEma(x: Node, w: number): WindowNode {
   return kernelNode(
-    callKey("ts_ema", x, w),
+    callSignature("ts_ema", x, w),
     [x],
     ([a], segments) => exponentialMean(a, segments, w),
     w,
@@ -199,7 +199,7 @@ export function tsEma(x: Node, w: number): WindowNode {
 /** ts_shift: the value `k` rows earlier (k < 0: later). */
 export function tsShift(x: Node, k: number): WindowNode {
   return kernelNode(
-    callKey("ts_shift", x, k),
+    callSignature("ts_shift", x, k),
     [x],
     ([a], segments) => shifted(a, segments, k),
     Math.abs(k) + 1,
@@ -209,7 +209,7 @@ export function tsShift(x: Node, k: number): WindowNode {
 /** ts_delta: x - ts_shift(x, k). */
 export function tsDelta(x: Node, k: number): WindowNode {
   return kernelNode(
-    callKey("ts_delta", x, k),
+    callSignature("ts_delta", x, k),
     [x],
     ([a], segments) => shifted(a, segments, k, "delta"),
     Math.abs(k) + 1,
@@ -219,7 +219,7 @@ export function tsDelta(x: Node, k: number): WindowNode {
 /** ts_pct_change: x / ts_shift(x, k) - 1, null where the earlier value is 0. */
 export function tsPctChange(x: Node, k: number): WindowNode {
   return kernelNode(
-    callKey("ts_pct_change", x, k),
+    callSignature("ts_pct_change", x, k),
     [x],
     ([a], segments) => shifted(a, segments, k, "pct"),
     Math.abs(k) + 1,
@@ -229,7 +229,7 @@ export function tsPctChange(x: Node, k: number): WindowNode {
 /** ts_step: 1-based row number within the symbol. */
 export function tsStep(x: Node): WindowNode {
   return kernelNode(
-    callKey("ts_step", x),
+    callSignature("ts_step", x),
     [x],
     ([a], segments) => rowNumber(a, segments),
     1,
@@ -243,6 +243,6 @@ export function tsAutocorr(x: Node, w: number, lag: number): WindowNode {
     x,
     tsShift(x, lag),
     w,
-    callKey("ts_autocorr", x, w, lag),
+    callSignature("ts_autocorr", x, w, lag),
   );
 }
