@@ -25,6 +25,11 @@
  *
  * @module
  */
+// Methods that upper layers attach to lower ones (AggBar.get/factor/compute,
+// Factor.analyze/backtest): loaded here so every user of mod.ts has them.
+import "./src/factor/aggbar_factors.ts";
+import "./src/analysis/factor_methods.ts";
+
 export { AggBar, type SliceOptions } from "./src/aggbar.ts";
 export {
   DataFileError,
@@ -99,13 +104,10 @@ export {
 } from "./src/display/plot.ts";
 export { type MimeBundle } from "./src/display/jupyter.ts";
 export { Report } from "./src/display/report.ts";
-export {
-  type AnalysisTables,
-  analyzeFactor,
-  type AnalyzeOptions,
-} from "./src/analysis/analyzer.ts";
+export { analyzeFactor, type AnalyzeOptions } from "./src/analysis/analyzer.ts";
 export {
   type AnalysisSettings,
+  type AnalysisTables,
   FactorAnalysis,
 } from "./src/analysis/factor_analysis.ts";
 export {
@@ -113,14 +115,13 @@ export {
   type AnalysisChartOptions,
   type PerformanceChartKind,
 } from "./src/analysis/charts.ts";
-export {
-  type Allocator,
-  backtest,
-  type BacktestOptions,
-  BacktestResult,
-  type BacktestSettings,
-  type Normalizer,
-} from "./src/analysis/backtest.ts";
+export { backtest, BacktestResult } from "./src/analysis/backtest.ts";
+export type {
+  Allocator,
+  BacktestOptions,
+  BacktestSettings,
+  Normalizer,
+} from "./src/analysis/backtest_options.ts";
 export {
   computeMetrics,
   type Metrics,

@@ -8,11 +8,13 @@ import pl from "nodejs-polars";
 import { type DataFrame, isDataFrame } from "./polars.ts";
 import { writeAtomic } from "./atomic.ts";
 import { InvalidArgumentError } from "./errors.ts";
-import { type AggBarMetadata, computeMetadata } from "./data/metadata.ts";
+import {
+  type AggBarMetadata,
+  computeMetadata,
+  KEY_COLUMNS,
+  valueColumns,
+} from "./data/metadata.ts";
 import { type TimeInput, toEpochMs } from "./time.ts";
-import { columnFactor, computeFactors, type Factor } from "./factor/factor.ts";
-import { type FormulaOptions, parseFormula } from "./factor/formula.ts";
-import { KEY_COLUMNS, valueColumns } from "./factor/base.ts";
 import { type BarChartOptions, type Chart, plotBars } from "./display/plot.ts";
 import { aggBarBundle, type MimeBundle } from "./display/jupyter.ts";
 import { checkOptions, type OptionNames } from "./options.ts";
@@ -195,77 +197,6 @@ export class AggBar {
       predicate = predicate.and(pl.col("symbol").isIn(wanted));
     }
     return new AggBar(this.#df.filter(predicate), this.#descriptive());
-  }
-
-  /**
-   * The factor of a value column (Float64; NaN and infinities read as
-   * null). Unknown or non-numeric columns raise an
-   * {@linkcode InvalidArgumentError} that lists the columns.
-   *
-   * @example
-   * ```ts
-   * import { AggBar } from "./aggbar.ts";
-   * const agg = AggBar.fromRecords([{ symbol: "A", start_time: 0, end_time: 1, close: 1 }]);
-   * console.log(agg.get("close").tsMean(20).name); // ts_mean(close,20)
-   * ```
-   */
-  get(column: string): Factor {
-    return columnFactor(this, column);
-  }
-
-  /**
-   * Parses a formula over this AggBar's columns, e.g.
-   * `"cs_rank(ts_mean(close, 20)) - 0.5"` or a 101-Alphas expression such
-   * as `"-1 * correlation(rank(open), rank(volume), 10)"`. Errors are
-   * {@linkcode FormulaError}s showing the position. `options.adv` picks
-   * the reading of `adv{d}` (dollar volume by default, or volume units).
-   *
-   * @example
-   * ```ts
-   * import { AggBar } from "./aggbar.ts";
-   * const agg = AggBar.fromRecords([{ symbol: "A", start_time: 0, end_time: 1, close: 1 }]);
-   * console.log(agg.factor("rank(delta(close, 5))").name); // cs_rank(ts_delta(close,5))
-   * ```
-   */
-  factor(formula: string, options?: FormulaOptions): Factor {
-    return parseFormula(formula, this, options);
-  }
-
-  /**
-   * Evaluates many factors (Factor objects or formulas) in one pass: one
-   * frame `start_time, end_time, symbol` plus a Float64 column per name,
-   * sorted like the bars. Sub-expressions the factors share are computed
-   * once. `options` apply to the formulas (see {@linkcode AggBar.factor}).
-   *
-   * @example
-   * ```ts
-   * import { AggBar } from "./aggbar.ts";
-   * const agg = AggBar.fromRecords([
-   *   { symbol: "A", start_time: 0, end_time: 1, close: 1, volume: 5 },
-   *   { symbol: "B", start_time: 0, end_time: 1, close: 2, volume: 3 },
-   * ]);
-   * const frame = await agg.compute({ price: "rank(close)", flow: agg.get("volume").csRank() });
-   * console.log(frame.columns); // ["start_time", "end_time", "symbol", "price", "flow"]
-   * ```
-   */
-  // deno-lint-ignore require-await
-  async compute(
-    factors: Record<string, Factor | string>,
-    options?: FormulaOptions,
-  ): Promise<DataFrame> {
-    if (factors === null || typeof factors !== "object") {
-      throw new InvalidArgumentError(
-        "factors",
-        factors,
-        "an object mapping names to Factors or formulas",
-      );
-    }
-    const parsed = Object.fromEntries(
-      Object.entries(factors).map((
-        [name, f],
-      ) => [name, typeof f === "string" ? this.factor(f, options) : f]),
-    );
-    return computeFactors(parsed);
   }
 
   /**

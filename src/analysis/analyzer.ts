@@ -14,7 +14,7 @@ import { EPS } from "../factor/kernels.ts";
 import type { DataFrame } from "../polars.ts";
 import { atRows, densePanel, frameOf, type Panel } from "./panel.ts";
 import { averageRanks, moments, pearson, studentTwoSidedP } from "./stats.ts";
-import { FactorAnalysis } from "./factor_analysis.ts";
+import { type AnalysisTables, FactorAnalysis } from "./factor_analysis.ts";
 import { type CoverageCounts, coverageTable, refuseEmpty } from "./coverage.ts";
 import { factorAndPrice } from "./factor_price.ts";
 import { checkOptions, type OptionNames, stringOption } from "../options.ts";
@@ -44,36 +44,6 @@ const ANALYZE_OPTIONS: OptionNames<AnalyzeOptions> = {
   minSymbols: true,
   maxLoss: true,
 };
-
-/** The tables of a factor analysis (see {@linkcode FactorAnalysis}). */
-export interface AnalysisTables {
-  /** Per bar: end_time, symbol, factor, quantile, fwd_{k} per period. */
-  factorData: DataFrame;
-  /** Per time and period: end_time, period, n, spearman, pearson. */
-  ic: DataFrame;
-  /** Per period and method: period, method, n, mean, std, ir, t_stat, p_value, hit_rate. */
-  icSummary: DataFrame;
-  /** Per period and quantile: period, quantile, mean, std, n (n = time slices). */
-  quantileReturns: DataFrame;
-  /** Top-minus-bottom quantile spread per period: period, mean, std, t_stat, n. */
-  spread: DataFrame;
-  /**
-   * Non-overlapping long-short steps: end_time, period, spread, cumulative
-   * (growth of 1: the product of 1 + spread so far; a missing step is flat).
-   */
-  longShort: DataFrame;
-  /** Per period and quantile: period, quantile, mean, n. */
-  turnover: DataFrame;
-  /** Per period: period, mean, n. */
-  rankAutocorrelation: DataFrame;
-  /** Per period: period, spearman, pearson (mean ICs). */
-  icDecay: DataFrame;
-  /**
-   * What was used and what was dropped, and why: step, period, unit, kept,
-   * of, dropped, dropped_share, reason (see {@linkcode coverageTable}).
-   */
-  coverage: DataFrame;
-}
 
 function positiveIntegers(argument: string, values: unknown): number[] {
   if (

@@ -10,6 +10,7 @@ import type { AggBar } from "../aggbar.ts";
 import { InvalidArgumentError } from "../errors.ts";
 import { EPS } from "../factor/kernels.ts";
 import { Factor } from "../factor/factor.ts";
+import { parseFormula } from "../factor/formula.ts";
 import type { DataFrame } from "../polars.ts";
 import { factorWithPrice } from "./factor_price.ts";
 import {
@@ -22,6 +23,13 @@ import { densePanel, frameOf } from "./panel.ts";
 import { averageRanks } from "./stats.ts";
 import { BacktestResult } from "./backtest_result.ts";
 import {
+  type Allocator,
+  ALLOCATORS,
+  type BacktestOptions,
+  type Normalizer,
+  NORMALIZERS,
+} from "./backtest_options.ts";
+import {
   checkOptions,
   oneOf,
   type OptionNames,
@@ -29,46 +37,6 @@ import {
 } from "../options.ts";
 
 export { BacktestResult };
-
-/** How the signal of one time slice is rescaled before allocation. */
-export type Normalizer = "raw" | "rank" | "zscore" | "minmax";
-
-/** How normalized signals become weights. */
-export type Allocator = "market-neutral" | "long-only" | "top-n";
-
-const NORMALIZERS: readonly Normalizer[] = ["raw", "rank", "zscore", "minmax"];
-const ALLOCATORS: readonly Allocator[] = [
-  "market-neutral",
-  "long-only",
-  "top-n",
-];
-
-/** Options of {@linkcode backtest}. */
-export interface BacktestOptions {
-  /** `raw`, `rank` (average rank / n), `zscore` (ddof 1) or `minmax` ((x − min)/(max − min)), per time slice. @default "rank" */
-  normalize?: Normalizer;
-  /** `market-neutral` (demeaned), `long-only` (positive part) or `top-n` (equal-weight long the top N, short the bottom N). @default "market-neutral" */
-  allocate?: Allocator;
-  /** Names per side for `top-n` (fewer when a slice has fewer than 2N symbols). @default 5 */
-  topN?: number;
-  /** Target gross exposure Σ|w| (1 = fully invested). @default 1 */
-  gross?: number;
-  /** Largest |weight| of one symbol; excess is cut, not redistributed. @default Infinity */
-  maxPosition?: number;
-  /** Largest |Σ w|; the heavier side is scaled down to meet it. @default Infinity */
-  maxNet?: number;
-  /** Cost per side in basis points of traded notional (fees plus slippage). @default 0 */
-  costBps?: number;
-  /** Bars between the signal and the bar its weights are held over (1 = the next bar). @default 1 */
-  lag?: number;
-  /** The AggBar column traded. @default "close" */
-  price?: string;
-  /** Bars per year for annualising, from 1 to 365.25 × 86,400,000 (one bar a millisecond). @default 365.25 days / the bar interval (the time-bar interval, else the median spacing of bar end times) */
-  periodsPerYear?: number;
-}
-
-/** The validated settings a backtest ran with. */
-export type BacktestSettings = Required<BacktestOptions>;
 
 function numberIn(
   argument: string,
@@ -176,7 +144,9 @@ export async function backtest(
   options: BacktestOptions = {},
 ): Promise<BacktestResult> {
   const settings = settingsOf(agg, options);
-  const factor = typeof signal === "string" ? agg.factor(signal) : signal;
+  const factor = typeof signal === "string"
+    ? parseFormula(signal, agg)
+    : signal;
   if (!(factor instanceof Factor)) {
     throw new InvalidArgumentError(
       "signal",

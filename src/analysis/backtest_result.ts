@@ -8,7 +8,7 @@ import type { Chart, ChartOptions } from "../display/plot.ts";
 import { htmlPage } from "../display/html.ts";
 import type { MimeBundle } from "../display/jupyter.ts";
 import type { DataFrame } from "../polars.ts";
-import type { BacktestSettings } from "./backtest.ts";
+import type { BacktestSettings } from "./backtest_options.ts";
 import { type PerformanceChartKind, plotPerformance } from "./charts.ts";
 import { type Metrics, metricsFrame } from "./metrics.ts";
 import {

@@ -14,7 +14,6 @@ import {
   htmlTable,
 } from "../display/html.ts";
 import { htmlBlock, type MimeBundle } from "../display/jupyter.ts";
-import type { AnalysisTables } from "./analyzer.ts";
 import {
   ANALYSIS_CHARTS,
   type AnalysisChartKind,
@@ -22,6 +21,36 @@ import {
   plotAnalysis,
 } from "./charts.ts";
 import { type SaveOptions, saveTables } from "./save.ts";
+
+/** The tables of a factor analysis (see {@linkcode FactorAnalysis}). */
+export interface AnalysisTables {
+  /** Per bar: end_time, symbol, factor, quantile, fwd_{k} per period. */
+  factorData: DataFrame;
+  /** Per time and period: end_time, period, n, spearman, pearson. */
+  ic: DataFrame;
+  /** Per period and method: period, method, n, mean, std, ir, t_stat, p_value, hit_rate. */
+  icSummary: DataFrame;
+  /** Per period and quantile: period, quantile, mean, std, n (n = time slices). */
+  quantileReturns: DataFrame;
+  /** Top-minus-bottom quantile spread per period: period, mean, std, t_stat, n. */
+  spread: DataFrame;
+  /**
+   * Non-overlapping long-short steps: end_time, period, spread, cumulative
+   * (growth of 1: the product of 1 + spread so far; a missing step is flat).
+   */
+  longShort: DataFrame;
+  /** Per period and quantile: period, quantile, mean, n. */
+  turnover: DataFrame;
+  /** Per period: period, mean, n. */
+  rankAutocorrelation: DataFrame;
+  /** Per period: period, spearman, pearson (mean ICs). */
+  icDecay: DataFrame;
+  /**
+   * What was used and what was dropped, and why: step, period, unit, kept,
+   * of, dropped, dropped_share, reason (see {@linkcode coverageTable}).
+   */
+  coverage: DataFrame;
+}
 
 /** The settings an analysis ran with. */
 export interface AnalysisSettings {

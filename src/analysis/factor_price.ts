@@ -7,7 +7,9 @@
 import pl from "nodejs-polars";
 import type { AggBar } from "../aggbar.ts";
 import { InvalidArgumentError } from "../errors.ts";
-import { computeFactors, Factor } from "../factor/factor.ts";
+import { columnFactor } from "../factor/columns.ts";
+import { computeFactors } from "../factor/compute.ts";
+import { Factor } from "../factor/factor.ts";
 import type { DataFrame } from "../polars.ts";
 import { formatInterval } from "../time.ts";
 
@@ -26,7 +28,7 @@ export function factorWithPrice(
     throw new InvalidArgumentError(argument, factor, "a Factor");
   }
   checkPrice(agg, price);
-  return computeFactors({ factor, price: agg.get(price) });
+  return computeFactors({ factor, price: columnFactor(agg, price) });
 }
 
 function checkPrice(agg: AggBar, price: string): void {

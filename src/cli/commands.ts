@@ -12,6 +12,10 @@
 import { dirname } from "node:path";
 import pl from "nodejs-polars";
 import { AggBar } from "../aggbar.ts";
+// The methods the CLI calls on AggBar (get, factor, compute) and Factor
+// (analyze, backtest) are attached by these modules.
+import "../factor/aggbar_factors.ts";
+import "../analysis/factor_methods.ts";
 import { ALPHA101 } from "../factor/alphas.ts";
 import { DataLoader, type LoadAggBarOptions } from "../data/loader.ts";
 import { generateSample, type GenerateSampleOptions } from "../data/sample.ts";

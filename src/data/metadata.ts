@@ -7,6 +7,18 @@ import type pl from "nodejs-polars";
 import type { MissingSymbolDay } from "../errors.ts";
 import type { BarSpec } from "./bar_spec.ts";
 
+/** The columns that identify a bar; every other column holds values. */
+export const KEY_COLUMNS: readonly string[] = [
+  "start_time",
+  "end_time",
+  "symbol",
+];
+
+/** `columns` without the key columns. */
+export function valueColumns(columns: readonly string[]): string[] {
+  return columns.filter((c) => !KEY_COLUMNS.includes(c));
+}
+
 /** Describes the bars an {@linkcode AggBar} holds. */
 export interface AggBarMetadata {
   /** Distinct symbols, sorted. */

@@ -7,7 +7,7 @@
  * @module
  */
 import pl from "nodejs-polars";
-import type { AggBar } from "../aggbar.ts";
+import type { AggBarMetadata } from "../data/metadata.ts";
 import type { DataFrame } from "../polars.ts";
 import {
   escapeHtml,
@@ -84,6 +84,25 @@ function symbolList(symbols: readonly string[]): string {
 }
 
 /**
+ * What {@linkcode aggBarBundle} reads of an AggBar (the display layer takes
+ * the bars as this shape, so it imports nothing above the data layer).
+ */
+export interface BarsSummary {
+  /** Symbols, time range, row count and how the bars were built. */
+  readonly metadata: AggBarMetadata;
+  /** Number of rows. */
+  readonly length: number;
+  /** Column names. */
+  readonly cols: readonly string[];
+  /** The per-symbol info table. */
+  info(): DataFrame;
+  /** The bars' frame (only its head is shown). */
+  toPolars(): DataFrame;
+  /** The plain-text summary. */
+  toString(): string;
+}
+
+/**
  * The display bundle of an AggBar: shape, symbols, time range, bar spec,
  * the `info()` table and the first rows (`text/html`), and its summary as
  * `text/plain`.
@@ -96,7 +115,7 @@ function symbolList(symbols: readonly string[]): string {
  * console.log(Object.keys(aggBarBundle(agg))); // ["text/plain", "text/html"]
  * ```
  */
-export function aggBarBundle(agg: AggBar): MimeBundle {
+export function aggBarBundle(agg: BarsSummary): MimeBundle {
   const m = agg.metadata;
   const source = [m.exchange, m.market, m.dataType].filter(Boolean).join(" · ");
   const facts = [

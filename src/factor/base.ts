@@ -12,17 +12,7 @@
 import type pl from "nodejs-polars";
 import { symbolCodes } from "../polars.ts";
 
-/** The columns that identify a bar; every other column holds values. */
-export const KEY_COLUMNS: readonly string[] = [
-  "start_time",
-  "end_time",
-  "symbol",
-];
-
-/** `columns` without the key columns. */
-export function valueColumns(columns: readonly string[]): string[] {
-  return columns.filter((c) => !KEY_COLUMNS.includes(c));
-}
+export { KEY_COLUMNS, valueColumns } from "../data/metadata.ts";
 
 /** Where each symbol's rows are, for the time-series kernels. */
 export interface Layout {

@@ -7,11 +7,12 @@ import type { AggBar } from "../aggbar.ts";
 import { InvalidArgumentError } from "../errors.ts";
 import type { DataFrame } from "../polars.ts";
 import { align, type Placed } from "./align.ts";
-import { Base, KEY_COLUMNS, valueColumns } from "./base.ts";
-import { evaluate, type Output, plan } from "./evaluate.ts";
+import { type Base, KEY_COLUMNS, valueColumns } from "./base.ts";
+import { evaluate } from "./evaluate.ts";
+import { explainPlan } from "./explain.ts";
 import type { QuantileDistribution } from "./kernels.ts";
-import type { FormulaOptions } from "./formula.ts";
-import { columnNode, type Node, type Operand } from "./node.ts";
+import type { FormulaOptions } from "./formula_options.ts";
+import type { Node, Operand } from "./node.ts";
 import * as cs from "./ops/cs.ts";
 import * as math from "./ops/math.ts";
 import * as ts from "./ops/ts.ts";
@@ -22,32 +23,9 @@ import {
   plotFactor,
 } from "../display/plot.ts";
 import { factorBundle, type MimeBundle } from "../display/jupyter.ts";
-import { analyzeFactor, type AnalyzeOptions } from "../analysis/analyzer.ts";
-import type { FactorAnalysis } from "../analysis/factor_analysis.ts";
-import {
-  backtest,
-  type BacktestOptions,
-  type BacktestResult,
-} from "../analysis/backtest.ts";
 
 /** Something a factor can be combined with: another factor or a number. */
 export type FactorOperand = Factor | number;
-
-const bases = new WeakMap<AggBar, Base>();
-
-/** The base of an AggBar's factors (one per AggBar, so its factors share it). */
-function baseOf(agg: AggBar): Base {
-  let base = bases.get(agg);
-  if (!base) {
-    base = new Base(
-      agg.cols,
-      `AggBar (${agg.length} rows × ${agg.cols.length} columns, no join)`,
-      () => agg.toPolars(),
-    );
-    bases.set(agg, base);
-  }
-  return base;
-}
 
 function integerAtLeast(
   operator: string,
@@ -81,6 +59,16 @@ function finiteNumber(operator: string, argument: string, value: unknown) {
 
 let create: (base: Base, node: Node) => Factor;
 let placed: (factor: Factor) => Placed;
+
+/** The factor of `node` on `base` (internal: for the engine's own modules). */
+export function factorOf(base: Base, node: Node): Factor {
+  return create(base, node);
+}
+
+/** A factor's base and node (internal: for the engine's own modules). */
+export function placedOf(factor: Factor): Placed {
+  return placed(factor);
+}
 
 /**
  * A factor: one value per (symbol, bar) of an AggBar, described as an
@@ -134,13 +122,11 @@ export class Factor {
    * console.log(Factor.parse("rank(delta(close, 1))", agg).name); // cs_rank(ts_delta(close,1))
    * ```
    */
-  static parse(
+  static parse: (
     text: string,
     agg: AggBar,
     options?: FormulaOptions,
-  ): Factor {
-    return agg.factor(text, options);
-  }
+  ) => Factor;
 
   /** Canonical name, e.g. `ts_mean(close,20)`; equal names mean equal factors. */
   get name(): string {
@@ -215,41 +201,6 @@ export class Factor {
    */
   explain(): string {
     return explainPlan(this.#base, [{ name: "factor", node: this.#node }]);
-  }
-
-  /**
-   * Evaluates the factor against the forward returns of `agg` (usually the
-   * AggBar it was built from): IC per time (Spearman and Pearson) and its
-   * summary, quantile returns and spread, cumulative long-short returns,
-   * quantile turnover, rank autocorrelation and IC decay. See
-   * {@linkcode analyzeFactor} for every definition.
-   *
-   * @example
-   * ```ts ignore
-   * const analysis = await agg.factor("cs_rank(-ts_delta(close, 5))").analyze(agg, { periods: [1, 5, 20] });
-   * console.log(analysis.icSummary.toString());
-   * ```
-   */
-  analyze(agg: AggBar, options: AnalyzeOptions = {}): Promise<FactorAnalysis> {
-    return analyzeFactor(this, agg, options);
-  }
-
-  /**
-   * Backtests the factor as a signal on `agg`'s prices: weights from the
-   * signal at each bar (normalized, allocated, constrained), held over the
-   * next bar, net of costs. See {@linkcode backtest} for every definition.
-   *
-   * @example
-   * ```ts ignore
-   * const result = await agg.factor("cs_rank(ts_delta(close, 60))").backtest(agg, { costBps: 4 });
-   * console.log(result.metrics.sharpe);
-   * ```
-   */
-  backtest(
-    agg: AggBar,
-    options: BacktestOptions = {},
-  ): Promise<BacktestResult> {
-    return backtest(agg, this, options);
   }
 
   /**
@@ -1236,105 +1187,4 @@ export function binaryOperation(
   b: FactorOperand,
 ): Factor {
   return combine([a, b], ([x, y]) => math.binary(op, x, y));
-}
-
-const columnFactors = new WeakMap<AggBar, Map<string, Factor>>();
-
-/**
- * The factor of an AggBar column: Float64, non-finite values as null. One
- * per AggBar and column, so a formula reading `close` a thousand times
- * checks the column once.
- */
-export function columnFactor(agg: AggBar, column: string): Factor {
-  let known = columnFactors.get(agg);
-  if (!known) columnFactors.set(agg, known = new Map());
-  let factor = known.get(column);
-  if (!factor) {
-    factor = newColumnFactor(agg, column);
-    known.set(column, factor);
-  }
-  return factor;
-}
-
-function newColumnFactor(agg: AggBar, column: string): Factor {
-  const base = baseOf(agg);
-  const frame = agg.toPolars();
-  if (KEY_COLUMNS.includes(column) || !frame.columns.includes(column)) {
-    throw new InvalidArgumentError(
-      "column",
-      column,
-      `a value column of the AggBar (${
-        valueColumns(frame.columns).join(", ")
-      })`,
-    );
-  }
-  if (!frame.getColumn(column).isNumeric()) {
-    throw new InvalidArgumentError(
-      "column",
-      column,
-      `a numeric column (it is ${frame.getColumn(column).dtype})`,
-    );
-  }
-  return create(base, columnNode(column));
-}
-
-/**
- * Evaluates named factors in one pass over their (shared) base: one frame
- * `start_time, end_time, symbol` plus a column per name. Shared
- * sub-expressions are computed once.
- */
-export function computeFactors(factors: Record<string, Factor>): DataFrame {
-  const names = Object.keys(factors);
-  if (names.length === 0) {
-    throw new InvalidArgumentError("factors", factors, "at least one factor");
-  }
-  const { base, outputs } = placeOutputs(factors);
-  return evaluate(base, outputs);
-}
-
-function placeOutputs(factors: Record<string, Factor>) {
-  const names = Object.keys(factors);
-  for (const name of names) {
-    if (!(factors[name] instanceof Factor)) {
-      throw new InvalidArgumentError(
-        `factors.${name}`,
-        factors[name],
-        "a Factor or a formula string",
-      );
-    }
-    if (KEY_COLUMNS.includes(name)) {
-      throw new InvalidArgumentError(
-        "factors",
-        name,
-        "names other than start_time, end_time and symbol",
-      );
-    }
-  }
-  const { base, nodes } = align(
-    names.map((name) => placed(factors[name])),
-  );
-  const outputs: Output[] = names.map((name, i) => ({ name, node: nodes[i] }));
-  return { base, outputs };
-}
-
-function explainPlan(base: Base, outputs: readonly Output[]): string {
-  const schedule = plan(outputs);
-  const lines = [
-    `base: ${base.description}`,
-    `reads: ${schedule.columns.join(", ") || "(no columns)"}`,
-  ];
-  schedule.levels.forEach((nodes, i) => {
-    lines.push(`step ${i + 1} of ${schedule.levels.length}:`);
-    for (const node of nodes) {
-      lines.push(
-        `  ${schedule.names.get(schedule.id(node))} = ${node.key}  [${
-          node.kind === "window" && node.kernel ? "kernel" : "polars"
-        }]`,
-      );
-    }
-  });
-  lines.push(
-    `output: ${outputs.map((o) => `${o.name} = ${o.node.key}`).join("; ")}`,
-  );
-  return lines.join("\n");
 }

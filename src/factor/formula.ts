@@ -24,10 +24,14 @@
  */
 import type { AggBar } from "../aggbar.ts";
 import { FactoriumError, FormulaError } from "../errors.ts";
-import { binaryOperation, columnFactor, type Factor } from "./factor.ts";
+import { columnFactor } from "./columns.ts";
+import { binaryOperation, Factor } from "./factor.ts";
 import { checkOptions, closest, oneOf } from "../options.ts";
 import { valueColumns } from "./base.ts";
+import type { FormulaOptions } from "./formula_options.ts";
 import type { BinaryOperator } from "./ops/math.ts";
+
+export type { FormulaOptions };
 
 type Ast =
   | { kind: "number"; value: number; at: number }
@@ -411,20 +415,6 @@ export const FORMULA_FUNCTIONS: readonly string[] = [
 
 const DISTRIBUTIONS = ["normal", "uniform", "cauchy"];
 
-/** How formulas read the vocabulary that has more than one reading. */
-export interface FormulaOptions {
-  /**
-   * What `adv{d}` averages over the last `d` bars. `"dollar"`:
-   * ts_mean(volume * vwap, d), the paper's definition ("average daily dollar
-   * volume"). `"units"`: ts_mean(volume, d), volume in base-asset units, as
-   * most published implementations read it. The choice decides alphas that
-   * set adv against volume (listed in `ALPHA101`'s documentation).
-   *
-   * @default "dollar"
-   */
-  adv?: "dollar" | "units";
-}
-
 const ADV_READINGS = ["dollar", "units"] as const;
 
 /**
@@ -669,3 +659,5 @@ function suggest(name: string): string {
   const near = closest(name, FORMULA_FUNCTIONS);
   return near ? ` (did you mean ${near}?)` : "";
 }
+
+Factor.parse = parseFormula;

@@ -15,6 +15,22 @@ import { InvalidArgumentError } from "../errors.ts";
 import { formatInterval } from "../time.ts";
 import { formatUtc } from "../display/html.ts";
 
+/**
+ * A bar interval: a compact string (`"30s"`, `"5m"`, `"1h"`, `"1d"`; units
+ * `ms`, `s`, `m`, `h`, `d`) or a number of milliseconds.
+ */
+export type Timestep = string | number;
+
+/** Options of {@linkcode BarFeed.history}. */
+export interface HistoryOptions {
+  /**
+   * Timestep of the bars: the base interval when omitted, else a resampled
+   * timestep (see {@linkcode BarFeedOptions.resample}).
+   * @default the base bars
+   */
+  timestep?: Timestep;
+}
+
 /** Symbols named in an "unknown symbol" error before the list is cut. */
 const SHOWN_SYMBOLS = 8;
 

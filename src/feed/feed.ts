@@ -20,7 +20,14 @@ import {
 } from "../time.ts";
 import { formatUtc } from "../display/html.ts";
 import { YEAR_MS } from "../analysis/metrics.ts";
-import { type Bars, barsOf, BarTable, checkLength } from "./bars.ts";
+import {
+  type Bars,
+  barsOf,
+  BarTable,
+  checkLength,
+  type HistoryOptions,
+  type Timestep,
+} from "./bars.ts";
 import {
   type FeedRunOptions,
   type FeedRunResult,
@@ -28,12 +35,6 @@ import {
   type Strategy,
 } from "./portfolio.ts";
 import { checkOptions, type OptionNames, stringOption } from "../options.ts";
-
-/**
- * A bar interval: a compact string (`"30s"`, `"5m"`, `"1h"`, `"1d"`; units
- * `ms`, `s`, `m`, `h`, `d`) or a number of milliseconds.
- */
-export type Timestep = string | number;
 
 /** Options of the {@linkcode BarFeed} constructor. */
 export interface BarFeedOptions {
@@ -59,16 +60,6 @@ export interface BarFeedOptions {
 export interface LastPriceOptions {
   /** The numeric column to read. @default "close" */
   column?: string;
-}
-
-/** Options of {@linkcode BarFeed.history}. */
-export interface HistoryOptions {
-  /**
-   * Timestep of the bars: the base interval when omitted, else a resampled
-   * timestep (see {@linkcode BarFeedOptions.resample}).
-   * @default the base bars
-   */
-  timestep?: Timestep;
 }
 
 const RUN_OPTIONS: OptionNames<FeedRunOptions> = {
@@ -529,13 +520,19 @@ export class BarFeed {
         `a time at or after start (${formatUtc(first)} UTC)`,
       );
     }
-    return await runStrategy(this, this.#base, strategy, {
-      start: first,
-      end: last,
-      step: stepMs,
-      capital,
-      costBps,
-    });
+    return await runStrategy(
+      (symbol, length, at, options) =>
+        this.history(symbol, length, at, options),
+      this.#base,
+      strategy,
+      {
+        start: first,
+        end: last,
+        step: stepMs,
+        capital,
+        costBps,
+      },
+    );
   }
 
   /** A readable summary: symbols, bars, time range and timesteps. */

@@ -24,12 +24,10 @@
 export {
   BarFeed,
   type BarFeedOptions,
-  type HistoryOptions,
   type LastPriceOptions,
   parseTimestep,
-  type Timestep,
 } from "./feed.ts";
-export { Bars } from "./bars.ts";
+export { Bars, type HistoryOptions, type Timestep } from "./bars.ts";
 export {
   type FeedRunData,
   type FeedRunOptions,

@@ -28,8 +28,9 @@ import {
   type BarTable,
   checkLength,
   firstAtOrAfter,
+  type HistoryOptions,
+  type Timestep,
 } from "./bars.ts";
-import type { BarFeed, HistoryOptions, Timestep } from "./feed.ts";
 
 /** Most steps one run may take (its per-step arrays are preallocated). */
 const MAX_STEPS = 20_000_000;
@@ -312,8 +313,8 @@ export interface RunSettings {
 }
 
 /**
- * The loop behind {@linkcode BarFeed.run} (internal): `feed` answers
- * resampled history, `table` is its base bars.
+ * The loop behind {@linkcode BarFeed.run} (internal): `history` answers
+ * (resampled) history at a time, `table` is the base bars.
  *
  * Per step, at time `at`:
  * 1. per symbol, the cursor moves to the last bar with `end_time <= at`
@@ -327,7 +328,12 @@ export interface RunSettings {
  * 4. the strategy is called (awaited only when it returns a promise).
  */
 export async function runStrategy(
-  feed: BarFeed,
+  history: (
+    symbol: string,
+    length: number,
+    at: number,
+    options?: HistoryOptions,
+  ) => Bars,
   table: BarTable,
   strategy: Strategy,
   settings: RunSettings,
@@ -431,7 +437,7 @@ export async function runStrategy(
     },
     history(symbol: string, length: number, options?: HistoryOptions): Bars {
       if (options?.timestep !== undefined) {
-        return feed.history(symbol, length, at, options);
+        return history(symbol, length, at, options);
       }
       checkLength(length);
       const k = symbolIndex(symbol);

@@ -1,0 +1,51 @@
+/**
+ * The options of a vectorized backtest and the settings it ran with (their
+ * own file: the result type names them, and the backtest builds results).
+ *
+ * @module
+ */
+
+/** How the signal of one time slice is rescaled before allocation. */
+export type Normalizer = "raw" | "rank" | "zscore" | "minmax";
+
+/** How normalized signals become weights. */
+export type Allocator = "market-neutral" | "long-only" | "top-n";
+
+export const NORMALIZERS: readonly Normalizer[] = [
+  "raw",
+  "rank",
+  "zscore",
+  "minmax",
+];
+export const ALLOCATORS: readonly Allocator[] = [
+  "market-neutral",
+  "long-only",
+  "top-n",
+];
+
+/** Options of {@linkcode backtest}. */
+export interface BacktestOptions {
+  /** `raw`, `rank` (average rank / n), `zscore` (ddof 1) or `minmax` ((x − min)/(max − min)), per time slice. @default "rank" */
+  normalize?: Normalizer;
+  /** `market-neutral` (demeaned), `long-only` (positive part) or `top-n` (equal-weight long the top N, short the bottom N). @default "market-neutral" */
+  allocate?: Allocator;
+  /** Names per side for `top-n` (fewer when a slice has fewer than 2N symbols). @default 5 */
+  topN?: number;
+  /** Target gross exposure Σ|w| (1 = fully invested). @default 1 */
+  gross?: number;
+  /** Largest |weight| of one symbol; excess is cut, not redistributed. @default Infinity */
+  maxPosition?: number;
+  /** Largest |Σ w|; the heavier side is scaled down to meet it. @default Infinity */
+  maxNet?: number;
+  /** Cost per side in basis points of traded notional (fees plus slippage). @default 0 */
+  costBps?: number;
+  /** Bars between the signal and the bar its weights are held over (1 = the next bar). @default 1 */
+  lag?: number;
+  /** The AggBar column traded. @default "close" */
+  price?: string;
+  /** Bars per year for annualising, from 1 to 365.25 × 86,400,000 (one bar a millisecond). @default 365.25 days / the bar interval (the time-bar interval, else the median spacing of bar end times) */
+  periodsPerYear?: number;
+}
+
+/** The validated settings a backtest ran with. */
+export type BacktestSettings = Required<BacktestOptions>;
