@@ -94,6 +94,8 @@ export {
   type FormulaOptions,
 } from "./src/factor/formula.ts";
 export { ALPHA101 } from "./src/factor/alphas.ts";
+export type { ComputeOptions } from "./src/factor/aggbar_factors.ts";
+export type { FactorSink } from "./src/factor/compute.ts";
 export type { QuantileDistribution } from "./src/factor/kernels.ts";
 export {
   type BarChartKind,

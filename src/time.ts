@@ -205,3 +205,31 @@ export function resolveRange(options: RangeOptions): [number, number] {
   }
   return [lo, hi];
 }
+
+const TIMESTEP = /^(\d+)(ms|s|m|h|d)$/;
+const TIMESTEP_EXPECTED =
+  'a timestep such as "5m", "1h", "1d" (units ms, s, m, h, d) or a positive integer of milliseconds';
+
+/**
+ * Reads a duration (a timestep: `"5m"`, `"1h"`, `"30d"` or a number of
+ * milliseconds) as milliseconds; anything else raises an
+ * {@linkcode InvalidArgumentError} naming `argument`.
+ *
+ * @example
+ * ```ts
+ * import { parseTimestep } from "./time.ts";
+ * console.log(parseTimestep("5m"), parseTimestep("1d"), parseTimestep(1_000)); // 300000 86400000 1000
+ * ```
+ */
+export function parseTimestep(value: unknown, argument = "timestep"): number {
+  let ms = NaN;
+  if (typeof value === "number") ms = value;
+  else if (typeof value === "string") {
+    const match = TIMESTEP.exec(value.trim());
+    if (match) ms = Number(match[1]) * INTERVAL_UNITS[match[2]];
+  }
+  if (!Number.isSafeInteger(ms) || ms <= 0) {
+    throw new InvalidArgumentError(argument, value, TIMESTEP_EXPECTED);
+  }
+  return ms;
+}

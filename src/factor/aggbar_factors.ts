@@ -9,8 +9,15 @@
 import { AggBar } from "../aggbar.ts";
 import { InvalidArgumentError } from "../errors.ts";
 import type { DataFrame } from "../polars.ts";
+import { checkOptions, type OptionNames, stringOption } from "../options.ts";
+import { DAY_MS, parseTimestep } from "../time.ts";
 import { columnFactor } from "./columns.ts";
-import { computeFactors } from "./compute.ts";
+import {
+  computeFactors,
+  computeFactorsInChunks,
+  type FactorSink,
+  sinkFactors,
+} from "./compute.ts";
 import type { Factor } from "./factor.ts";
 import { type FormulaOptions, parseFormula } from "./formula.ts";
 
@@ -50,7 +57,11 @@ declare module "../aggbar.ts" {
      * Evaluates many factors (Factor objects or formulas) in one pass: one
      * frame `start_time, end_time, symbol` plus a Float64 column per name,
      * sorted like the bars. Sub-expressions the factors share are computed
-     * once. `options` apply to the formulas (see {@linkcode AggBar.factor}).
+     * once. `options` apply to the formulas (see {@linkcode AggBar.factor})
+     * and say how to evaluate: `chunk` evaluates in time chunks (memory
+     * bounded by a chunk, same values), `sink` writes the values to a
+     * Parquet file chunk by chunk instead of returning them, and resolves
+     * to a {@linkcode FactorSink}.
      *
      * @example
      * ```ts
@@ -65,8 +76,21 @@ declare module "../aggbar.ts" {
      */
     compute(
       factors: Record<string, Factor | string>,
-      options?: FormulaOptions,
+      options?: ComputeOptions & { sink?: undefined },
     ): Promise<DataFrame>;
+    /**
+     * {@linkcode AggBar.compute} writing to `options.sink` (a Parquet file).
+     *
+     * @example
+     * ```ts ignore
+     * const written = await agg.compute({ mom: "cs_rank(ts_delta(close, 60))" }, { sink: "out/mom.parquet" });
+     * console.log(written.rows, written.chunks);
+     * ```
+     */
+    compute(
+      factors: Record<string, Factor | string>,
+      options: ComputeOptions & { sink: string },
+    ): Promise<FactorSink>;
   }
 }
 
@@ -82,12 +106,45 @@ AggBar.prototype.factor = function (
   return parseFormula(formula, this, options);
 };
 
-// deno-lint-ignore require-await
-AggBar.prototype.compute = async function (
+/** Options of {@linkcode AggBar.compute}. */
+export interface ComputeOptions extends FormulaOptions {
+  /**
+   * Evaluate in time chunks of this much `end_time` (`"1d"`, `"30d"`, or
+   * milliseconds), aligned to multiples of it since the epoch: each chunk
+   * reads the history its windows reach back to, so memory is bounded by a
+   * chunk and the values are those of one pass (see `FactorSink`).
+   *
+   * @default one pass over all bars; with `sink`, chunks of about 4 million rows
+   */
+  chunk?: string | number;
+  /**
+   * Write the values to this Parquet file (atomically) instead of returning
+   * them; `compute` then resolves to a {@linkcode FactorSink}.
+   *
+   * @default undefined (return a frame)
+   */
+  sink?: string;
+}
+
+const COMPUTE_OPTIONS: OptionNames<ComputeOptions> = {
+  adv: true,
+  chunk: true,
+  sink: true,
+};
+
+/** Rows a chunk holds by default when writing to a sink. */
+const SINK_CHUNK_ROWS = 4_000_000;
+
+async function compute(
   this: AggBar,
   factors: Record<string, Factor | string>,
-  options?: FormulaOptions,
-): Promise<DataFrame> {
+  options: ComputeOptions = {},
+): Promise<DataFrame | FactorSink> {
+  const { adv, chunk, sink } = checkOptions(
+    "compute",
+    options,
+    COMPUTE_OPTIONS,
+  );
   if (factors === null || typeof factors !== "object") {
     throw new InvalidArgumentError(
       "factors",
@@ -98,7 +155,30 @@ AggBar.prototype.compute = async function (
   const parsed = Object.fromEntries(
     Object.entries(factors).map((
       [name, f],
-    ) => [name, typeof f === "string" ? parseFormula(f, this, options) : f]),
+    ) => [name, typeof f === "string" ? parseFormula(f, this, { adv }) : f]),
   );
-  return computeFactors(parsed);
-};
+  const chunkMs = chunk === undefined
+    ? undefined
+    : parseTimestep(chunk, "chunk");
+  const path = stringOption("sink", sink);
+  if (path !== undefined) {
+    return await sinkFactors(parsed, path, chunkMs ?? autoChunk(this));
+  }
+  if (chunkMs === undefined) return computeFactors(parsed);
+  return (await computeFactorsInChunks(parsed, chunkMs)).frame;
+}
+
+// One implementation of both overloads: the result is a frame exactly when
+// there is no sink.
+AggBar.prototype.compute = compute as AggBar["compute"];
+
+const HOUR_MS = 3_600_000;
+
+/** A chunk length holding about {@linkcode SINK_CHUNK_ROWS} rows, in whole hours. */
+function autoChunk(agg: AggBar): number {
+  const { minTime, maxTime, numRows } = agg.metadata;
+  if (minTime === null || maxTime === null || numRows === 0) return DAY_MS;
+  const span = maxTime - minTime;
+  const ms = span * Math.min(1, SINK_CHUNK_ROWS / numRows);
+  return Math.max(HOUR_MS, Math.ceil(ms / HOUR_MS) * HOUR_MS);
+}

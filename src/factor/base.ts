@@ -20,6 +20,13 @@ export interface Layout {
   readonly order: Uint32Array;
   /** First symbol-major position of each symbol, then the row count. */
   readonly segments: Int32Array;
+  /** Per symbol (segment), its first time-major row. */
+  readonly firstRows: readonly number[];
+  /**
+   * Per symbol (segment), rows of it that precede this frame: none for a
+   * whole history, the rows before a time chunk's region otherwise.
+   */
+  readonly rowsBefore?: Float64Array;
 }
 
 /**
@@ -36,14 +43,17 @@ export class Base {
   #frame?: pl.DataFrame;
   #layout?: Layout;
 
+  /** `layout`, when given, is the frame's (a chunk's, with `rowsBefore`). */
   constructor(
     columns: readonly string[],
     description: string,
     load: () => pl.DataFrame,
+    layout?: Layout,
   ) {
     this.columns = columns;
     this.description = description;
     this.#load = load;
+    this.#layout = layout;
   }
 
   /** The time-major frame. */
@@ -59,7 +69,8 @@ export class Base {
   }
 }
 
-function symbolMajorLayout(frame: pl.DataFrame): Layout {
+/** Where each symbol's rows of `frame` are (a counting sort). */
+export function symbolMajorLayout(frame: pl.DataFrame): Layout {
   const n = frame.height;
   const { codes, firstRows } = symbolCodes(frame);
   const symbols = firstRows.length;
@@ -71,5 +82,5 @@ function symbolMajorLayout(frame: pl.DataFrame): Layout {
   const next = segments.slice(0, symbols);
   const order = new Uint32Array(n);
   for (let row = 0; row < n; row++) order[next[codes[row]]++] = row;
-  return { order, segments };
+  return { order, segments, firstRows };
 }

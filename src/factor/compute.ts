@@ -3,12 +3,28 @@
  *
  * @module
  */
+import { join } from "node:path";
+import pl from "nodejs-polars";
+import { temporarySibling, writeAtomic } from "../atomic.ts";
 import { InvalidArgumentError } from "../errors.ts";
 import type { DataFrame } from "../polars.ts";
 import { align } from "./align.ts";
 import { KEY_COLUMNS } from "./base.ts";
+import { type ChunkStats, evaluateChunks, frameRows } from "./chunks.ts";
 import { evaluate, type Output } from "./evaluate.ts";
 import { Factor, placedOf } from "./factor.ts";
+
+/** What {@linkcode sinkFactors} wrote. */
+export interface FactorSink {
+  /** The Parquet file written. */
+  readonly path: string;
+  /** Rows written. */
+  readonly rows: number;
+  /** Time chunks evaluated (see `ChunkStats`). */
+  readonly chunks: number;
+  /** Most bar rows one chunk evaluated, warm-up included. */
+  readonly largestRegion: number;
+}
 
 /**
  * Evaluates named factors in one pass over their (shared) base: one frame
@@ -16,16 +32,83 @@ import { Factor, placedOf } from "./factor.ts";
  * sub-expressions are computed once.
  */
 export function computeFactors(factors: Record<string, Factor>): DataFrame {
-  const names = Object.keys(factors);
-  if (names.length === 0) {
-    throw new InvalidArgumentError("factors", factors, "at least one factor");
-  }
   const { base, outputs } = placeOutputs(factors);
   return evaluate(base, outputs);
 }
 
+/**
+ * {@linkcode computeFactors} in time chunks of `chunkMs` of `end_time`:
+ * the same frame, built chunk by chunk (each chunk reads the history its
+ * windows reach back to, see `chunks.ts`).
+ */
+export async function computeFactorsInChunks(
+  factors: Record<string, Factor>,
+  chunkMs: number,
+): Promise<{ frame: DataFrame; stats: ChunkStats }> {
+  const { base, outputs } = placeOutputs(factors);
+  const frames: DataFrame[] = [];
+  const stats = await evaluateChunks(
+    frameRows(base.frame()),
+    outputs,
+    chunkMs,
+    (chunk) => {
+      frames.push(chunk);
+    },
+  );
+  const frame = frames.length === 1
+    ? frames[0]
+    : pl.concat(frames, { how: "vertical", rechunk: true });
+  return { frame, stats };
+}
+
+/**
+ * Evaluates named factors in time chunks of `chunkMs` and writes them to
+ * the Parquet file `path` (atomically: a complete file or none), never
+ * holding more than a chunk's values: each chunk is written as a part file,
+ * and the parts are streamed into `path`.
+ */
+export async function sinkFactors(
+  factors: Record<string, Factor>,
+  path: string,
+  chunkMs: number,
+): Promise<FactorSink> {
+  const { base, outputs } = placeOutputs(factors);
+  const parts = temporarySibling(path);
+  await Deno.mkdir(parts, { recursive: true });
+  try {
+    let rows = 0, written = 0;
+    const stats = await evaluateChunks(
+      frameRows(base.frame()),
+      outputs,
+      chunkMs,
+      (chunk) => {
+        if (chunk.height === 0 && written > 0) return;
+        chunk.writeParquet(
+          join(parts, `part-${String(written++).padStart(8, "0")}.parquet`),
+        );
+        rows += chunk.height;
+      },
+    );
+    await writeAtomic(path, async (temporary) => {
+      await pl.scanParquet(join(parts, "*.parquet"))
+        .sinkParquet(temporary, { compression: "zstd" }).collect();
+    });
+    return {
+      path,
+      rows,
+      chunks: stats.chunks,
+      largestRegion: stats.largestRegion,
+    };
+  } finally {
+    await Deno.remove(parts, { recursive: true }).catch(() => {});
+  }
+}
+
 function placeOutputs(factors: Record<string, Factor>) {
   const names = Object.keys(factors);
+  if (names.length === 0) {
+    throw new InvalidArgumentError("factors", factors, "at least one factor");
+  }
   for (const name of names) {
     if (!(factors[name] instanceof Factor)) {
       throw new InvalidArgumentError(

@@ -205,10 +205,14 @@ function stepsRead(
 
 /**
  * Evaluates `outputs` on `base`: a time-major frame `start_time, end_time,
- * symbol` plus one Float64 column per output.
+ * symbol` plus one Float64 column per output. `schedule` is their plan
+ * (made once for the time chunks of one evaluation).
  */
-export function evaluate(base: Base, outputs: readonly Output[]): pl.DataFrame {
-  const schedule = plan(outputs);
+export function evaluate(
+  base: Base,
+  outputs: readonly Output[],
+  schedule: Plan = plan(outputs),
+): pl.DataFrame {
   const frame = base.frame();
   const read = [...new Set([...schedule.columns, "end_time"])];
   let df = frame.select(...read);
@@ -307,7 +311,7 @@ function runKernels(
   df: pl.DataFrame,
   nodes: readonly WindowNode[],
   exprOf: (node: Node) => pl.Expr,
-  { order, segments }: Layout,
+  { order, segments, rowsBefore }: Layout,
   arrays: ReadonlyMap<string, Float64Array>,
   id: (node: Node) => string,
 ): {
@@ -345,6 +349,7 @@ function runKernels(
         arrays.get(id(input)) ?? inputs.get(id(input))!
       ),
       segments,
+      rowsBefore,
     );
     const timeMajor = () => {
       const out = new Float64Array(order.length);

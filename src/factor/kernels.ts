@@ -183,16 +183,19 @@ export function shifted(
   return out;
 }
 
-/** 1-based row number within the symbol, whatever `x` holds. */
+/**
+ * 1-based row number within the symbol, whatever `x` holds, after the
+ * `rowsBefore[s]` rows of symbol `s` that precede the ones given.
+ */
 export function rowNumber(
   x: Float64Array,
   segments: Int32Array,
+  rowsBefore?: Float64Array,
 ): Float64Array {
   const out = new Float64Array(x.length);
   for (let s = 0; s + 1 < segments.length; s++) {
-    for (let t = segments[s]; t < segments[s + 1]; t++) {
-      out[t] = t - segments[s] + 1;
-    }
+    const offset = (rowsBefore?.[s] ?? 0) - segments[s] + 1;
+    for (let t = segments[s]; t < segments[s + 1]; t++) out[t] = t + offset;
   }
   return out;
 }

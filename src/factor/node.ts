@@ -14,12 +14,26 @@ import pl from "nodejs-polars";
 
 /**
  * A typed-array kernel: inputs laid out symbol by symbol with NaN for null,
- * and each symbol's first row (plus the row count).
+ * and each symbol's first row (plus the row count). `rowsBefore` counts,
+ * per symbol, the rows that precede the ones given (non-zero when time
+ * chunks are evaluated; only row-numbering kernels read it).
  */
 export type Kernel = (
   inputs: Float64Array[],
   segments: Int32Array,
+  rowsBefore?: Float64Array,
 ) => Float64Array;
+
+/**
+ * How far a time-series node's value at a row reaches into the same
+ * symbol's other rows: `back` rows before it and `ahead` rows after it
+ * (ts_mean(x, 20): 19 back; ts_shift(x, -3): 3 ahead). Chunked evaluation
+ * reads that much around each chunk.
+ */
+export interface Reach {
+  readonly back: number;
+  readonly ahead: number;
+}
 
 /** A column of the base frame, read as Float64 with non-finite values as null. */
 export interface ColumnNode {
@@ -74,6 +88,8 @@ export interface WindowNode {
   readonly inputs: readonly Node[];
   readonly expr?: (inputs: pl.Expr[]) => pl.Expr;
   readonly kernel?: Kernel;
+  /** Rows of the same symbol a kernel reads; cross sections reach none. */
+  readonly reach?: Reach;
   /** Non-numeric base columns the expression reads (group tags). */
   readonly groupColumns?: readonly string[];
 }

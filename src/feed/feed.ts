@@ -13,8 +13,8 @@ import type { DataFrame } from "../polars.ts";
 import { BAR_FRAME_COLUMNS } from "../data/aggregator.ts";
 import {
   formatInterval,
-  INTERVAL_UNITS,
   MAX_EPOCH_MS,
+  parseTimestep,
   type TimeInput,
   toEpochMs,
 } from "../time.ts";
@@ -69,33 +69,6 @@ const RUN_OPTIONS: OptionNames<FeedRunOptions> = {
   capital: true,
   costBps: true,
 };
-
-const TIMESTEP = /^(\d+)(ms|s|m|h|d)$/;
-const TIMESTEP_EXPECTED =
-  'a timestep such as "5m", "1h", "1d" (units ms, s, m, h, d) or a positive integer of milliseconds';
-
-/**
- * Reads a {@linkcode Timestep} as milliseconds; anything else raises an
- * {@linkcode InvalidArgumentError} naming `argument`.
- *
- * @example
- * ```ts
- * import { parseTimestep } from "./feed.ts";
- * console.log(parseTimestep("5m"), parseTimestep("1d"), parseTimestep(1_000)); // 300000 86400000 1000
- * ```
- */
-export function parseTimestep(value: unknown, argument = "timestep"): number {
-  let ms = NaN;
-  if (typeof value === "number") ms = value;
-  else if (typeof value === "string") {
-    const match = TIMESTEP.exec(value.trim());
-    if (match) ms = Number(match[1]) * INTERVAL_UNITS[match[2]];
-  }
-  if (!Number.isSafeInteger(ms) || ms <= 0) {
-    throw new InvalidArgumentError(argument, value, TIMESTEP_EXPECTED);
-  }
-  return ms;
-}
 
 /** Columns summed into a coarser bar; null when every part is null. */
 const SUMMED = [

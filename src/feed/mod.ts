@@ -21,12 +21,8 @@
  *
  * @module
  */
-export {
-  BarFeed,
-  type BarFeedOptions,
-  type LastPriceOptions,
-  parseTimestep,
-} from "./feed.ts";
+export { BarFeed, type BarFeedOptions, type LastPriceOptions } from "./feed.ts";
+export { parseTimestep } from "../time.ts";
 export { Bars, type HistoryOptions, type Timestep } from "./bars.ts";
 export {
   type FeedRunData,

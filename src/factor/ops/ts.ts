@@ -26,6 +26,7 @@ import {
   callSignature,
   type Kernel,
   type Node,
+  type Reach,
   type Signature,
   type WindowNode,
   windowNode,
@@ -42,14 +43,21 @@ function kernelNode(
   inputs: Node[],
   kernel: Kernel,
   rows: number,
+  reach: Reach = { back: rows - 1, ahead: 0 },
 ): WindowNode {
   return windowNode(signature, {
     inputs,
-    kernel: (arrays, segments) =>
+    reach,
+    kernel: (arrays, segments, rowsBefore) =>
       rows > longestSegment(segments)
         ? new Float64Array(arrays[0].length).fill(NaN)
-        : kernel(arrays, segments),
+        : kernel(arrays, segments, rowsBefore),
   });
+}
+
+/** ts_shift(x, k) reads k rows back, or -k rows ahead when k < 0. */
+function shiftReach(k: number): Reach {
+  return k >= 0 ? { back: k, ahead: 0 } : { back: 0, ahead: -k };
 }
 
 function longestSegment(segments: Int32Array): number {
@@ -186,14 +194,31 @@ export function tsDecayLinear(x: Node, w: number): WindowNode {
   );
 }
 
-/** ts_ema with alpha = 2 / (w + 1). */
+/**
+ * ts_ema with alpha = 2 / (w + 1). The average runs over every row since
+ * the last null, so it reaches back without bound; a row k rows back
+ * weighs (1 - alpha)^k, so chunked evaluation reads back the rows that
+ * weigh more than 2^-60 relative to the newest (about 21 (w + 1) rows),
+ * and its values agree with a whole-history evaluation to ~1e-16 of the
+ * input's range.
+ */
 export function tsEma(x: Node, w: number): WindowNode {
   return kernelNode(
     callSignature("ts_ema", x, w),
     [x],
     ([a], segments) => exponentialMean(a, segments, w),
     w,
+    { back: emaReach(w), ahead: 0 },
   );
+}
+
+/** Rows back after which the weight of an EMA of window `w` is below 2^-60. */
+export function emaReach(w: number): number {
+  const decay = 1 - 2 / (w + 1);
+  const negligible = decay <= 0
+    ? 0
+    : Math.ceil(-60 * Math.LN2 / Math.log(decay));
+  return Math.max(w - 1, negligible);
 }
 
 /** ts_shift: the value `k` rows earlier (k < 0: later). */
@@ -203,6 +228,7 @@ export function tsShift(x: Node, k: number): WindowNode {
     [x],
     ([a], segments) => shifted(a, segments, k),
     Math.abs(k) + 1,
+    shiftReach(k),
   );
 }
 
@@ -213,6 +239,7 @@ export function tsDelta(x: Node, k: number): WindowNode {
     [x],
     ([a], segments) => shifted(a, segments, k, "delta"),
     Math.abs(k) + 1,
+    shiftReach(k),
   );
 }
 
@@ -223,15 +250,19 @@ export function tsPctChange(x: Node, k: number): WindowNode {
     [x],
     ([a], segments) => shifted(a, segments, k, "pct"),
     Math.abs(k) + 1,
+    shiftReach(k),
   );
 }
 
-/** ts_step: 1-based row number within the symbol. */
+/**
+ * ts_step: 1-based row number within the symbol, counted from its first
+ * bar (time chunks pass the rows before them).
+ */
 export function tsStep(x: Node): WindowNode {
   return kernelNode(
     callSignature("ts_step", x),
     [x],
-    ([a], segments) => rowNumber(a, segments),
+    ([a], segments, rowsBefore) => rowNumber(a, segments, rowsBefore),
     1,
   );
 }
