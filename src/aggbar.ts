@@ -15,9 +15,28 @@ import {
   valueColumns,
 } from "./data/metadata.ts";
 import { type TimeInput, toEpochMs } from "./time.ts";
+import {
+  type BarFileIndex,
+  type BarRows,
+  fileRows,
+  frameRows,
+  indexBarFiles,
+} from "./bar_rows.ts";
 import { type BarChartOptions, type Chart, plotBars } from "./display/plot.ts";
 import { aggBarBundle, type MimeBundle } from "./display/jupyter.ts";
 import { checkOptions, type OptionNames } from "./options.ts";
+
+/** Parquet files of bars, and the filter of a slice of them. */
+interface BarFiles {
+  readonly paths: readonly string[];
+  readonly keep?: pl.Expr;
+  readonly index: BarFileIndex;
+}
+
+let fromFiles: (
+  files: BarFiles,
+  metadata: Partial<AggBarMetadata>,
+) => AggBar;
 
 const TIME_COLUMNS = new Set(["start_time", "end_time"]);
 
@@ -54,6 +73,8 @@ const SLICE_OPTIONS: OptionNames<SliceOptions> = {
 export class AggBar {
   #df: pl.DataFrame;
   #metadata: AggBarMetadata;
+  /** Set when the bars stay in Parquet files (see {@linkcode AggBar.scan}). */
+  #files?: BarFiles;
 
   /**
    * Wraps a DataFrame holding at least `start_time`, `end_time` (integer
@@ -130,6 +151,38 @@ export class AggBar {
     return new AggBar(pl.DataFrame(columns), metadata);
   }
 
+  /**
+   * Opens bars kept in Parquet files without reading them into memory: a
+   * directory (every `*.parquet` below it) or a list of files, each with
+   * `start_time`, `end_time` (integer epoch ms), `symbol` and the same
+   * columns. One pass over the key columns indexes each file's time range;
+   * factors are then computed a time chunk at a time (`agg.compute`
+   * chunks automatically), so memory is bounded by a chunk, not by the
+   * history. `toPolars()` reads every row (and warns with the size).
+   *
+   * @example
+   * ```ts ignore
+   * const agg = AggBar.scan("bars/"); // e.g. one file per day, all symbols
+   * await agg.compute({ mom: "cs_rank(ts_delta(close, 60))" }, { sink: "out/mom.parquet" });
+   * ```
+   */
+  static scan(
+    source: string | readonly string[],
+    metadata: Partial<AggBarMetadata> = {},
+  ): AggBar {
+    const paths = typeof source === "string"
+      ? parquetFiles(source)
+      : [...source];
+    if (paths.length === 0) {
+      throw new InvalidArgumentError(
+        "source",
+        source,
+        "a directory holding *.parquet bar files, or a non-empty list of them",
+      );
+    }
+    return fromFiles({ paths, index: indexBarFiles(paths) }, metadata);
+  }
+
   /** Distinct symbols, sorted. */
   get symbols(): string[] {
     return [...this.#metadata.symbols];
@@ -137,7 +190,51 @@ export class AggBar {
 
   /** Column names, in frame order. */
   get cols(): string[] {
-    return this.#df.columns;
+    return this.#files ? [...this.#files.index.columns] : this.#df.columns;
+  }
+
+  /**
+   * True when the bars stay in Parquet files ({@linkcode AggBar.scan}):
+   * factors are computed a time chunk at a time.
+   */
+  get streamed(): boolean {
+    return this.#files !== undefined;
+  }
+
+  /**
+   * The bars as a reader of `end_time` spans (what chunked evaluation
+   * reads).
+   *
+   * @example
+   * ```ts
+   * import { AggBar } from "./aggbar.ts";
+   * const agg = AggBar.fromRecords([{ symbol: "A", start_time: 0, end_time: 60_000, close: 1 }]);
+   * console.log(agg.rows().read({ from: 0, to: 60_001 }, ["close"]).height); // 1
+   * ```
+   */
+  rows(): BarRows {
+    return this.#files
+      ? fileRows(this.#files.index, this.#files.keep)
+      : frameRows(this.#df);
+  }
+
+  /**
+   * The first `n` rows (of the earliest times), read without reading the
+   * rest when the bars stay in files.
+   */
+  head(n = 5): DataFrame {
+    if (!this.#files) return this.#df.head(n);
+    const rows = this.rows();
+    if (rows.bounds === null) return this.#df.head(0);
+    let span = 60_000;
+    for (;;) {
+      const from = rows.bounds.first;
+      const frame = rows.read({ from, to: from + span }, this.cols);
+      if (frame.height >= n || from + span > rows.bounds.last) {
+        return frame.head(n).select(...this.cols);
+      }
+      span *= 4;
+    }
   }
 
   /** Symbols, time range, row count and how the bars were built. */
@@ -147,12 +244,13 @@ export class AggBar {
 
   /** Number of rows (symbol × bar). */
   get length(): number {
-    return this.#df.height;
+    return this.#metadata.numRows;
   }
 
   /** Distinct `end_time` values (epoch ms), ascending. */
   get timestamps(): number[] {
-    return this.#df.getColumn("end_time").unique().sort().toArray() as number[];
+    return this.#frame().getColumn("end_time").unique().sort()
+      .toArray() as number[];
   }
 
   /**
@@ -196,6 +294,16 @@ export class AggBar {
       }
       predicate = predicate.and(pl.col("symbol").isIn(wanted));
     }
+    if (this.#files) {
+      const keep = this.#files.keep
+        ? this.#files.keep.and(predicate)
+        : predicate;
+      const { paths } = this.#files;
+      return fromFiles(
+        { paths, keep, index: indexBarFiles(paths, keep) },
+        this.#descriptive(),
+      );
+    }
     return new AggBar(this.#df.filter(predicate), this.#descriptive());
   }
 
@@ -211,34 +319,51 @@ export class AggBar {
    * ```
    */
   info(): DataFrame {
-    const values = valueColumns(this.#df.columns);
-    const bad = values.map((c) => {
-      const col = pl.col(c);
-      return this.#df.getColumn(c).isNumeric()
-        ? col.isNull().or(col.isNan())
-        : col.isNull();
-    });
-    const anyBad = bad.reduce((a, b) => a.or(b), pl.lit(false));
-    return this.#df.lazy()
-      .groupBy("symbol")
-      .agg(
+    const summary = (frame: pl.LazyDataFrame, schema: pl.DataFrame) => {
+      const bad = valueColumns(schema.columns).map((c) => {
+        const col = pl.col(c);
+        return schema.getColumn(c).isNumeric()
+          ? col.isNull().or(col.isNan())
+          : col.isNull();
+      });
+      const anyBad = bad.reduce((a, b) => a.or(b), pl.lit(false));
+      return frame.groupBy("symbol").agg(
         pl.len().cast(pl.Int64).alias("num_kbar"),
         pl.col("start_time").min().alias("start_time"),
         pl.col("end_time").max().alias("end_time"),
         anyBad.cast(pl.Int64).sum().alias("num_nan"),
-      )
-      .sort("symbol")
-      .collectSync();
+      );
+    };
+    if (!this.#files) {
+      return summary(this.#df.lazy(), this.#df).sort("symbol").collectSync();
+    }
+    // File by file, then combined: never more than one file in memory.
+    const { paths, keep } = this.#files;
+    const schema = this.head(0);
+    const parts = paths.map((path) => {
+      const scan = pl.scanParquet(path);
+      return summary(keep ? scan.filter(keep) : scan, schema).collectSync();
+    });
+    return pl.concat(parts, { how: "vertical" }).lazy().groupBy("symbol").agg(
+      pl.col("num_kbar").sum(),
+      pl.col("start_time").min(),
+      pl.col("end_time").max(),
+      pl.col("num_nan").sum(),
+    ).sort("symbol").collectSync();
   }
 
-  /** The underlying DataFrame (sorted by end_time, symbol). */
+  /**
+   * The underlying DataFrame (sorted by end_time, symbol). Bars kept in
+   * files ({@linkcode AggBar.scan}) are read whole, with a warning that
+   * says how many rows.
+   */
   toPolars(): DataFrame {
-    return this.#df;
+    return this.#frame();
   }
 
   /** Row objects with times as epoch-ms numbers (for small frames). */
   toRecords(): Record<string, unknown>[] {
-    return this.#df.toRecords();
+    return this.#frame().toRecords();
   }
 
   /**
@@ -248,7 +373,7 @@ export class AggBar {
   async writeParquet(path: string): Promise<void> {
     await writeAtomic(
       path,
-      (tmp) => this.#df.writeParquet(tmp, { compression: "zstd" }),
+      (tmp) => this.#frame().writeParquet(tmp, { compression: "zstd" }),
     );
   }
 
@@ -261,8 +386,11 @@ export class AggBar {
     const shown = m.symbols.slice(0, 8).join(", ") +
       (m.symbols.length > 8 ? `, … (${m.symbols.length})` : "");
     const bar = m.bar ? `, bar ${JSON.stringify(m.bar)}` : "";
-    return `AggBar ${this.length} rows × ${this.cols.length} cols, ${m.symbols.length} symbol(s) [${shown}], ${range} UTC${bar}\n${
-      this.#df.head(5)
+    const kept = this.#files
+      ? `, in ${this.#files.index.files.length} Parquet file(s)`
+      : "";
+    return `AggBar ${this.length} rows × ${this.cols.length} cols, ${m.symbols.length} symbol(s) [${shown}], ${range} UTC${bar}${kept}\n${
+      this.head(5)
     }`;
   }
 
@@ -282,7 +410,7 @@ export class AggBar {
    * ```
    */
   plot(options: BarChartOptions = {}): Chart {
-    return plotBars(this.#df, this.symbols, options);
+    return plotBars(this.#frame(), this.symbols, options);
   }
 
   /** Deno's console shows the summary. */
@@ -295,10 +423,85 @@ export class AggBar {
     return aggBarBundle(this);
   }
 
+  /** The bars as one frame: read from the files when they stay there. */
+  #frame(): pl.DataFrame {
+    if (!this.#files) return this.#df;
+    const rows = this.rows();
+    console.warn(
+      `factorium: reading all ${rows.numRows} rows of an AggBar kept in ${this.#files.index.files.length} Parquet file(s) into memory (about ${
+        Math.ceil(rows.numRows * rows.columns.length * 8 / 2 ** 20)
+      } MiB)`,
+    );
+    return rows.read({ from: -Infinity, to: Infinity }, rows.columns)
+      .select(...rows.columns);
+  }
+
+  static {
+    fromFiles = (files, metadata) => {
+      const { index } = files;
+      const agg = new AggBar(emptyFrame(index.columns), metadata);
+      agg.#files = files;
+      let minTime = Infinity, maxTime = -Infinity, numRows = 0;
+      for (const bounds of index.symbols.values()) {
+        minTime = Math.min(minTime, bounds.start);
+        maxTime = Math.max(maxTime, bounds.last);
+        numRows += bounds.rows;
+      }
+      agg.#metadata = {
+        ...agg.#metadata,
+        symbols: [...index.symbols.keys()].sort(),
+        minTime: numRows === 0 ? null : minTime,
+        maxTime: numRows === 0 ? null : maxTime,
+        numRows,
+      };
+      return agg;
+    };
+  }
+
   #descriptive(): Partial<AggBarMetadata> {
     const { bar, exchange, market, dataType } = this.#metadata;
     return { bar, exchange, market, dataType };
   }
+}
+
+/** Every `*.parquet` file below `dir` (hidden files skipped), sorted. */
+function parquetFiles(dir: string): string[] {
+  const found: string[] = [];
+  const walk = (at: string) => {
+    for (const entry of Deno.readDirSync(at)) {
+      if (entry.name.startsWith(".")) continue;
+      const path = `${at}/${entry.name}`;
+      if (entry.isDirectory) walk(path);
+      else if (entry.isFile && entry.name.endsWith(".parquet")) {
+        found.push(path);
+      }
+    }
+  };
+  try {
+    walk(dir.replace(/\/+$/, ""));
+  } catch (error) {
+    throw new InvalidArgumentError(
+      "source",
+      dir,
+      `a readable directory of *.parquet bar files (${
+        (error as Error).message
+      })`,
+    );
+  }
+  return found.sort();
+}
+
+/** A frame with no rows and `columns` (key columns typed as bars are). */
+function emptyFrame(columns: readonly string[]): pl.DataFrame {
+  return pl.DataFrame(
+    columns.map((name) =>
+      name === "symbol"
+        ? pl.Series(name, [], pl.Utf8)
+        : name === "start_time" || name === "end_time"
+        ? pl.Series(name, new BigInt64Array(0), pl.Int64)
+        : pl.Series(name, [], pl.Float64)
+    ),
+  );
 }
 
 function normaliseKeys(df: pl.DataFrame): pl.DataFrame {

@@ -137,7 +137,6 @@ function settingsOf(agg: AggBar, options: BacktestOptions) {
  * console.log(result.metrics.sharpe, result.returns.height);
  * ```
  */
-// deno-lint-ignore require-await
 export async function backtest(
   agg: AggBar,
   signal: Factor | string,
@@ -155,7 +154,7 @@ export async function backtest(
     );
   }
   const panel = densePanel(
-    factorWithPrice(factor, agg, settings.price, "signal"),
+    await factorWithPrice(factor, agg, settings.price, "signal"),
     ["factor", "price"],
   );
   const T = panel.times.length, N = panel.symbols.length;

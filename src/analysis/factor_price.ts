@@ -23,7 +23,7 @@ export function factorWithPrice(
   agg: AggBar,
   price: string,
   argument: string,
-): DataFrame {
+): Promise<DataFrame> {
   if (!(factor instanceof Factor)) {
     throw new InvalidArgumentError(argument, factor, "a Factor");
   }

@@ -96,8 +96,8 @@ export interface BarsSummary {
   readonly cols: readonly string[];
   /** The per-symbol info table. */
   info(): DataFrame;
-  /** The bars' frame (only its head is shown). */
-  toPolars(): DataFrame;
+  /** The first `n` rows. */
+  head(n: number): DataFrame;
   /** The plain-text summary. */
   toString(): string;
 }
@@ -134,7 +134,7 @@ export function aggBarBundle(agg: BarsSummary): MimeBundle {
     }</div>` +
       htmlTable(agg.info(), { maxRows: SHOWN_SYMBOLS }) +
       `<div class="meta">first rows</div>` +
-      htmlTable(agg.toPolars().head(5)),
+      htmlTable(agg.head(5)),
   );
   return { "text/plain": stripAnsi(agg.toString()), "text/html": html };
 }

@@ -10,14 +10,9 @@ import { AggBar } from "../aggbar.ts";
 import { InvalidArgumentError } from "../errors.ts";
 import type { DataFrame } from "../polars.ts";
 import { checkOptions, type OptionNames, stringOption } from "../options.ts";
-import { DAY_MS, parseTimestep } from "../time.ts";
+import { parseTimestep } from "../time.ts";
 import { columnFactor } from "./columns.ts";
-import {
-  computeFactors,
-  computeFactorsInChunks,
-  type FactorSink,
-  sinkFactors,
-} from "./compute.ts";
+import { computeFactors, type FactorSink, sinkFactors } from "./compute.ts";
 import type { Factor } from "./factor.ts";
 import { type FormulaOptions, parseFormula } from "./formula.ts";
 
@@ -114,7 +109,7 @@ export interface ComputeOptions extends FormulaOptions {
    * reads the history its windows reach back to, so memory is bounded by a
    * chunk and the values are those of one pass (see `FactorSink`).
    *
-   * @default one pass over all bars; with `sink`, chunks of about 4 million rows
+   * @default one pass over all bars; chunks of about 4 million rows with `sink` or for bars kept in files (`AggBar.scan`)
    */
   chunk?: string | number;
   /**
@@ -131,9 +126,6 @@ const COMPUTE_OPTIONS: OptionNames<ComputeOptions> = {
   chunk: true,
   sink: true,
 };
-
-/** Rows a chunk holds by default when writing to a sink. */
-const SINK_CHUNK_ROWS = 4_000_000;
 
 async function compute(
   this: AggBar,
@@ -161,24 +153,10 @@ async function compute(
     ? undefined
     : parseTimestep(chunk, "chunk");
   const path = stringOption("sink", sink);
-  if (path !== undefined) {
-    return await sinkFactors(parsed, path, chunkMs ?? autoChunk(this));
-  }
-  if (chunkMs === undefined) return computeFactors(parsed);
-  return (await computeFactorsInChunks(parsed, chunkMs)).frame;
+  if (path !== undefined) return await sinkFactors(parsed, path, chunkMs);
+  return await computeFactors(parsed, chunkMs);
 }
 
 // One implementation of both overloads: the result is a frame exactly when
 // there is no sink.
 AggBar.prototype.compute = compute as AggBar["compute"];
-
-const HOUR_MS = 3_600_000;
-
-/** A chunk length holding about {@linkcode SINK_CHUNK_ROWS} rows, in whole hours. */
-function autoChunk(agg: AggBar): number {
-  const { minTime, maxTime, numRows } = agg.metadata;
-  if (minTime === null || maxTime === null || numRows === 0) return DAY_MS;
-  const span = maxTime - minTime;
-  const ms = span * Math.min(1, SINK_CHUNK_ROWS / numRows);
-  return Math.max(HOUR_MS, Math.ceil(ms / HOUR_MS) * HOUR_MS);
-}

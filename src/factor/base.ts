@@ -10,6 +10,7 @@
  * @module
  */
 import type pl from "nodejs-polars";
+import { type BarRows, frameRows } from "../bar_rows.ts";
 import { symbolCodes } from "../polars.ts";
 
 export { KEY_COLUMNS, valueColumns } from "../data/metadata.ts";
@@ -39,21 +40,41 @@ export class Base {
   readonly columns: readonly string[];
   /** What the frame is: bars, or a join of factors (shown by `explain()`). */
   readonly description: string;
+  /**
+   * The bars stay in files: evaluations run a time chunk at a time (see
+   * {@linkcode Base.rows}) rather than on one frame.
+   */
+  readonly streamed: boolean;
   #load: () => pl.DataFrame;
   #frame?: pl.DataFrame;
   #layout?: Layout;
+  #rows?: () => BarRows;
 
-  /** `layout`, when given, is the frame's (a chunk's, with `rowsBefore`). */
+  /**
+   * `layout`, when given, is the frame's (a chunk's, with `rowsBefore`);
+   * `source`, when given, reads the bars by time (else the frame is read).
+   */
   constructor(
     columns: readonly string[],
     description: string,
     load: () => pl.DataFrame,
-    layout?: Layout,
+    { layout, rows, streamed = false }: {
+      layout?: Layout;
+      rows?: () => BarRows;
+      streamed?: boolean;
+    } = {},
   ) {
     this.columns = columns;
     this.description = description;
     this.#load = load;
     this.#layout = layout;
+    this.#rows = rows;
+    this.streamed = streamed;
+  }
+
+  /** The bars as a reader of `end_time` spans, for chunked evaluation. */
+  rows(): BarRows {
+    return this.#rows?.() ?? frameRows(this.frame());
   }
 
   /** The time-major frame. */

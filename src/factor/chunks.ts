@@ -16,39 +16,17 @@
  * @module
  */
 import pl from "nodejs-polars";
-import { Base, KEY_COLUMNS, type Layout, symbolMajorLayout } from "./base.ts";
+import { Base, type Layout, symbolMajorLayout } from "./base.ts";
 import { evaluate, type Output, type Plan, plan } from "./evaluate.ts";
 import {
-  graphOf,
+  type BarRows,
+  endTimes,
+  keysAnd,
   lowerBound,
-  type RegionIndex,
-  requirement,
   type Span,
-  totalReach,
-} from "./reach.ts";
-
-/** First and last `end_time` (both included) of a symbol, or of all bars. */
-export interface TimeBounds {
-  readonly first: number;
-  readonly last: number;
-}
-
-/** Bars that can be read by time: what chunked evaluation reads. */
-export interface TimeRows {
-  /** Column names. */
-  readonly columns: readonly string[];
-  /** Number of rows. */
-  readonly numRows: number;
-  /** First and last `end_time`, `null` when there are no rows. */
-  readonly bounds: TimeBounds | null;
-  /** Per symbol, its first and last `end_time`. */
-  symbolBounds(): ReadonlyMap<string, TimeBounds>;
-  /**
-   * Rows with `end_time` in `span`, sorted by (end_time, symbol) as the
-   * bars are, with the key columns and `columns`.
-   */
-  read(span: Span, columns: readonly string[]): pl.DataFrame;
-}
+  type TimeBounds,
+} from "../bar_rows.ts";
+import { graphOf, type RegionIndex, requirement, totalReach } from "./reach.ts";
 
 /** What a chunked evaluation did (for tests and benchmarks). */
 export interface ChunkStats {
@@ -63,50 +41,6 @@ export interface ChunkStats {
 }
 
 /**
- * Bars held in a time-major frame (sorted by end_time, symbol) as
- * {@linkcode TimeRows}: reads are zero-copy slices.
- */
-export function frameRows(frame: pl.DataFrame): TimeRows {
-  const ends = Float64Array.from(
-    frame.getColumn("end_time").cast(pl.Float64).toTypedArray() as Float64Array,
-  );
-  let bounds: Map<string, TimeBounds> | undefined;
-  return {
-    columns: frame.columns,
-    numRows: frame.height,
-    bounds: frame.height === 0
-      ? null
-      : { first: ends[0], last: ends[ends.length - 1] },
-    symbolBounds() {
-      bounds ??= boundsBySymbol(frame);
-      return bounds;
-    },
-    read(span, columns) {
-      const from = lowerBound(ends, 0, ends.length, span.from);
-      const to = lowerBound(ends, from, ends.length, span.to);
-      return frame.slice(from, to - from).select(...keysAnd(columns));
-    },
-  };
-}
-
-function boundsBySymbol(frame: pl.DataFrame): Map<string, TimeBounds> {
-  const table = frame.lazy().groupBy("symbol").agg(
-    pl.col("end_time").min().cast(pl.Float64).alias("first"),
-    pl.col("end_time").max().cast(pl.Float64).alias("last"),
-  ).collectSync();
-  const symbols = table.getColumn("symbol").toArray() as string[];
-  const first = table.getColumn("first").toArray() as number[];
-  const last = table.getColumn("last").toArray() as number[];
-  return new Map(
-    symbols.map((s, i) => [s, { first: first[i], last: last[i] }]),
-  );
-}
-
-function keysAnd(columns: readonly string[]): string[] {
-  return [...new Set([...KEY_COLUMNS, ...columns])];
-}
-
-/**
  * Evaluates `outputs` over `rows` in chunks of `chunkMs` of `end_time`
  * (aligned to multiples of `chunkMs` since the epoch), calling `emit` with
  * each chunk's frame (`start_time, end_time, symbol` and one column per
@@ -114,7 +48,7 @@ function keysAnd(columns: readonly string[]): string[] {
  * evaluation.
  */
 export async function evaluateChunks(
-  rows: TimeRows,
+  rows: BarRows,
   outputs: readonly Output[],
   chunkMs: number,
   emit: (chunk: pl.DataFrame) => void | Promise<void>,
@@ -182,6 +116,47 @@ export async function evaluateChunks(
   return stats;
 }
 
+/** Rows a chunk holds when no chunk length is given. */
+export const CHUNK_ROWS = 4_000_000;
+
+/** A chunk length (whole hours) holding about {@linkcode CHUNK_ROWS} rows. */
+export function autoChunk(rows: BarRows): number {
+  const HOUR_MS = 3_600_000;
+  if (rows.bounds === null) return HOUR_MS;
+  const span = rows.bounds.last - rows.bounds.first + 1;
+  const ms = span * Math.min(1, CHUNK_ROWS / Math.max(1, rows.numRows));
+  return Math.max(HOUR_MS, Math.ceil(ms / HOUR_MS) * HOUR_MS);
+}
+
+/**
+ * Evaluates `outputs` on `base` in one pass, or in time chunks (of
+ * `chunkMs`, or {@linkcode autoChunk}'s when the bars stay in files)
+ * concatenated: the same frame either way.
+ */
+export async function evaluateOutputs(
+  base: Base,
+  outputs: readonly Output[],
+  chunkMs?: number,
+): Promise<{ frame: pl.DataFrame; stats?: ChunkStats }> {
+  if (chunkMs === undefined && !base.streamed) {
+    return { frame: evaluate(base, outputs) };
+  }
+  const rows = base.rows();
+  const frames: pl.DataFrame[] = [];
+  const stats = await evaluateChunks(
+    rows,
+    outputs,
+    chunkMs ?? autoChunk(rows),
+    (chunk) => {
+      frames.push(chunk);
+    },
+  );
+  const frame = frames.length === 1
+    ? frames[0]
+    : pl.concat(frames, { how: "vertical", rechunk: true });
+  return { frame, stats };
+}
+
 function evaluateRegion(
   region: pl.DataFrame,
   columns: readonly string[],
@@ -189,7 +164,7 @@ function evaluateRegion(
   schedule: Plan,
   layout?: Layout,
 ): pl.DataFrame {
-  const base = new Base(columns, "time chunk", () => region, layout);
+  const base = new Base(columns, "time chunk", () => region, { layout });
   return evaluate(base, outputs, schedule);
 }
 
@@ -200,8 +175,7 @@ function regionIndex(
   span: Span,
   symbolBounds: ReadonlyMap<string, TimeBounds>,
 ): RegionIndex {
-  const ends = region.getColumn("end_time").cast(pl.Float64)
-    .toTypedArray() as Float64Array;
+  const ends = endTimes(region);
   const times = new Float64Array(order.length);
   for (let k = 0; k < order.length; k++) times[k] = ends[order[k]];
   const symbol = region.getColumn("symbol");
@@ -238,8 +212,7 @@ function countRows(
 
 /** The rows of a time-major frame with `end_time` in `span`. */
 function rowsIn(frame: pl.DataFrame, span: Span): pl.DataFrame {
-  const ends = frame.getColumn("end_time").cast(pl.Float64)
-    .toTypedArray() as Float64Array;
+  const ends = endTimes(frame);
   const from = lowerBound(ends, 0, ends.length, span.from);
   const to = lowerBound(ends, from, ends.length, span.to);
   return frame.slice(from, to - from);

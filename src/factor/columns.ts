@@ -18,8 +18,11 @@ function baseOf(agg: AggBar): Base {
   if (!base) {
     base = new Base(
       agg.cols,
-      `AggBar (${agg.length} rows × ${agg.cols.length} columns, no join)`,
+      `AggBar (${agg.length} rows × ${agg.cols.length} columns${
+        agg.streamed ? ", in Parquet files" : ""
+      }, no join)`,
       () => agg.toPolars(),
+      { rows: () => agg.rows(), streamed: agg.streamed },
     );
     bases.set(agg, base);
   }
@@ -46,7 +49,7 @@ export function columnFactor(agg: AggBar, column: string): Factor {
 
 function newColumnFactor(agg: AggBar, column: string): Factor {
   const base = baseOf(agg);
-  const frame = agg.toPolars();
+  const frame = agg.head(0);
   if (KEY_COLUMNS.includes(column) || !frame.columns.includes(column)) {
     throw new InvalidArgumentError(
       "column",

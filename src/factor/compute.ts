@@ -10,8 +10,8 @@ import { InvalidArgumentError } from "../errors.ts";
 import type { DataFrame } from "../polars.ts";
 import { align } from "./align.ts";
 import { KEY_COLUMNS } from "./base.ts";
-import { type ChunkStats, evaluateChunks, frameRows } from "./chunks.ts";
-import { evaluate, type Output } from "./evaluate.ts";
+import { autoChunk, evaluateChunks, evaluateOutputs } from "./chunks.ts";
+import type { Output } from "./evaluate.ts";
 import { Factor, placedOf } from "./factor.ts";
 
 /** What {@linkcode sinkFactors} wrote. */
@@ -29,36 +29,17 @@ export interface FactorSink {
 /**
  * Evaluates named factors in one pass over their (shared) base: one frame
  * `start_time, end_time, symbol` plus a column per name. Shared
- * sub-expressions are computed once.
+ * sub-expressions are computed once. Bars kept in files are evaluated a
+ * time chunk at a time (of `chunkMs`, or about
+ * {@linkcode CHUNK_ROWS} rows), as are in-memory bars when `chunkMs` is
+ * given: the same values, with memory bounded by a chunk.
  */
-export function computeFactors(factors: Record<string, Factor>): DataFrame {
-  const { base, outputs } = placeOutputs(factors);
-  return evaluate(base, outputs);
-}
-
-/**
- * {@linkcode computeFactors} in time chunks of `chunkMs` of `end_time`:
- * the same frame, built chunk by chunk (each chunk reads the history its
- * windows reach back to, see `chunks.ts`).
- */
-export async function computeFactorsInChunks(
+export async function computeFactors(
   factors: Record<string, Factor>,
-  chunkMs: number,
-): Promise<{ frame: DataFrame; stats: ChunkStats }> {
+  chunkMs?: number,
+): Promise<DataFrame> {
   const { base, outputs } = placeOutputs(factors);
-  const frames: DataFrame[] = [];
-  const stats = await evaluateChunks(
-    frameRows(base.frame()),
-    outputs,
-    chunkMs,
-    (chunk) => {
-      frames.push(chunk);
-    },
-  );
-  const frame = frames.length === 1
-    ? frames[0]
-    : pl.concat(frames, { how: "vertical", rechunk: true });
-  return { frame, stats };
+  return (await evaluateOutputs(base, outputs, chunkMs)).frame;
 }
 
 /**
@@ -70,17 +51,18 @@ export async function computeFactorsInChunks(
 export async function sinkFactors(
   factors: Record<string, Factor>,
   path: string,
-  chunkMs: number,
+  chunkMs?: number,
 ): Promise<FactorSink> {
   const { base, outputs } = placeOutputs(factors);
+  const rowsOfBase = base.rows();
   const parts = temporarySibling(path);
   await Deno.mkdir(parts, { recursive: true });
   try {
     let rows = 0, written = 0;
     const stats = await evaluateChunks(
-      frameRows(base.frame()),
+      rowsOfBase,
       outputs,
-      chunkMs,
+      chunkMs ?? autoChunk(rowsOfBase),
       (chunk) => {
         if (chunk.height === 0 && written > 0) return;
         chunk.writeParquet(

@@ -8,6 +8,7 @@ import { InvalidArgumentError } from "../errors.ts";
 import type { DataFrame } from "../polars.ts";
 import { align, type Placed } from "./align.ts";
 import { type Base, KEY_COLUMNS, valueColumns } from "./base.ts";
+import { evaluateOutputs } from "./chunks.ts";
 import { evaluate } from "./evaluate.ts";
 import { explainPlan } from "./explain.ts";
 import type { QuantileDistribution } from "./kernels.ts";
@@ -144,9 +145,9 @@ export class Factor {
    * console.log((await agg.get("close").sqrt().collect()).getColumn("factor").toArray()); // [2]
    * ```
    */
-  // deno-lint-ignore require-await
   async collect(): Promise<DataFrame> {
-    return this.#values();
+    const outputs = [{ name: "factor", node: this.#node }];
+    return (await evaluateOutputs(this.#base, outputs)).frame;
   }
 
   /**

@@ -14,13 +14,8 @@
  *
  * @module
  */
+import { lowerBound, type Span } from "../bar_rows.ts";
 import { type Node, nodeIdentity } from "./node.ts";
-
-/** A time span `[from, to)` in epoch ms. */
-export interface Span {
-  readonly from: number;
-  readonly to: number;
-}
 
 /** The rows of a region, symbol by symbol. */
 export interface RegionIndex {
@@ -137,21 +132,6 @@ function reachedSpan(
     to = Math.max(to, times[j1] + 1);
   }
   return { span: { from, to }, shortBefore, shortAfter };
-}
-
-/** First position in `[lo, hi)` whose time is >= `t` (`hi` when none). */
-export function lowerBound(
-  times: Float64Array,
-  lo: number,
-  hi: number,
-  t: number,
-): number {
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (times[mid] < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /** Every node of the graphs once, inputs before readers (iterative). */

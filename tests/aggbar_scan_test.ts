@@ -1,0 +1,143 @@
+import assert from "node:assert/strict";
+import pl from "nodejs-polars";
+import {
+  AggBar,
+  ALPHA101,
+  DataFileError,
+  InvalidArgumentError,
+} from "../mod.ts";
+import { factorData } from "./_factor_data.ts";
+
+const HOUR = 3_600_000;
+
+/**
+ * The awkward factor data written as one Parquet file per UTC hour (all
+ * symbols in each), in a temporary directory; and the in-memory AggBar.
+ */
+async function filesOfHours(): Promise<{ dir: string; agg: AggBar }> {
+  const { agg } = factorData({ bars: 400, seed: 4 });
+  const dir = await Deno.makeTempDir();
+  const hours = agg.toPolars().withColumns(
+    pl.col("start_time").div(HOUR).floor().alias("hour"),
+  ).partitionBy("hour");
+  hours.forEach((frame, i) =>
+    frame.drop("hour").writeParquet(
+      `${dir}/hour-${String(i).padStart(3, "0")}.parquet`,
+    )
+  );
+  return { dir, agg };
+}
+
+const FACTORS = {
+  chain: "cs_zscore(ts_mean(cs_rank(ts_zscore(ts_pct_change(close,20),60)),5))",
+  a001: ALPHA101.alpha001,
+  group: "group_neutralize(ts_delta(close, 3), sector)",
+};
+
+Deno.test("AggBar.scan opens a directory of bar files with the metadata, info and first rows of the same bars in memory", async () => {
+  const { dir, agg } = await filesOfHours();
+  try {
+    const scanned = AggBar.scan(dir);
+    assert.equal(scanned.streamed, true);
+    assert.equal(agg.streamed, false);
+    assert.deepEqual(scanned.metadata, agg.metadata);
+    assert.equal(scanned.length, agg.length);
+    assert.deepEqual(scanned.cols, agg.cols);
+    assert.ok(scanned.info().frameEqual(agg.info(), true));
+    assert.ok(scanned.head(7).frameEqual(agg.toPolars().head(7), true));
+    assert.match(scanned.toString(), /in 8 Parquet file\(s\)/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("factors of scanned bars equal those of the same bars in memory, computed in chunks", async () => {
+  const { dir, agg } = await filesOfHours();
+  try {
+    const scanned = AggBar.scan(dir);
+    const whole = await agg.compute(FACTORS);
+    assert.ok((await scanned.compute(FACTORS)).frameEqual(whole, true));
+    assert.ok(
+      (await scanned.compute(FACTORS, { chunk: "25m" })).frameEqual(
+        whole,
+        true,
+      ),
+    );
+    const one = await scanned.get("close").tsRank(9).csRank().collect();
+    assert.ok(
+      one.frameEqual(await agg.get("close").tsRank(9).csRank().collect(), true),
+    );
+    const path = `${dir}/out/values.parquet`;
+    await Deno.mkdir(`${dir}/out`);
+    const written = await scanned.compute(FACTORS, { sink: path, chunk: "1h" });
+    assert.equal(written.rows, agg.length);
+    assert.ok(pl.readParquet(path).frameEqual(whole, true));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a slice of scanned bars equals the same slice in memory", async () => {
+  const { dir, agg } = await filesOfHours();
+  try {
+    const options = {
+      start: Date.UTC(2024, 0, 2, 1, 30),
+      end: Date.UTC(2024, 0, 2, 4),
+      symbols: ["S0USDT", "S2USDT", "S3USDT"],
+    };
+    const inMemory = agg.slice(options);
+    const scanned = AggBar.scan(dir).slice(options);
+    assert.equal(scanned.streamed, true);
+    assert.deepEqual(scanned.metadata, inMemory.metadata);
+    assert.ok(scanned.info().frameEqual(inMemory.info(), true));
+    assert.ok(
+      (await scanned.compute(FACTORS)).frameEqual(
+        await inMemory.compute(FACTORS),
+        true,
+      ),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("toPolars of scanned bars reads them all and warns with the row count", async () => {
+  const { dir, agg } = await filesOfHours();
+  const warn = console.warn;
+  const warnings: string[] = [];
+  console.warn = (message: string) => warnings.push(message);
+  try {
+    const frame = AggBar.scan(dir).toPolars();
+    assert.ok(frame.frameEqual(agg.toPolars(), true));
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0], new RegExp(`all ${agg.length} rows`));
+  } finally {
+    console.warn = warn;
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("AggBar.scan refuses an empty directory, a file without bar columns and a file that is not Parquet", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    assert.throws(() => AggBar.scan(dir), InvalidArgumentError);
+    assert.throws(() => AggBar.scan(`${dir}/absent`), InvalidArgumentError);
+    pl.DataFrame({ symbol: ["A"], close: [1] }).writeParquet(
+      `${dir}/a.parquet`,
+    );
+    assert.throws(
+      () => AggBar.scan(dir),
+      (error: Error) =>
+        error instanceof DataFileError && /a\.parquet/.test(error.message) &&
+        /missing start_time, end_time/.test(error.message),
+    );
+    await Deno.writeTextFile(`${dir}/a.parquet`, "not parquet");
+    assert.throws(
+      () => AggBar.scan([`${dir}/a.parquet`]),
+      (error: Error) =>
+        error instanceof DataFileError && /a\.parquet/.test(error.message),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
