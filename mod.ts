@@ -30,7 +30,7 @@
 import "./src/factor/aggbar_factors.ts";
 import "./src/analysis/factor_methods.ts";
 
-export { AggBar, type SliceOptions } from "./src/aggbar.ts";
+export { AggBar, type ScanOptions, type SliceOptions } from "./src/aggbar.ts";
 export type { BarRows, Span, TimeBounds } from "./src/bar_rows.ts";
 export {
   DataFileError,

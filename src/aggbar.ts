@@ -14,7 +14,7 @@ import {
   KEY_COLUMNS,
   valueColumns,
 } from "./data/metadata.ts";
-import { type TimeInput, toEpochMs } from "./time.ts";
+import { parseTimestep, type TimeInput, toEpochMs } from "./time.ts";
 import {
   type BarFileIndex,
   type BarRows,
@@ -26,11 +26,25 @@ import { type BarChartOptions, type Chart, plotBars } from "./display/plot.ts";
 import { aggBarBundle, type MimeBundle } from "./display/jupyter.ts";
 import { checkOptions, type OptionNames } from "./options.ts";
 
-/** Parquet files of bars, and the filter of a slice of them. */
+/** Options of {@linkcode AggBar.scan}. */
+export interface ScanOptions {
+  /**
+   * The time chunk factors of these bars are computed in (`"1d"`, `"7d"`,
+   * or milliseconds of `end_time`).
+   *
+   * @default about 1 million rows a chunk, in whole hours
+   */
+  chunk?: string | number;
+  /** Descriptive metadata (bar spec, exchange, ...). @default none */
+  metadata?: Partial<AggBarMetadata>;
+}
+
+/** Parquet files of bars, the filter of a slice of them and their chunk. */
 interface BarFiles {
   readonly paths: readonly string[];
   readonly keep?: pl.Expr;
   readonly index: BarFileIndex;
+  readonly chunkMs?: number;
 }
 
 let fromFiles: (
@@ -168,8 +182,15 @@ export class AggBar {
    */
   static scan(
     source: string | readonly string[],
-    metadata: Partial<AggBarMetadata> = {},
+    options: ScanOptions = {},
   ): AggBar {
+    const { chunk, metadata = {} } = checkOptions("scan", options, {
+      chunk: true,
+      metadata: true,
+    });
+    const chunkMs = chunk === undefined
+      ? undefined
+      : parseTimestep(chunk, "chunk");
     const paths = typeof source === "string"
       ? parquetFiles(source)
       : [...source];
@@ -180,7 +201,10 @@ export class AggBar {
         "a directory holding *.parquet bar files, or a non-empty list of them",
       );
     }
-    return fromFiles({ paths, index: indexBarFiles(paths) }, metadata);
+    return fromFiles(
+      { paths, index: indexBarFiles(paths), chunkMs },
+      metadata,
+    );
   }
 
   /** Distinct symbols, sorted. */
@@ -214,7 +238,7 @@ export class AggBar {
    */
   rows(): BarRows {
     return this.#files
-      ? fileRows(this.#files.index, this.#files.keep)
+      ? fileRows(this.#files.index, this.#files.keep, this.#files.chunkMs)
       : frameRows(this.#df);
   }
 
@@ -298,9 +322,9 @@ export class AggBar {
       const keep = this.#files.keep
         ? this.#files.keep.and(predicate)
         : predicate;
-      const { paths } = this.#files;
+      const { paths, chunkMs } = this.#files;
       return fromFiles(
-        { paths, keep, index: indexBarFiles(paths, keep) },
+        { paths, keep, index: indexBarFiles(paths, keep), chunkMs },
         this.#descriptive(),
       );
     }

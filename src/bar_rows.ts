@@ -44,6 +44,8 @@ export interface BarRows {
   readonly numRows: number;
   /** First and last `end_time`, `null` when there are no rows. */
   readonly bounds: TimeBounds | null;
+  /** The chunk length evaluations should use, when the bars say. */
+  readonly chunkMs?: number;
   /** Per symbol, its first and last `end_time`. */
   symbolBounds(): ReadonlyMap<string, TimeBounds>;
   /**
@@ -258,6 +260,7 @@ function concatenated(frames: pl.DataFrame[]): pl.DataFrame {
 export function fileRows(
   index: BarFileIndex,
   keep?: pl.Expr,
+  chunkMs?: number,
 ): BarRows {
   const firsts = index.files.map((f) => f.bounds.first);
   const lasts = index.files.map((f) => f.bounds.last);
@@ -266,6 +269,7 @@ export function fileRows(
   return {
     columns: index.columns,
     numRows,
+    chunkMs,
     bounds: index.files.length === 0 ? null : {
       first: Math.min(...firsts),
       last: Math.max(...lasts),

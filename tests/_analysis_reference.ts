@@ -135,6 +135,11 @@ export interface RefBacktestOptions {
   maxNet: number;
   costBps: number;
   lag: number;
+  /**
+   * Decision times: every n-th grid index (a number), or grid times that
+   * are multiples of a duration ("30m", "1h", "1d"). Default: every index.
+   */
+  rebalance?: number | string;
 }
 
 /** Row of the backtest `returns` table. */
@@ -807,28 +812,45 @@ export function referenceBacktest(
   /** w(s, i): 0 for non-eligible symbols. */
   const target = (s: string, i: number) => weightAt[i].get(s) ?? 0;
 
-  // 7. i0 = the first grid index with a non-zero target weight.
+  // Decision indices: where weights are (re)decided.
+  const rebalance = options.rebalance ?? 1;
+  const units: Record<string, number> = {
+    m: 60_000,
+    h: 3_600_000,
+    d: 86_400_000,
+  };
+  const decides = (i: number): boolean => {
+    if (typeof rebalance === "number") return i % rebalance === 0;
+    const unit = units[rebalance.slice(-1)];
+    return grid[i] % (Number(rebalance.slice(0, -1)) * unit) === 0;
+  };
+
+  // 7. i0 = the first decision index with a non-zero target weight.
   let i0 = -1;
   for (let i = 0; i < T && i0 < 0; i++) {
+    if (!decides(i)) continue;
     for (const s of symbols) if (target(s, i) !== 0) i0 = i;
   }
   if (i0 < 0) return { returns: [], weights: [] };
 
   const weights: RefBacktestWeightRow[] = [];
   for (let i = i0; i < T; i++) {
+    if (!decides(i)) continue;
     for (const s of eligibleAt[i]) {
       weights.push({ end_time: grid[i], symbol: s, weight: target(s, i) });
     }
   }
-
-  // 6. Timing: h(s,j) = w(s,j-lag) for j >= lag, else 0.
-  const held = (s: string, j: number) => (j >= lag ? target(s, j - lag) : 0);
 
   const returns: RefBacktestReturnRow[] = [];
   let drifted = new Map<string, number>(); // h̃(·, j-1); empty = all 0
   let equity = 1; // at grid time i0 + lag - 1
   let peak = 1;
   for (let j = i0 + lag; j < T; j++) {
+    // 6. Timing: h(s,j) = w(s,j-lag) when j-lag decides, else the drifted
+    // holding h̃(s,j-1) (nothing traded between decisions).
+    const snapshot = drifted;
+    const held = (s: string, _j: number) =>
+      decides(j - lag) ? target(s, j - lag) : (snapshot.get(s) ?? 0);
     // G(j) = Σ_s h(s,j) r(s,j)
     let G = 0;
     for (const s of symbols) G += held(s, j) * assetReturn(s, j);

@@ -3,6 +3,8 @@ import pl from "nodejs-polars";
 import {
   AggBar,
   ALPHA101,
+  backtest,
+  type BacktestOptions,
   DataFileError,
   InvalidArgumentError,
 } from "../mod.ts";
@@ -136,6 +138,48 @@ Deno.test("AggBar.scan refuses an empty directory, a file without bar columns an
       () => AggBar.scan([`${dir}/a.parquet`]),
       (error: Error) =>
         error instanceof DataFileError && /a\.parquet/.test(error.message),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a backtest of scanned bars run in 20-minute chunks equals the one-pass backtest, with every-bar and hourly rebalancing", async () => {
+  const { dir, agg } = await filesOfHours();
+  try {
+    const scanned = AggBar.scan(dir, { chunk: "20m" });
+    const signal = "cs_rank(-ts_delta(close, 5))";
+    const cases: BacktestOptions[] = [
+      { costBps: 3 },
+      { rebalance: "1h", costBps: 5, lag: 2 },
+      { rebalance: 7, allocate: "top-n", topN: 2 },
+    ];
+    for (const options of cases) {
+      const whole = await backtest(agg, signal, options);
+      const chunked = await backtest(scanned, signal, options);
+      const label = JSON.stringify(options);
+      assert.ok(chunked.returns.frameEqual(whole.returns, true), label);
+      assert.ok(chunked.weights.frameEqual(whole.weights, true), label);
+      assert.deepEqual(chunked.metrics, whole.metrics, label);
+      assert.ok(whole.returns.height > 300, label);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("AggBar.scan checks its options", async () => {
+  const { dir } = await filesOfHours();
+  try {
+    assert.throws(
+      () => AggBar.scan(dir, { chunk: "soon" }),
+      (error: Error) =>
+        error instanceof InvalidArgumentError && /chunk/.test(error.message),
+    );
+    assert.throws(
+      // deno-lint-ignore no-explicit-any
+      () => AggBar.scan(dir, { chunks: "1h" } as any),
+      InvalidArgumentError,
     );
   } finally {
     await Deno.remove(dir, { recursive: true });

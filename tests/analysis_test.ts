@@ -152,6 +152,9 @@ const BACKTESTS: BacktestOptions[] = [
     costBps: 3,
   },
   { normalize: "zscore", allocate: "long-only", maxNet: 0.4 },
+  { rebalance: 7 },
+  { rebalance: "15m", costBps: 4, lag: 2 },
+  { rebalance: "30m", allocate: "top-n", topN: 2, costBps: 2 },
 ];
 
 for (const options of BACKTESTS) {
@@ -167,6 +170,7 @@ for (const options of BACKTESTS) {
       maxNet: options.maxNet ?? Infinity,
       costBps: options.costBps ?? 0,
       lag: options.lag ?? 1,
+      rebalance: options.rebalance,
     });
     assert(want.returns.length > 200);
     assertTable("returns", result.returns, want.returns);

@@ -11,6 +11,7 @@ import { InvalidArgumentError } from "../errors.ts";
 import { EPS } from "../factor/kernels.ts";
 import { Factor } from "../factor/factor.ts";
 import { parseFormula } from "../factor/formula.ts";
+import { parseTimestep } from "../time.ts";
 import type { DataFrame } from "../polars.ts";
 import { factorWithPrice } from "./factor_price.ts";
 import {
@@ -19,7 +20,7 @@ import {
   type Metrics,
   periodsPerYear,
 } from "./metrics.ts";
-import { densePanel, frameOf } from "./panel.ts";
+import { densePanel, frameOf, type Panel } from "./panel.ts";
 import { averageRanks } from "./stats.ts";
 import { BacktestResult } from "./backtest_result.ts";
 import {
@@ -37,6 +38,23 @@ import {
 } from "../options.ts";
 
 export { BacktestResult };
+
+/** `rebalance` as a positive bar count or a checked duration string. */
+function rebalanceOption(value: unknown): number | string {
+  if (value === undefined) return 1;
+  if (typeof value === "number" && Number.isSafeInteger(value) && value >= 1) {
+    return value;
+  }
+  if (typeof value === "string") {
+    parseTimestep(value, "rebalance");
+    return value;
+  }
+  throw new InvalidArgumentError(
+    "rebalance",
+    value,
+    'a number of bars >= 1 or a duration such as "1h" or "1d"',
+  );
+}
 
 function numberIn(
   argument: string,
@@ -60,6 +78,7 @@ const BACKTEST_OPTIONS: OptionNames<BacktestOptions> = {
   costBps: true,
   lag: true,
   price: true,
+  rebalance: true,
   periodsPerYear: true,
 };
 
@@ -109,6 +128,7 @@ function settingsOf(agg: AggBar, options: BacktestOptions) {
       "an integer >= 1 (0 would trade on the bar that made the signal)",
     ),
     price: stringOption("price", options.price) ?? "close",
+    rebalance: rebalanceOption(options.rebalance),
     periodsPerYear: options.periodsPerYear === undefined
       ? undefined
       : checkPeriodsPerYear(options.periodsPerYear),
@@ -153,53 +173,50 @@ export async function backtest(
       "a Factor or a formula string",
     );
   }
-  const panel = densePanel(
-    await factorWithPrice(factor, agg, settings.price, "signal"),
-    ["factor", "price"],
+  const symbols = agg.symbols;
+  const simulation = new Simulation(symbols.length, settings);
+  const weightParts: DataFrame[] = [];
+  let gridTimes = 0;
+  await factorWithPrice(
+    factor,
+    agg,
+    settings.price,
+    "signal",
+    (chunk: DataFrame) => {
+      const panel = densePanel(chunk, ["factor", "price"], symbols);
+      const T = panel.times.length, N = symbols.length;
+      const weights = targetWeights(
+        panel.values.factor,
+        panel.values.price,
+        T,
+        N,
+        settings,
+      );
+      const decides = rebalanceTimes(
+        panel.times,
+        gridTimes,
+        settings.rebalance,
+      );
+      gridTimes += T;
+      const started = simulation.push(
+        panel.times,
+        panel.values.price,
+        weights,
+        decides,
+      );
+      weightParts.push(
+        decidedWeights(panel, weights, decides, started),
+      );
+    },
   );
-  const T = panel.times.length, N = panel.symbols.length;
-  const weights = targetWeights(
-    panel.values.factor,
-    panel.values.price,
-    T,
-    N,
-    settings,
-  );
-  let start = -1;
-  for (let c = 0; c < weights.length && start < 0; c++) {
-    if (weights[c] !== 0) start = Math.floor(c / N);
-  }
-  const returns = simulate(
-    panel.values.price,
-    weights,
-    panel.times,
-    N,
-    start,
-    settings,
-  );
+  const returns = simulation.finish();
   const perYear = settings.periodsPerYear ??
-    periodsPerYear(barInterval(settings.bar, panel.times));
+    periodsPerYear(barInterval(settings.bar, simulation.times));
   const metrics: Metrics = computeMetrics(
     returns.getColumn("return").toTypedArray() as Float64Array,
     perYear,
   );
-  const eligible = new Uint8Array(panel.cells.length);
-  const weightAtRow = new Float64Array(panel.cells.length);
-  panel.cells.forEach((c, r) => {
-    eligible[r] = Number.isFinite(panel.values.factor[c]) &&
-        Number.isFinite(panel.values.price[c]) && start >= 0 &&
-        c >= start * N
-      ? 1
-      : 0;
-    weightAtRow[r] = weights[c];
-  });
-  const weightFrame = panel.rows.select("end_time", "symbol")
-    .withColumns(
-      pl.Series("weight", weightAtRow),
-      pl.Series("eligible", eligible).cast(pl.Bool),
-    )
-    .filter(pl.col("eligible"))
-    .drop("eligible");
+  const weightFrame = pl.concat(weightParts, { how: "vertical" });
   return new BacktestResult(
     factor.name,
     { ...settings, periodsPerYear: perYear },
@@ -366,67 +383,192 @@ function constrain(w: Float64Array, n: number, settings: WeightSettings) {
   }
 }
 
-/** The per-bar return series from `start + lag` (empty when start < 0). */
-function simulate(
-  price: Float64Array,
-  weights: Float64Array,
+/**
+ * Which grid times decide weights: every time (`rebalance` 1), every n-th
+ * time of the grid (a number; `first` is the grid index of `times[0]`), or
+ * the times on a multiple of a duration since the epoch (a string, e.g.
+ * "1h": bars ending on the hour).
+ */
+function rebalanceTimes(
   times: Float64Array,
-  N: number,
-  start: number,
-  settings: { lag: number; costBps: number },
-): DataFrame {
-  const T = times.length, { lag } = settings;
-  const first = start < 0 ? T : start + lag;
-  const length = Math.max(0, T - first);
-  const out = {
-    end_time: new Float64Array(length),
-    gross_return: new Float64Array(length),
-    cost: new Float64Array(length),
-    return: new Float64Array(length),
-    turnover: new Float64Array(length),
-    gross_exposure: new Float64Array(length),
-    net_exposure: new Float64Array(length),
-    equity: new Float64Array(length),
-    drawdown: new Float64Array(length),
-  };
-  const last = new Float64Array(N).fill(NaN);
-  const r = new Float64Array(N), held = new Float64Array(N);
-  let equity = 1, peak = 1;
-  for (let j = 0; j < T; j++) {
-    for (let s = 0; s < N; s++) {
-      const p = price[j * N + s];
-      const now = Number.isNaN(p) ? last[s] : p;
-      r[s] = Number.isNaN(last[s]) || Number.isNaN(now) ? 0 : now / last[s] - 1;
-      last[s] = now;
+  first: number,
+  rebalance: number | string,
+): Uint8Array {
+  const decides = new Uint8Array(times.length);
+  if (typeof rebalance === "number") {
+    for (let i = 0; i < times.length; i++) {
+      decides[i] = (first + i) % rebalance === 0 ? 1 : 0;
     }
-    if (j < first) continue;
-    const row = j - first, decided = (j - lag) * N;
+  } else {
+    const step = parseTimestep(rebalance, "rebalance");
+    for (let i = 0; i < times.length; i++) {
+      decides[i] = times[i] % step === 0 ? 1 : 0;
+    }
+  }
+  return decides;
+}
+
+/**
+ * The target weights decided in a chunk, as rows `end_time, symbol,
+ * weight`: at decision times from the first one with a position
+ * (`started`: that time's index in the chunk, -1 when none yet), for the
+ * symbols with a signal and a price.
+ */
+function decidedWeights(
+  panel: Panel,
+  weights: Float64Array,
+  decides: Uint8Array,
+  started: number,
+): DataFrame {
+  const N = panel.symbols.length;
+  const keep = new Uint8Array(panel.cells.length);
+  const weightAtRow = new Float64Array(panel.cells.length);
+  panel.cells.forEach((c, r) => {
+    const i = Math.floor(c / N);
+    keep[r] = started >= 0 && i >= started && decides[i] === 1 &&
+        Number.isFinite(panel.values.factor[c]) &&
+        Number.isFinite(panel.values.price[c])
+      ? 1
+      : 0;
+    weightAtRow[r] = weights[c];
+  });
+  return panel.rows.select("end_time", "symbol")
+    .withColumns(
+      pl.Series("weight", weightAtRow),
+      pl.Series("keep", keep).cast(pl.Bool),
+    )
+    .filter(pl.col("keep"))
+    .drop("keep");
+}
+
+/** The per-bar columns of a backtest's return series. */
+const SERIES = [
+  "end_time",
+  "gross_return",
+  "cost",
+  "return",
+  "turnover",
+  "gross_exposure",
+  "net_exposure",
+  "equity",
+  "drawdown",
+] as const;
+
+/**
+ * The bar-by-bar simulation, fed a time chunk at a time (prices, holdings,
+ * equity and the decisions still waiting for their `lag` carry over), so
+ * a backtest in chunks equals one over all bars. The series starts `lag`
+ * bars after the first decision with a non-zero weight.
+ */
+class Simulation {
+  /** Every grid time pushed (for the median bar spacing). */
+  get times(): Float64Array {
+    return Float64Array.from(this.#times);
+  }
+  readonly #n: number;
+  readonly #lag: number;
+  readonly #costBps: number;
+  readonly #last: Float64Array;
+  readonly #held: Float64Array;
+  readonly #r: Float64Array;
+  /** Decisions of the last `lag` times: weights, or null to hold. */
+  readonly #pending: (Float64Array | null)[] = [];
+  #times: number[] = [];
+  #equity = 1;
+  #peak = 1;
+  #started = false;
+  #out = Object.fromEntries(
+    SERIES.map((name) => [name, [] as number[]]),
+  ) as Record<
+    (typeof SERIES)[number],
+    number[]
+  >;
+
+  constructor(symbols: number, settings: { lag: number; costBps: number }) {
+    this.#n = symbols;
+    this.#lag = settings.lag;
+    this.#costBps = settings.costBps;
+    this.#last = new Float64Array(symbols).fill(NaN);
+    this.#held = new Float64Array(symbols);
+    this.#r = new Float64Array(symbols);
+  }
+
+  /**
+   * Runs the chunk's times; returns the index in the chunk of the first
+   * decision with a position, -1 when there is none up to the chunk's end,
+   * 0 when it came in an earlier chunk.
+   */
+  push(
+    times: Float64Array,
+    price: Float64Array,
+    weights: Float64Array,
+    decides: Uint8Array,
+  ): number {
+    const N = this.#n, last = this.#last, r = this.#r;
+    let started = this.#started ? 0 : -1;
+    for (let j = 0; j < times.length; j++) {
+      this.#times.push(times[j]);
+      for (let s = 0; s < N; s++) {
+        const p = price[j * N + s];
+        const now = Number.isNaN(p) ? last[s] : p;
+        r[s] = Number.isNaN(last[s]) || Number.isNaN(now)
+          ? 0
+          : now / last[s] - 1;
+        last[s] = now;
+      }
+      if (this.#pending.length === this.#lag) {
+        this.#step(times[j], this.#pending.shift()!);
+      }
+      if (!this.#started && decides[j]) {
+        for (let s = 0; s < N && !this.#started; s++) {
+          if (weights[j * N + s] !== 0) this.#started = true;
+        }
+        if (this.#started) started = j;
+      }
+      if (this.#started) {
+        this.#pending.push(
+          decides[j] ? weights.subarray(j * N, (j + 1) * N) : null,
+        );
+      }
+    }
+    return started;
+  }
+
+  /** One held bar: weights decided `lag` bars ago (or the drifted holdings). */
+  #step(time: number, decided: Float64Array | null): void {
+    const N = this.#n, held = this.#held, r = this.#r;
+    const h = decided ?? held;
     let gross = 0, traded = 0, exposure = 0, net = 0;
     for (let s = 0; s < N; s++) {
-      const h = weights[decided + s];
-      gross += h * r[s];
-      traded += Math.abs(h - held[s]);
-      exposure += Math.abs(h);
-      net += h;
+      gross += h[s] * r[s];
+      traded += Math.abs(h[s] - held[s]);
+      exposure += Math.abs(h[s]);
+      net += h[s];
     }
-    const cost = traded * settings.costBps / 1e4;
-    const net_return = gross - cost;
+    const cost = traded * this.#costBps / 1e4;
+    const netReturn = gross - cost;
     for (let s = 0; s < N; s++) {
-      held[s] = 1 + gross > 0
-        ? weights[decided + s] * (1 + r[s]) / (1 + gross)
-        : 0;
+      held[s] = 1 + gross > 0 ? h[s] * (1 + r[s]) / (1 + gross) : 0;
     }
-    equity *= 1 + net_return;
-    peak = Math.max(peak, equity);
-    out.end_time[row] = times[j];
-    out.gross_return[row] = gross;
-    out.cost[row] = cost;
-    out.return[row] = net_return;
-    out.turnover[row] = traded;
-    out.gross_exposure[row] = exposure;
-    out.net_exposure[row] = net;
-    out.equity[row] = equity;
-    out.drawdown[row] = equity / peak - 1;
+    this.#equity *= 1 + netReturn;
+    this.#peak = Math.max(this.#peak, this.#equity);
+    const out = this.#out;
+    out.end_time.push(time);
+    out.gross_return.push(gross);
+    out.cost.push(cost);
+    out.return.push(netReturn);
+    out.turnover.push(traded);
+    out.gross_exposure.push(exposure);
+    out.net_exposure.push(net);
+    out.equity.push(this.#equity);
+    out.drawdown.push(this.#equity / this.#peak - 1);
   }
-  return frameOf(out).withColumns(pl.col("end_time").cast(pl.Int64));
+
+  /** The return series. */
+  finish(): DataFrame {
+    const columns = Object.fromEntries(
+      SERIES.map((name) => [name, Float64Array.from(this.#out[name])]),
+    );
+    return frameOf(columns).withColumns(pl.col("end_time").cast(pl.Int64));
+  }
 }

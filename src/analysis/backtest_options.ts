@@ -43,6 +43,14 @@ export interface BacktestOptions {
   lag?: number;
   /** The AggBar column traded. @default "close" */
   price?: string;
+  /**
+   * When weights are decided: every `n` bars of the time grid (a number),
+   * or at bars whose `end_time` is a multiple of a duration since the epoch
+   * (`"1h"`: bars ending on the hour; `"1d"`: at 00:00 UTC). Between
+   * decisions the holdings drift with prices and nothing is traded (no
+   * turnover, no cost). @default 1 (every bar)
+   */
+  rebalance?: number | string;
   /** Bars per year for annualising, from 1 to 365.25 × 86,400,000 (one bar a millisecond). @default 365.25 days / the bar interval (the time-bar interval, else the median spacing of bar end times) */
   periodsPerYear?: number;
 }

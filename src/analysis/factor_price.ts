@@ -8,27 +8,29 @@ import pl from "nodejs-polars";
 import type { AggBar } from "../aggbar.ts";
 import { InvalidArgumentError } from "../errors.ts";
 import { columnFactor } from "../factor/columns.ts";
-import { computeFactors } from "../factor/compute.ts";
+import { forEachChunk } from "../factor/compute.ts";
 import { Factor } from "../factor/factor.ts";
 import type { DataFrame } from "../polars.ts";
 import { formatInterval } from "../time.ts";
 
 /**
- * The factor values and prices of `agg` as one frame: `start_time,
- * end_time, symbol, factor, price` (joined when the factor comes from
- * another AggBar).
+ * The factor values and prices of `agg`, `start_time, end_time, symbol,
+ * factor, price` (joined when the factor comes from another AggBar), passed
+ * to `onChunk` in time order: in one frame, or a time chunk at a time when
+ * the bars stay in files.
  */
-export function factorWithPrice(
+export async function factorWithPrice(
   factor: Factor,
   agg: AggBar,
   price: string,
   argument: string,
-): Promise<DataFrame> {
+  onChunk: (chunk: DataFrame) => void | Promise<void>,
+): Promise<void> {
   if (!(factor instanceof Factor)) {
     throw new InvalidArgumentError(argument, factor, "a Factor");
   }
   checkPrice(agg, price);
-  return computeFactors({ factor, price: columnFactor(agg, price) });
+  await forEachChunk({ factor, price: columnFactor(agg, price) }, onChunk);
 }
 
 function checkPrice(agg: AggBar, price: string): void {

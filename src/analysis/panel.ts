@@ -25,7 +25,9 @@ export interface Panel {
 
 /**
  * Lays out `frame` (with `end_time`, `symbol` and the given numeric
- * columns; one row per end_time and symbol) as a {@linkcode Panel}.
+ * columns; one row per end_time and symbol) as a {@linkcode Panel}. Its
+ * symbols are the frame's, or `symbols` (sorted, holding every symbol of
+ * the frame) so that the panels of successive time chunks share columns.
  *
  * @example
  * ```ts
@@ -36,9 +38,13 @@ export interface Panel {
  * console.log([...panel.values.x]); // [1, 3, 2, NaN]
  * ```
  */
-export function densePanel(frame: DataFrame, columns: string[]): Panel {
-  const panel = layout(frame, columns) ??
-    layout(frame.sort(["end_time", "symbol"]), columns);
+export function densePanel(
+  frame: DataFrame,
+  columns: string[],
+  symbols?: readonly string[],
+): Panel {
+  const panel = layout(frame, columns, symbols) ??
+    layout(frame.sort(["end_time", "symbol"]), columns, symbols);
   if (!panel) {
     throw new InvalidArgumentError(
       "bars",
@@ -50,7 +56,11 @@ export function densePanel(frame: DataFrame, columns: string[]): Panel {
 }
 
 /** The panel of `rows`, or undefined when they are not sorted by end_time, symbol. */
-function layout(rows: DataFrame, columns: string[]): Panel | undefined {
+function layout(
+  rows: DataFrame,
+  columns: string[],
+  given?: readonly string[],
+): Panel | undefined {
   const keyed = rows.select(
     pl.col("end_time").cast(pl.Float64),
     ...columns.map((c) => pl.col(c).cast(pl.Float64).fillNull(NaN)),
@@ -64,8 +74,9 @@ function layout(rows: DataFrame, columns: string[]): Panel | undefined {
     symbol: symbolColumn.get(r) as string,
   })).sort((a, b) => a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0);
   const index = new Uint32Array(named.length);
-  named.forEach(({ code }, s) => index[code] = s);
-  const symbols = named.map(({ symbol }) => symbol);
+  const symbols = given ? [...given] : named.map(({ symbol }) => symbol);
+  const position = new Map(symbols.map((symbol, s) => [symbol, s]));
+  named.forEach(({ code, symbol }) => index[code] = position.get(symbol)!);
   const n = symbols.length;
   const grid: number[] = [];
   const cells = new Uint32Array(times.length);

@@ -109,7 +109,7 @@ export interface ComputeOptions extends FormulaOptions {
    * reads the history its windows reach back to, so memory is bounded by a
    * chunk and the values are those of one pass (see `FactorSink`).
    *
-   * @default one pass over all bars; chunks of about 4 million rows with `sink` or for bars kept in files (`AggBar.scan`)
+   * @default one pass over all bars; chunks of about 1 million rows with `sink` or for bars kept in files (`AggBar.scan`)
    */
   chunk?: string | number;
   /**

@@ -16,6 +16,7 @@
  * @module
  */
 import pl from "nodejs-polars";
+import { releaseUnreferenced } from "../polars.ts";
 import { Base, type Layout, symbolMajorLayout } from "./base.ts";
 import { evaluate, type Output, type Plan, plan } from "./evaluate.ts";
 import {
@@ -112,15 +113,22 @@ export async function evaluateChunks(
     stats.rowsEvaluated += region.height;
     stats.largestRegion = Math.max(stats.largestRegion, region.height);
     await emit(rowsIn(values, target));
+    // The region's and the evaluation's buffers are native: free them
+    // before the next chunk allocates its own.
+    await releaseUnreferenced();
   }
   return stats;
 }
 
 /** Rows a chunk holds when no chunk length is given. */
-export const CHUNK_ROWS = 4_000_000;
+export const CHUNK_ROWS = 1_000_000;
 
-/** A chunk length (whole hours) holding about {@linkcode CHUNK_ROWS} rows. */
+/**
+ * The bars' own chunk length, else one (in whole hours) holding about
+ * {@linkcode CHUNK_ROWS} rows.
+ */
 export function autoChunk(rows: BarRows): number {
+  if (rows.chunkMs !== undefined) return rows.chunkMs;
   const HOUR_MS = 3_600_000;
   if (rows.bounds === null) return HOUR_MS;
   const span = rows.bounds.last - rows.bounds.first + 1;

@@ -11,7 +11,7 @@ import type { DataFrame } from "../polars.ts";
 import { align } from "./align.ts";
 import { KEY_COLUMNS } from "./base.ts";
 import { autoChunk, evaluateChunks, evaluateOutputs } from "./chunks.ts";
-import type { Output } from "./evaluate.ts";
+import { evaluate, type Output } from "./evaluate.ts";
 import { Factor, placedOf } from "./factor.ts";
 
 /** What {@linkcode sinkFactors} wrote. */
@@ -40,6 +40,26 @@ export async function computeFactors(
 ): Promise<DataFrame> {
   const { base, outputs } = placeOutputs(factors);
   return (await evaluateOutputs(base, outputs, chunkMs)).frame;
+}
+
+/**
+ * Evaluates named factors and calls `onChunk` with their values in time
+ * order: once with all of them, or a time chunk at a time for bars kept in
+ * files or when `chunkMs` is given (the frames concatenated are the one
+ * frame). Consumers that reduce as they go (a backtest) hold one chunk.
+ */
+export async function forEachChunk(
+  factors: Record<string, Factor>,
+  onChunk: (chunk: DataFrame) => void | Promise<void>,
+  chunkMs?: number,
+): Promise<void> {
+  const { base, outputs } = placeOutputs(factors);
+  if (chunkMs === undefined && !base.streamed) {
+    await onChunk(evaluate(base, outputs));
+    return;
+  }
+  const rows = base.rows();
+  await evaluateChunks(rows, outputs, chunkMs ?? autoChunk(rows), onChunk);
 }
 
 /**

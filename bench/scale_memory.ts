@@ -1,0 +1,155 @@
+/**
+ * Peak memory and wall time of the research pipeline at scale: 400
+ * symbols of 1-minute bars written straight to Parquet (one file per UTC
+ * day, all symbols; no ticks), then each phase in its own process so each
+ * phase's peak resident memory (VmHWM) is its own:
+ *
+ * - `scan`: `AggBar.scan(dir)` (one pass over the key columns) and `info()`;
+ * - `factor`: the 5-operator factor
+ *   `cs_zscore(ts_mean(cs_rank(ts_zscore(ts_pct_change(close,20),60)),5))`
+ *   written to Parquet with `compute(..., { sink })`, a chunk at a time.
+ *
+ * ```sh
+ * deno run -A bench/scale_memory.ts --days 17 [--days 87 ...] [--symbols 400] [--chunk 1d] [--dir /tmp/scale]
+ * ```
+ *
+ * Prints one JSON line per size and phase: rows, seconds, peak MiB, and
+ * ns per row. Generated panels are kept in `--dir` (per size) and reused.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import pl from "nodejs-polars";
+
+const FACTOR =
+  "cs_zscore(ts_mean(cs_rank(ts_zscore(ts_pct_change(close,20),60)),5))";
+const DAY_MS = 86_400_000;
+const START = Date.UTC(2024, 0, 1);
+
+/** Writes `days` daily files of `symbols` × 1,440 one-minute bars. */
+async function generate(dir: string, symbols: number, days: number) {
+  await Deno.mkdir(dir, { recursive: true });
+  const names = Array.from(
+    { length: symbols },
+    (_, s) => `S${String(s).padStart(3, "0")}USDT`,
+  );
+  const price = Float64Array.from({ length: symbols }, (_, s) => 10 + s);
+  let seed = 7;
+  const random = () => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed / 2147483648;
+  };
+  for (let d = 0; d < days; d++) {
+    const path = `${dir}/day-${String(d).padStart(4, "0")}.parquet`;
+    try {
+      await Deno.stat(path);
+      continue;
+    } catch {
+      // not yet written
+    }
+    const n = 1440 * symbols;
+    const start = new BigInt64Array(n), end = new BigInt64Array(n);
+    const close = new Float64Array(n), volume = new Float64Array(n);
+    const symbol: string[] = new Array(n);
+    for (let m = 0, i = 0; m < 1440; m++) {
+      const t = START + d * DAY_MS + m * 60_000;
+      for (let s = 0; s < symbols; s++, i++) {
+        price[s] *= 1 + (random() - 0.5) * 0.002;
+        start[i] = BigInt(t);
+        end[i] = BigInt(t + 60_000);
+        close[i] = price[s];
+        volume[i] = random() * 100;
+        symbol[i] = names[s];
+      }
+    }
+    pl.DataFrame([
+      pl.Series("start_time", start, pl.Int64),
+      pl.Series("end_time", end, pl.Int64),
+      pl.Series("symbol", symbol, pl.Utf8),
+      pl.Series("close", close, pl.Float64),
+      pl.Series("volume", volume, pl.Float64),
+    ]).writeParquet(path, { compression: "zstd" });
+  }
+}
+
+function peakMiB(): number {
+  const status = Deno.readTextFileSync("/proc/self/status");
+  return Number(/VmHWM:\s+(\d+) kB/.exec(status)![1]) / 1024;
+}
+
+/** One phase in this process (called with `--phase`). */
+async function phase(
+  name: string,
+  dir: string,
+  chunk: string | undefined,
+): Promise<void> {
+  const { AggBar } = await import("../mod.ts");
+  const t0 = performance.now();
+  const agg = AggBar.scan(dir, chunk ? { chunk } : {});
+  let rows = agg.length;
+  if (name === "scan") {
+    agg.info();
+  } else if (name === "factor") {
+    const out = await Deno.makeTempDir({ prefix: "factorium-scale-" });
+    try {
+      const written = await agg.compute({ f: FACTOR }, {
+        sink: `${out}/f.parquet`,
+      });
+      rows = written.rows;
+    } finally {
+      await Deno.remove(out, { recursive: true });
+    }
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  console.log(
+    JSON.stringify({ phase: name, rows, seconds, peakMiB: peakMiB() }),
+  );
+}
+
+const { values } = parseArgs({
+  options: {
+    days: { type: "string", multiple: true, default: ["17"] },
+    symbols: { type: "string", default: "400" },
+    dir: { type: "string", default: "/tmp/factorium-scale" },
+    phase: { type: "string" },
+    phases: { type: "string", default: "scan,factor" },
+    chunk: { type: "string" },
+  },
+});
+
+if (values.phase) {
+  await phase(values.phase, values.dir!, values.chunk);
+} else {
+  const symbols = Number(values.symbols);
+  for (const days of values.days!.map(Number)) {
+    const dir = `${values.dir}/${symbols}x${days}`;
+    const g0 = performance.now();
+    await generate(dir, symbols, days);
+    const generated = (performance.now() - g0) / 1000;
+    for (const name of values.phases!.split(",")) {
+      const child = new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "-A",
+          new URL(import.meta.url).pathname,
+          "--phase",
+          name,
+          "--dir",
+          dir,
+          ...(values.chunk ? ["--chunk", values.chunk] : []),
+        ],
+        stdout: "piped",
+        stderr: "inherit",
+      }).outputSync();
+      const text = new TextDecoder().decode(child.stdout).trim();
+      const result = JSON.parse(text.split("\n").at(-1)!);
+      console.log(JSON.stringify({
+        symbols,
+        days,
+        generatedSeconds: Math.round(generated),
+        ...result,
+        nsPerRow: Math.round(result.seconds * 1e9 / result.rows),
+      }));
+    }
+  }
+}
