@@ -7,7 +7,9 @@
  * - `scan`: `AggBar.scan(dir)` (one pass over the key columns) and `info()`;
  * - `factor`: the 5-operator factor
  *   `cs_zscore(ts_mean(cs_rank(ts_zscore(ts_pct_change(close,20),60)),5))`
- *   written to Parquet with `compute(..., { sink })`, a chunk at a time.
+ *   written to Parquet with `compute(..., { sink })`, a chunk at a time;
+ * - `backtest`: that factor backtested with hourly rebalancing (`{
+ *   rebalance: "1h", costBps: 2 }`), a chunk at a time.
  *
  * ```sh
  * deno run -A bench/scale_memory.ts --days 17 [--days 87 ...] [--symbols 400] [--chunk 1d] [--dir /tmp/scale]
@@ -83,7 +85,7 @@ async function phase(
   dir: string,
   chunk: string | undefined,
 ): Promise<void> {
-  const { AggBar } = await import("../mod.ts");
+  const { AggBar, backtest } = await import("../mod.ts");
   const t0 = performance.now();
   const agg = AggBar.scan(dir, chunk ? { chunk } : {});
   let rows = agg.length;
@@ -99,6 +101,9 @@ async function phase(
     } finally {
       await Deno.remove(out, { recursive: true });
     }
+  } else if (name === "backtest") {
+    const result = await backtest(agg, FACTOR, { rebalance: "1h", costBps: 2 });
+    if (result.returns.height === 0) throw new Error("an empty backtest");
   }
   const seconds = (performance.now() - t0) / 1000;
   console.log(
@@ -112,7 +117,7 @@ const { values } = parseArgs({
     symbols: { type: "string", default: "400" },
     dir: { type: "string", default: "/tmp/factorium-scale" },
     phase: { type: "string" },
-    phases: { type: "string", default: "scan,factor" },
+    phases: { type: "string", default: "scan,factor,backtest" },
     chunk: { type: "string" },
   },
 });

@@ -60,8 +60,18 @@ export function keysAnd(columns: readonly string[]): string[] {
   return [...new Set([...KEY_COLUMNS, ...columns])];
 }
 
-/** First position in `[lo, hi)` whose value is >= `t` (`hi` when none). */
-export function lowerBound(
+/**
+ * The first index `i` in `[lo, hi)` with `times[i] >= t`, or `hi` when there
+ * is none (binary search; `times` ascending on the range).
+ *
+ * @example
+ * ```ts
+ * import { firstAtOrAfter } from "./bar_rows.ts";
+ * const times = new Float64Array([0, 60, 120]);
+ * console.log(firstAtOrAfter(times, 0, 3, 60), firstAtOrAfter(times, 0, 3, 121)); // 1 3
+ * ```
+ */
+export function firstAtOrAfter(
   times: Float64Array,
   lo: number,
   hi: number,
@@ -101,8 +111,8 @@ export function frameRows(frame: pl.DataFrame): BarRows {
       return bounds;
     },
     read(span, columns) {
-      const from = lowerBound(ends, 0, ends.length, span.from);
-      const to = lowerBound(ends, from, ends.length, span.to);
+      const from = firstAtOrAfter(ends, 0, ends.length, span.from);
+      const to = firstAtOrAfter(ends, from, ends.length, span.to);
       return frame.slice(from, to - from).select(...keysAnd(columns));
     },
   };

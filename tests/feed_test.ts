@@ -12,7 +12,8 @@ import {
   type StrategyContext,
 } from "../src/feed/mod.ts";
 import { bundleOf } from "../src/display/jupyter.ts";
-import { firstAtOrAfter, lastAtOrBefore } from "../src/feed/bars.ts";
+import { lastAtOrBefore } from "../src/feed/bars.ts";
+import { firstAtOrAfter } from "../src/bar_rows.ts";
 import { random } from "./_factor_data.ts";
 import {
   compareValues,

@@ -22,8 +22,8 @@ import { evaluate, type Output, type Plan, plan } from "./evaluate.ts";
 import {
   type BarRows,
   endTimes,
+  firstAtOrAfter,
   keysAnd,
-  lowerBound,
   type Span,
   type TimeBounds,
 } from "../bar_rows.ts";
@@ -210,8 +210,8 @@ function countRows(
   const symbols = segments.length - 1;
   const inChunk = new Int32Array(symbols), warmUp = new Int32Array(symbols);
   for (let s = 0; s < symbols; s++) {
-    const i0 = lowerBound(times, segments[s], segments[s + 1], target.from);
-    const i1 = lowerBound(times, i0, segments[s + 1], target.to);
+    const i0 = firstAtOrAfter(times, segments[s], segments[s + 1], target.from);
+    const i1 = firstAtOrAfter(times, i0, segments[s + 1], target.to);
     inChunk[s] = i1 - i0;
     warmUp[s] = i0 - segments[s];
   }
@@ -221,7 +221,7 @@ function countRows(
 /** The rows of a time-major frame with `end_time` in `span`. */
 function rowsIn(frame: pl.DataFrame, span: Span): pl.DataFrame {
   const ends = endTimes(frame);
-  const from = lowerBound(ends, 0, ends.length, span.from);
-  const to = lowerBound(ends, from, ends.length, span.to);
+  const from = firstAtOrAfter(ends, 0, ends.length, span.from);
+  const to = firstAtOrAfter(ends, from, ends.length, span.to);
   return frame.slice(from, to - from);
 }

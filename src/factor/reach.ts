@@ -14,7 +14,7 @@
  *
  * @module
  */
-import { lowerBound, type Span } from "../bar_rows.ts";
+import { firstAtOrAfter, type Span } from "../bar_rows.ts";
 import { type Node, nodeIdentity } from "./node.ts";
 
 /** The rows of a region, symbol by symbol. */
@@ -115,8 +115,8 @@ function reachedSpan(
   let shortBefore = false, shortAfter = false;
   for (let s = 0; s + 1 < segments.length; s++) {
     const first = segments[s], end = segments[s + 1];
-    const i0 = lowerBound(times, first, end, span.from);
-    const i1 = lowerBound(times, i0, end, span.to);
+    const i0 = firstAtOrAfter(times, first, end, span.from);
+    const i1 = firstAtOrAfter(times, i0, end, span.to);
     if (i0 === i1) continue;
     let j0 = i0 - back;
     if (j0 < first) {

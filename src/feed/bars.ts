@@ -240,31 +240,6 @@ function searchInside(
   return a;
 }
 
-/**
- * The first index `i` in `[lo, hi)` with `times[i] >= t`, or `hi` when there
- * is none (binary search; `times` ascending on the range).
- *
- * @example
- * ```ts
- * import { firstAtOrAfter } from "./bars.ts";
- * const times = new Float64Array([0, 60, 120]);
- * console.log(firstAtOrAfter(times, 0, 3, 60), firstAtOrAfter(times, 0, 3, 121)); // 1 3
- * ```
- */
-export function firstAtOrAfter(
-  times: Float64Array,
-  lo: number,
-  hi: number,
-  t: number,
-): number {
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (times[mid] < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 /** The error for a symbol the feed does not hold. */
 export function unknownSymbol(
   symbol: unknown,

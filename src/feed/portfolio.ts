@@ -27,10 +27,10 @@ import {
   barsOf,
   type BarTable,
   checkLength,
-  firstAtOrAfter,
   type HistoryOptions,
   type Timestep,
 } from "./bars.ts";
+import { firstAtOrAfter } from "../bar_rows.ts";
 
 /** Most steps one run may take (its per-step arrays are preallocated). */
 const MAX_STEPS = 20_000_000;
