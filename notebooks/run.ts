@@ -5,6 +5,10 @@
  * committed notebook holds outputs, when a cell
  * errors or a cell tagged `expect-html` / `expect-svg` lacks a `text/html`
  * output / an SVG (`image/svg+xml`, or `<svg` inside `text/html`).
+ * Then it exports each executed copy to HTML with Debian's
+ * `jupyter nbconvert --to html` (the way notebooks are shared), opens the
+ * page in headless Chromium and fails unless every chart on it shows ink
+ * and every `expect-svg` cell holds a visible chart.
  *
  * Usage: `deno task notebooks [name.ipynb ...]`
  *
@@ -12,6 +16,7 @@
  */
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { inspectPage } from "../tests/_browser.ts";
 
 interface Output {
   output_type: string;
@@ -61,6 +66,57 @@ function problemsOf(cells: Cell[]): string[] {
   return problems;
 }
 
+/** Least share of a chart's pixels that must be inked (title, axes, marks). */
+const CHART_INK = 0.01;
+
+/**
+ * Exports an executed notebook to HTML with nbconvert, opens it in
+ * headless Chromium and lists the charts that are blank or missing.
+ */
+async function exportProblems(
+  executed: string,
+  cells: Cell[],
+): Promise<string[]> {
+  const convert = await new Deno.Command("/usr/bin/jupyter", {
+    args: ["nbconvert", "--to", "html", "--output-dir", outDir, executed],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (convert.code !== 0) {
+    return [
+      `nbconvert exited with ${convert.code}:\n${
+        new TextDecoder().decode(convert.stderr)
+      }`,
+    ];
+  }
+  const html = executed.replace(/\.ipynb$/, ".html");
+  const page = await inspectPage(html, {
+    groupSelector: ".jp-CodeCell",
+    timeoutMs: 120_000,
+  });
+  const problems: string[] = [];
+  const code = cells.filter((c) => c.cell_type === "code");
+  code.forEach((cell, index) => {
+    const where = `exported cell ${index + 1} (${
+      text(cell.source).split("\n")[0]
+    })`;
+    const charts = page.charts.filter((c) => c.group === index);
+    for (const chart of charts) {
+      if (chart.ink < CHART_INK || chart.width < 100 || chart.height < 40) {
+        problems.push(
+          `${where}: a blank ${chart.kind} chart (${Math.round(chart.width)}×${
+            Math.round(chart.height)
+          } px, ink ${chart.ink.toFixed(4)})`,
+        );
+      }
+    }
+    if ((cell.metadata.tags ?? []).includes("expect-svg") && !charts.length) {
+      problems.push(`${where}: no chart after export to HTML`);
+    }
+  });
+  return problems;
+}
+
 async function execute(notebook: string): Promise<string[]> {
   const target = join(outDir, basename(notebook));
   // Debian's python3 has nbclient; a pyenv python3 may come first on PATH.
@@ -85,7 +141,10 @@ async function execute(notebook: string): Promise<string[]> {
   const executed = JSON.parse(
     await Deno.readTextFile(target),
   ) as { cells: Cell[] };
-  return problemsOf(executed.cells);
+  const problems = problemsOf(executed.cells);
+  return problems.length > 0
+    ? problems
+    : await exportProblems(target, executed.cells);
 }
 
 if (import.meta.main) {

@@ -16,6 +16,19 @@ export interface PageReport {
   consoleErrors: string[];
   /** Every `<svg>` not nested in another svg: its client rect size and whether it is visible. */
   svgs: { width: number; height: number; visible: boolean }[];
+  /**
+   * Every chart (a top-level `<svg>` or an `<img>` showing an SVG data URI):
+   * its size, the share of its own pixels that are inked (a screenshot of
+   * its box), and the index of the `options.groupSelector` element holding
+   * it (-1 when none does).
+   */
+  charts: {
+    kind: "svg" | "img";
+    width: number;
+    height: number;
+    ink: number;
+    group: number;
+  }[];
   /** Share of viewport screenshot pixels that are not near-white (some r, g or b below 250). */
   inkRatio: number;
   /** `document.title`. */
@@ -32,6 +45,8 @@ export interface InspectOptions {
   height?: number;
   /** Limit for the whole run, from launching Chromium to the screenshot; default 20000. */
   timeoutMs?: number;
+  /** CSS selector of the elements that group charts (e.g. a notebook's code cells); default none. */
+  groupSelector?: string;
 }
 
 // deno-lint-ignore no-explicit-any
@@ -51,6 +66,20 @@ const SVGS = `[...document.querySelectorAll("svg")]
     return { width: r.width, height: r.height, visible: r.width > 0 && r.height > 0 &&
       cs.display !== "none" && cs.visibility !== "hidden" };
   })`;
+
+/** Boxes (document coordinates) of every chart; `%GROUP%` is replaced by a selector or null. */
+const CHARTS = `((groupSelector) => {
+  const groups = groupSelector ? [...document.querySelectorAll(groupSelector)] : [];
+  const svgs = [...document.querySelectorAll("svg")].filter((s) => !s.parentElement?.closest("svg"));
+  const imgs = [...document.querySelectorAll("img")].filter((i) => i.src.startsWith("data:image/svg+xml"));
+  return [...svgs, ...imgs].map((e) => {
+    const r = e.getBoundingClientRect();
+    const holder = groupSelector ? e.closest(groupSelector) : null;
+    return { kind: e.tagName.toLowerCase() === "img" ? "img" : "svg",
+      x: r.left + scrollX, y: r.top + scrollY, width: r.width, height: r.height,
+      group: holder ? groups.indexOf(holder) : -1 };
+  });
+})(%GROUP%)`;
 
 /** Counts near-white pixels of a PNG data URL inside the page; `%URL%` is replaced. */
 const INK = `(async (src) => {
@@ -194,7 +223,8 @@ export async function inspectPage(
   path: string,
   options: InspectOptions = {},
 ): Promise<PageReport> {
-  const { width = 1280, height = 2000, timeoutMs = 20_000 } = options;
+  const { width = 1280, height = 2000, timeoutMs = 20_000, groupSelector } =
+    options;
   const url = pathToFileURL(path).href;
   let stage = "launching chromium";
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -270,7 +300,24 @@ export async function inspectPage(
     const dataUrl = JSON.stringify(`data:image/png;base64,${data}`);
     const inkRatio: number = await evaluate(INK.replace("%URL%", dataUrl));
     const screenshot = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
-    return { consoleErrors, svgs, inkRatio, title, screenshot };
+    const boxes: Json[] = await evaluate(
+      CHARTS.replace("%GROUP%", JSON.stringify(groupSelector ?? null)),
+    );
+    const charts: PageReport["charts"] = [];
+    for (const { kind, x, y, width, height, group } of boxes) {
+      let ink = 0;
+      if (width >= 1 && height >= 1) {
+        const shot = await send("Page.captureScreenshot", {
+          format: "png",
+          clip: { x, y, width, height, scale: 1 },
+          captureBeyondViewport: true,
+        });
+        const url = JSON.stringify(`data:image/png;base64,${shot.data}`);
+        ink = await evaluate(INK.replace("%URL%", url));
+      }
+      charts.push({ kind, width, height, ink, group });
+    }
+    return { consoleErrors, svgs, charts, inkRatio, title, screenshot };
   } finally {
     clearTimeout(timer);
     cdp?.close();

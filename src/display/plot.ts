@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { Buffer } from "node:buffer";
 import * as Plot from "@observablehq/plot";
 import { parseHTML } from "linkedom";
 import pl from "nodejs-polars";
@@ -60,6 +61,26 @@ export class Chart {
     return this.#svg;
   }
 
+  /**
+   * The chart as an HTML `<img>` holding the SVG as a base64 data URI: the
+   * form that survives `jupyter nbconvert --to html` (nbconvert 6.5 strips
+   * the children of an `image/svg+xml` output) and HTML sanitizers.
+   *
+   * @example
+   * ```ts ignore
+   * const tag = agg.plot().toImageTag(); // <img src="data:image/svg+xml;base64,…" …>
+   * ```
+   */
+  toImageTag(): string {
+    const size = this.#svg.match(
+      /^<svg [^>]*?width="([\d.]+)" height="([\d.]+)"/,
+    );
+    const base64 = Buffer.from(this.#svg, "utf8").toString("base64");
+    return `<img class="factorium-chart" src="data:image/svg+xml;base64,${base64}"${
+      size ? ` width="${size[1]}" height="${size[2]}"` : ""
+    } alt="${escapeHtml(this.title)}" style="max-width: 100%; height: auto;">`;
+  }
+
   /** A standalone HTML page holding the chart. */
   toHTML(): string {
     return htmlPage(this.title, this.#svg);
@@ -86,9 +107,16 @@ export class Chart {
     );
   }
 
-  /** Jupyter shows the SVG inline. */
+  /**
+   * Jupyter shows the chart as an `<img>` (`text/html`, which survives
+   * export to HTML) and also offers the raw `image/svg+xml`.
+   */
   [Symbol.for("Jupyter.display")](): Record<string, string> {
-    return { "image/svg+xml": this.#svg, "text/plain": this.title };
+    return {
+      "text/html": this.toImageTag(),
+      "image/svg+xml": this.#svg,
+      "text/plain": this.title,
+    };
   }
 
   /** Deno's console shows the title. */
