@@ -83,6 +83,7 @@ export {
   writeBybitCsvGz,
 } from "./src/data/sample.ts";
 export type { DataFrame } from "./src/polars.ts";
+export { withDatetimes } from "./src/datetimes.ts";
 export { Factor, type FactorOperand } from "./src/factor/factor.ts";
 export {
   FORMULA_FUNCTIONS,
@@ -99,6 +100,7 @@ export {
 } from "./src/display/plot.ts";
 export { type MimeBundle } from "./src/display/jupyter.ts";
 export { Report } from "./src/display/report.ts";
+export { displayFrame, frameBundle } from "./src/display/frame.ts";
 export {
   type AnalysisTables,
   analyzeFactor,

@@ -15,6 +15,8 @@ import { type FormulaOptions, parseFormula } from "./factor/formula.ts";
 import { KEY_COLUMNS, valueColumns } from "./factor/base.ts";
 import { type BarChartOptions, type Chart, plotBars } from "./display/plot.ts";
 import { aggBarBundle, type MimeBundle } from "./display/jupyter.ts";
+import { displayFrame, frameText } from "./display/frame.ts";
+import { formatBarSpec } from "./data/bar_spec.ts";
 import { checkOptions, type OptionNames } from "./options.ts";
 
 const TIME_COLUMNS = new Set(["start_time", "end_time"]);
@@ -265,7 +267,7 @@ export class AggBar {
         [name, f],
       ) => [name, typeof f === "string" ? this.factor(f, options) : f]),
     );
-    return computeFactors(parsed);
+    return displayFrame(computeFactors(parsed));
   }
 
   /**
@@ -288,16 +290,18 @@ export class AggBar {
         : col.isNull();
     });
     const anyBad = bad.reduce((a, b) => a.or(b), pl.lit(false));
-    return this.#df.lazy()
-      .groupBy("symbol")
-      .agg(
-        pl.len().cast(pl.Int64).alias("num_kbar"),
-        pl.col("start_time").min().alias("start_time"),
-        pl.col("end_time").max().alias("end_time"),
-        anyBad.cast(pl.Int64).sum().alias("num_nan"),
-      )
-      .sort("symbol")
-      .collectSync();
+    return displayFrame(
+      this.#df.lazy()
+        .groupBy("symbol")
+        .agg(
+          pl.len().cast(pl.Int64).alias("num_kbar"),
+          pl.col("start_time").min().alias("start_time"),
+          pl.col("end_time").max().alias("end_time"),
+          anyBad.cast(pl.Int64).sum().alias("num_nan"),
+        )
+        .sort("symbol")
+        .collectSync(),
+    );
   }
 
   /** The underlying DataFrame (sorted by end_time, symbol). */
@@ -329,9 +333,9 @@ export class AggBar {
       : `${isoMinute(m.minTime)} → ${isoMinute(m.maxTime!)}`;
     const shown = m.symbols.slice(0, 8).join(", ") +
       (m.symbols.length > 8 ? `, … (${m.symbols.length})` : "");
-    const bar = m.bar ? `, bar ${JSON.stringify(m.bar)}` : "";
+    const bar = m.bar ? `, bar ${formatBarSpec(m.bar)}` : "";
     return `AggBar ${this.length} rows × ${this.cols.length} cols, ${m.symbols.length} symbol(s) [${shown}], ${range} UTC${bar}\n${
-      this.#df.head(5)
+      frameText(this.#df.head(5))
     }`;
   }
 

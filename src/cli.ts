@@ -161,6 +161,13 @@ const LOAD_OR_FILE_OPTIONS: Record<string, OptionSpec> = {
   ),
 };
 
+/** `--epoch-ms`: how a CSV `--out` writes times. */
+const EPOCH_MS: Record<string, OptionSpec> = {
+  "epoch-ms": switched(
+    "write times in a .csv --out as epoch milliseconds instead of ISO 8601 UTC",
+  ),
+};
+
 const BAR_SPEC_HELP = `bar specs (--bar):
   time:N[ms|s|m|h|d]   time bars of N units (no unit: ms), e.g. time:1m, time:15m,
                        time:1h, time:60000; a whole number of milliseconds
@@ -248,6 +255,7 @@ const COMMANDS: Record<string, Command> = {
       out: valued("FILE", "output file, .parquet or .csv", {
         note: "required",
       }),
+      ...EPOCH_MS,
       ...HELP,
     },
     notes:
@@ -275,6 +283,7 @@ const COMMANDS: Record<string, Command> = {
     options: {
       ...LOAD_OR_FILE_OPTIONS,
       out: valued("FILE", "also write the values to a .parquet or .csv file"),
+      ...EPOCH_MS,
       ...HELP,
     },
     notes:
@@ -555,7 +564,11 @@ function listValue(text: string): string[] {
 }
 
 /** A bar or factor file: its format comes from the extension. */
-function fileTarget(flag: string, path: string): FileTarget {
+function fileTarget(
+  flag: string,
+  path: string,
+  epochMs: unknown = false,
+): FileTarget {
   const ext = extname(path).toLowerCase();
   if (ext !== ".parquet" && ext !== ".csv") {
     throw new InvalidArgumentError(
@@ -564,7 +577,11 @@ function fileTarget(flag: string, path: string): FileTarget {
       "a file name ending in .parquet or .csv",
     );
   }
-  return { path, format: ext.slice(1) as FileFormat };
+  return {
+    path,
+    format: ext.slice(1) as FileFormat,
+    epochMs: epochMs === true,
+  };
 }
 
 /** Checks the bar-loading options, without touching any data. */
@@ -687,7 +704,7 @@ async function barsCommand(args: Parsed, name: string) {
   const source = barSource(args, false);
   const values = args.values;
   if (values.out === undefined) throw new UsageError("missing --out");
-  const out = fileTarget("--out", values.out as string);
+  const out = fileTarget("--out", values.out as string, values["epoch-ms"]);
   return await (await actions()).bars(source, out, name);
 }
 
@@ -699,7 +716,7 @@ async function factorCommand(args: Parsed, name: string) {
   const source = barSource(args, true);
   const out = args.values.out === undefined
     ? undefined
-    : fileTarget("--out", args.values.out as string);
+    : fileTarget("--out", args.values.out as string, args.values["epoch-ms"]);
   const [formula] = args.positionals;
   return await (await actions()).factor(formula, source, out, name);
 }

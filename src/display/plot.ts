@@ -25,12 +25,38 @@ const SUBTITLE_HEIGHT = 16;
 const LEGEND_ROW = 18;
 const UP = "#26a69a";
 const DOWN = "#ef5350";
-/** The time x axis every time chart uses. */
+const MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(" ");
+const pad2 = (n: number) => String(n).padStart(2, "0");
+
+/**
+ * A time-axis tick in UTC, 24-hour: `HH:MM` (`HH:MM:SS` off the minute) within
+ * a day, `Jan 2` at midnight, the year at midnight on January 1.
+ *
+ * @example
+ * ```ts
+ * import { formatAxisTime } from "./plot.ts";
+ * console.log(formatAxisTime(new Date(Date.UTC(2024, 0, 1, 15, 30)))); // 15:30
+ * console.log(formatAxisTime(new Date(Date.UTC(2024, 0, 2)))); // Jan 2
+ * ```
+ */
+export function formatAxisTime(date: Date): string {
+  const hm = `${pad2(date.getUTCHours())}:${pad2(date.getUTCMinutes())}`;
+  if (date.getUTCSeconds() !== 0 || date.getUTCMilliseconds() !== 0) {
+    return `${hm}:${pad2(date.getUTCSeconds())}`;
+  }
+  if (hm !== "00:00") return hm;
+  return date.getUTCMonth() === 0 && date.getUTCDate() === 1
+    ? String(date.getUTCFullYear())
+    : `${MONTHS[date.getUTCMonth()]} ${date.getUTCDate()}`;
+}
+
+/** The time x axis every time chart uses: UTC, 24-hour ticks. */
 export const TIME_AXIS = {
   type: "utc",
   label: "time (UTC)",
   labelAnchor: "center",
   labelArrow: "none",
+  tickFormat: formatAxisTime,
 } as const;
 /** Series drawn one by one before a chart switches to a summary. */
 const MAX_SERIES = 12;

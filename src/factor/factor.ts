@@ -22,6 +22,7 @@ import {
   plotFactor,
 } from "../display/plot.ts";
 import { factorBundle, type MimeBundle } from "../display/jupyter.ts";
+import { displayFrame } from "../display/frame.ts";
 import { analyzeFactor, type AnalyzeOptions } from "../analysis/analyzer.ts";
 import type { FactorAnalysis } from "../analysis/factor_analysis.ts";
 import {
@@ -149,7 +150,8 @@ export class Factor {
 
   /**
    * Evaluates the factor: `start_time, end_time, symbol, factor`, sorted
-   * like the AggBar (end_time, symbol).
+   * like the AggBar (end_time, symbol). Jupyter shows the frame's shape,
+   * head, tail and first rows with a value, times as UTC date-times.
    *
    * @example
    * ```ts
@@ -160,7 +162,7 @@ export class Factor {
    */
   // deno-lint-ignore require-await
   async collect(): Promise<DataFrame> {
-    return this.#values();
+    return displayFrame(this.#values());
   }
 
   /**
