@@ -179,14 +179,14 @@ Deno.test("agg.plot() downsamples long series to at most maxPoints OHLC candles 
     root.textContent!,
     /downsampled to \d+ candles of 1 h \(OHLC of 3000 bars\)/,
   );
-  // A 1-hour bucket's wick spans the min low and max high of its bars.
+  // A 1-hour bucket (by bar start) spans the min low and max high of its bars.
   const frame = agg.toPolars();
-  const end = frame.getColumn("end_time").toArray() as number[];
+  const start = frame.getColumn("start_time").toArray() as number[];
   const high = frame.getColumn("high").toArray() as number[];
   const low = frame.getColumn("low").toArray() as number[];
   const highs = new Map<number, number>();
   const lows = new Map<number, number>();
-  end.forEach((t, i) => {
+  start.forEach((t, i) => {
     const bucket = t - (t % (60 * MINUTE));
     highs.set(bucket, Math.max(highs.get(bucket) ?? -Infinity, high[i]));
     lows.set(bucket, Math.min(lows.get(bucket) ?? Infinity, low[i]));
