@@ -34,6 +34,8 @@ export interface HtmlTableOptions {
   timeColumns?: readonly string[];
   /** Rows shown; the rest is summarised in a footer line. @default 20 */
   maxRows?: number;
+  /** The table's caption (what it shows, in which unit). @default none */
+  caption?: string;
 }
 
 /**
@@ -81,7 +83,10 @@ export function htmlTable(
       frame.height - shown.height
     } more row(s)</td></tr>`
     : "";
-  return `<table class="factorium-table"><thead><tr>${head}</tr></thead><tbody>\n${rows}${more}</tbody></table>`;
+  const caption = options.caption === undefined
+    ? ""
+    : `<caption>${escapeHtml(options.caption)}</caption>`;
+  return `<table class="factorium-table">${caption}<thead><tr>${head}</tr></thead><tbody>\n${rows}${more}</tbody></table>`;
 }
 
 /**
@@ -161,6 +166,7 @@ export const STYLE = `
 .factorium-table th { background: #f6f6f6; font-weight: 600; }
 .factorium-table td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .factorium-table td.more { color: #777; font-style: italic; }
+.factorium-table caption { caption-side: top; text-align: left; color: #555; padding: 0.2em 0; }
 .factorium svg { max-width: 100%; height: auto; }
 `;
 

@@ -823,6 +823,8 @@ export interface LineOptions {
   yLabel?: string;
   /** Series (symbol values) in legend order. @default sorted */
   series?: string[];
+  /** Series drawn with a thick line (e.g. a rolling mean over its raw series). @default none */
+  bold?: readonly string[];
 }
 
 /** One line per symbol, bucketed by time. */
@@ -867,6 +869,8 @@ export function lines(rows: DataFrame, options: LineOptions): Chart {
   const symbols = options.series ??
     [...new Set(points.getColumn("symbol").toArray() as string[])].sort();
   const data = { length: points.height };
+  const labels = points.getColumn("symbol").toArray() as string[];
+  const bold = new Set(options.bold ?? []);
   // A null value is NaN here: Plot breaks the line (and the area) there.
   return render(
     {
@@ -894,13 +898,16 @@ export function lines(rows: DataFrame, options: LineOptions): Chart {
             fillOpacity: 0.35,
           })
           : Plot.ruleY([]),
-        Plot.lineY(data, {
-          x: dates(points, "end_time"),
-          y: values,
-          z: points.getColumn("symbol").toArray() as string[],
-          stroke: points.getColumn("symbol").toArray() as string[],
-          strokeWidth: 1.2,
-        }),
+        ...[false, true].map((thick) =>
+          Plot.lineY(data, {
+            x: dates(points, "end_time"),
+            y: values,
+            z: labels,
+            stroke: labels,
+            strokeWidth: thick ? 2.4 : 1.2,
+            filter: labels.map((l) => bold.has(l) === thick),
+          })
+        ),
       ],
     },
     "swatches",
