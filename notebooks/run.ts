@@ -18,14 +18,17 @@ import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { inspectPage } from "../tests/_browser.ts";
 
-interface Output {
+/** One output of an executed cell (the nbformat fields read here). */
+export interface Output {
   output_type: string;
   data?: Record<string, string | string[]>;
+  text?: string | string[];
   ename?: string;
   evalue?: string;
 }
 
-interface Cell {
+/** One notebook cell (the nbformat fields read here). */
+export interface Cell {
   cell_type: string;
   source: string | string[];
   metadata: { tags?: string[] };
@@ -39,8 +42,19 @@ function text(value: string | string[] | undefined): string {
   return Array.isArray(value) ? value.join("") : value ?? "";
 }
 
-/** Problems of one executed notebook (empty when it passed). */
-function problemsOf(cells: Cell[]): string[] {
+// deno-lint-ignore no-control-regex
+const ANSI = /\x1b\[[0-9;]*m/g;
+/** Lines naming a data file: more than a few in one output is a dump. */
+const FILE_LINE = /\.(parquet|csv|zip|gz)\b/;
+const MOST_FILE_LINES = 3;
+
+/**
+ * Problems of one executed notebook (empty when it passed): errors, missing
+ * expected outputs, a result shown as a quoted string (a `toString()` or a
+ * joined string: log it or display the object) and outputs that dump file
+ * lists.
+ */
+export function problemsOf(cells: Cell[]): string[] {
   const problems: string[] = [];
   cells.forEach((cell, index) => {
     if (cell.cell_type !== "code") return;
@@ -49,6 +63,22 @@ function problemsOf(cells: Cell[]): string[] {
     for (const output of outputs) {
       if (output.output_type === "error") {
         problems.push(`${where}: ${output.ename}: ${output.evalue}`);
+      }
+    }
+    for (const output of outputs) {
+      const plain = text(output.data?.["text/plain"]).replace(ANSI, "");
+      if (
+        output.output_type === "execute_result" &&
+        Object.keys(output.data ?? {}).every((k) => k === "text/plain") &&
+        /^["'`]/.test(plain)
+      ) {
+        problems.push(
+          `${where}: shows a quoted string; console.log it or display the object`,
+        );
+      }
+      const lines = `${plain}\n${text(output.text)}`.split("\n");
+      if (lines.filter((l) => FILE_LINE.test(l)).length > MOST_FILE_LINES) {
+        problems.push(`${where}: dumps a list of files; summarise it`);
       }
     }
     const bundles = outputs.map((o) => o.data ?? {});
