@@ -372,7 +372,7 @@ export async function main(args: string[]): Promise<number> {
   }
   if (name === "help" || name === "--help" || name === "-h") {
     const topic = rest[0];
-    if (topic === undefined) {
+    if (topic === undefined || topic === "--help" || topic === "-h") {
       console.log(USAGE);
       return 0;
     }
@@ -429,7 +429,11 @@ function parseCommandLine(
       // node's messages: "Unknown option '--foo'", "Option '--out <value>'
       // argument missing", "Unexpected argument 'x'. This command ...".
       const text = firstLine(error).split(". ")[0];
-      throw new UsageError(text[0].toLowerCase() + text.slice(1));
+      const unknown = /^Unknown option '(-[^']*)'/.exec(text)?.[1];
+      throw new UsageError(
+        text[0].toLowerCase() + text.slice(1) +
+          (unknown ? unknownOptionHint(command, args, unknown) : ""),
+      );
     }
     throw error;
   }
@@ -454,6 +458,65 @@ function parseCommandLine(
     given: new Set(Object.keys(values)),
     positionals,
   };
+}
+
+/**
+ * What to say after "unknown option": the `--` separator when a positional
+ * argument starts with "-" (`factor "-close"` reads as options -c, -l, ...),
+ * else the nearest option name.
+ */
+function unknownOptionHint(
+  command: Command,
+  args: string[],
+  unknown: string,
+): string {
+  const ending = args.indexOf("--");
+  const flags = ending < 0 ? args : args.slice(0, ending);
+  const names = Object.keys(command.options);
+  const stray = flags.find((arg) =>
+    /^-[^-]/.test(arg) && arg.length > 2 && !/^-\d/.test(arg)
+  );
+  if (command.positional !== undefined && stray !== undefined) {
+    return `; a ${command.positional} starting with "-" goes after "--": factorium ${
+      commandName(command)
+    } [options] -- "${stray}"`;
+  }
+  const wanted = unknown.replace(/^-+/, "").split("=")[0];
+  const best = names
+    .map((name) => ({
+      name,
+      // A prefix either way (--out-file, --sym) counts as close.
+      distance: wanted.length >= 3 &&
+          (wanted.startsWith(name) || name.startsWith(wanted))
+        ? 0
+        : editDistance(wanted, name),
+    }))
+    .sort((a, b) => a.distance - b.distance)[0];
+  return best && best.distance <= Math.max(2, Math.floor(wanted.length / 3))
+    ? `; did you mean --${best.name}?`
+    : "";
+}
+
+function commandName(command: Command): string {
+  return Object.keys(COMMANDS).find((name) => COMMANDS[name] === command) ??
+    "";
+}
+
+/** Levenshtein distance (insertions, deletions, substitutions). */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(
+        previous[j] + 1,
+        current[j - 1] + 1,
+        previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    previous = current;
+  }
+  return previous[b.length];
 }
 
 /**

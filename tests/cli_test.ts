@@ -276,10 +276,25 @@ Deno.test("every command's --help lists its options with their defaults and exit
     cli("help", "bars"),
     cli("--help"),
     cli("bars", "--foo", "-h"),
+    cli("help", "--help"),
   ]);
   runs.forEach((run, i) => succeeded(run, `help run ${i}`));
-  const [sample, bars, info, factor, demo, helpBars, general, helpFirst] = runs
-    .map((r) => r.stdout);
+  const [
+    sample,
+    bars,
+    info,
+    factor,
+    demo,
+    helpBars,
+    general,
+    helpFirst,
+    helpHelp,
+  ] = runs.map((r) => r.stdout);
+  assert.equal(helpHelp, general);
+  assert.match(
+    bars,
+    /--epoch-ms\s+write times in a \.csv --out as epoch milliseconds/,
+  );
   assert.match(sample, /^usage: factorium sample/);
   assert.match(
     sample,
@@ -312,6 +327,18 @@ Deno.test("bad input exits 2 with one line naming the bad value", async () => {
     [
       ["bars", ...load, "--foo", "--out", `${out}/b.parquet`],
       /^factorium bars: unknown option '--foo' \(see factorium bars --help\)$/,
+    ],
+    [
+      ["bars", ...load, "--symbl", "X", "--out", `${out}/b.parquet`],
+      /^factorium bars: unknown option '--symbl'; did you mean --symbols\? \(see factorium bars --help\)$/,
+    ],
+    [
+      ["info", "--dat-dir", dataDir],
+      /^factorium info: unknown option '--dat-dir'; did you mean --data-dir\? \(see factorium info --help\)$/,
+    ],
+    [
+      ["factor", "--file", `${out}/b.parquet`, "-close"],
+      /^factorium factor: unknown option '-c'; a FORMULA starting with "-" goes after "--": factorium factor \[options\] -- "-close" \(see factorium factor --help\)$/,
     ],
     [
       ["bars", ...load, "--bar", "time:5x", "--out", `${out}/b.parquet`],
@@ -447,11 +474,36 @@ Deno.test("bad input exits 2 with one line naming the bad value", async () => {
       `${what}: ${run.stderr}`,
     );
     // One line; a formula error adds the formula and a caret under it.
-    const lines = args[0] === "factor" ? 3 : 1;
+    const lines = args[0] === "factor" && !message.source.includes("option")
+      ? 3
+      : 1;
     assert.equal(run.stderr.trimEnd().split("\n").length, lines, what);
   });
   assert.deepEqual([...Deno.readDirSync(out)], [], "no output file appeared");
   await Deno.remove(out, { recursive: true });
+});
+
+Deno.test("--allow-missing loads what exists and its warning names the flag, not the API option", async () => {
+  const dataDir = await data;
+  const run = await cli(
+    "info",
+    "--data-dir",
+    dataDir,
+    "--symbols",
+    "BTCUSDT,DOGEUSDT",
+    ...RANGE,
+    "--allow-missing",
+  );
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(
+    run.stderr,
+    /^factorium info: warning: no source file for 2 symbol-day\(s\): DOGEUSDT 2024-01-01, DOGEUSDT 2024-01-02 .*; loaded what exists \(--allow-missing\)\n$/,
+  );
+  assert.doesNotMatch(run.stderr, /allowMissing/);
+  assert.match(
+    run.stdout,
+    /^AggBar \d+ rows × \d+ cols, 1 symbol\(s\) \[BTCUSDT\]/,
+  );
 });
 
 Deno.test("factor warns on stderr when every value is null, and still exits 0", async () => {

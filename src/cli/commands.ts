@@ -353,7 +353,12 @@ async function loadBars(source: BarSource, name: string): Promise<AggBar> {
     ...(source.cacheDir !== undefined ? { cacheDir: source.cacheDir } : {}),
     onWarning: (message) => {
       progress.finish();
-      console.error(`factorium ${name}: warning: ${message}`);
+      // The loader names its option; a CLI user knows the flag.
+      const flagged = message.replaceAll(
+        "allowMissing: true",
+        "--allow-missing",
+      );
+      console.error(`factorium ${name}: warning: ${flagged}`);
     },
   });
   try {
