@@ -99,6 +99,30 @@ const INK = `(async (src) => {
   return ink / (d.length / 4);
 })(%URL%)`;
 
+/** Ink share inside each box of a PNG data URL; `%URL%` and `%BOXES%` are replaced. */
+const BOX_INK = `(async (src, boxes) => {
+  const img = new Image();
+  img.src = src;
+  await img.decode();
+  const c = document.createElement("canvas");
+  c.width = img.naturalWidth;
+  c.height = img.naturalHeight;
+  const ctx = c.getContext("2d");
+  ctx.drawImage(img, 0, 0);
+  return boxes.map((b) => {
+    const x = Math.max(0, Math.floor(b.x)), y = Math.max(0, Math.floor(b.y));
+    const w = Math.min(c.width - x, Math.floor(b.width));
+    const h = Math.min(c.height - y, Math.floor(b.height));
+    if (w < 1 || h < 1) return 0;
+    const d = ctx.getImageData(x, y, w, h).data;
+    let ink = 0;
+    for (let i = 0; i < d.length; i += 4) {
+      if (d[i] < 250 || d[i + 1] < 250 || d[i + 2] < 250) ink++;
+    }
+    return ink / (d.length / 4);
+  });
+})(%URL%, %BOXES%)`;
+
 /** Starts Chromium; gives its DevTools URL (once up) and a `close()` that stops it and never throws. */
 function launch(profile: string) {
   const command = new Deno.Command(CHROMIUM, {
@@ -303,19 +327,28 @@ export async function inspectPage(
     const boxes: Json[] = await evaluate(
       CHARTS.replace("%GROUP%", JSON.stringify(groupSelector ?? null)),
     );
-    const charts: PageReport["charts"] = [];
-    for (const { kind, x, y, width, height, group } of boxes) {
-      let ink = 0;
-      if (width >= 1 && height >= 1) {
-        const shot = await send("Page.captureScreenshot", {
-          format: "png",
-          clip: { x, y, width, height, scale: 1 },
-          captureBeyondViewport: true,
-        });
-        const url = JSON.stringify(`data:image/png;base64,${shot.data}`);
-        ink = await evaluate(INK.replace("%URL%", url));
-      }
-      charts.push({ kind, width, height, ink, group });
+    let charts: PageReport["charts"] = [];
+    if (boxes.length > 0) {
+      // One screenshot of the whole page; each chart's ink is counted in its box.
+      const size = await evaluate(
+        "({ width: document.documentElement.scrollWidth, height: document.documentElement.scrollHeight })",
+      );
+      const page = await send("Page.captureScreenshot", {
+        format: "png",
+        clip: { x: 0, y: 0, width: size.width, height: size.height, scale: 1 },
+        captureBeyondViewport: true,
+      });
+      const url = JSON.stringify(`data:image/png;base64,${page.data}`);
+      const inks: number[] = await evaluate(
+        BOX_INK.replace("%URL%", url).replace("%BOXES%", JSON.stringify(boxes)),
+      );
+      charts = boxes.map(({ kind, width, height, group }, i) => ({
+        kind,
+        width,
+        height,
+        ink: inks[i],
+        group,
+      }));
     }
     return { consoleErrors, svgs, charts, inkRatio, title, screenshot };
   } finally {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import pl from "nodejs-polars";
-import { AggBar, withDatetimes } from "../mod.ts";
+import { AggBar, BarFeed, withDatetimes } from "../mod.ts";
 import { bundleOf } from "../src/display/jupyter.ts";
 import { formatColumn, formatNumber, htmlTable } from "../src/display/html.ts";
 
@@ -11,7 +11,7 @@ function bars(symbols: string[], count: number, step = MINUTE): AggBar {
   const records = [];
   for (let i = 0; i < count; i++) {
     for (const [k, symbol] of symbols.entries()) {
-      const price = 100 + k + Math.sin(i / 9);
+      const price = 100 + k + Math.sin(i / (9 + k));
       records.push({
         symbol,
         start_time: T0 + i * step,
@@ -150,4 +150,32 @@ Deno.test("tables show enough digits to tell values apart (1440.996 is not 1441)
   );
   assert.match(html, /<td>2024-01-01 00:05<\/td>/);
   assert.match(html, /<td class="num">1440.996<\/td>/);
+});
+
+Deno.test("analysis tables, backtest frames and feed windows display shape, head and tail with UTC date-times", async () => {
+  const agg = bars(["A", "B", "C", "D"], 40);
+  const factor = agg.get("close").tsDelta(2);
+  const analysis = await factor.analyze(agg, {
+    periods: [1],
+    quantiles: 2,
+    minSymbols: 3,
+  });
+  const result = await factor.backtest(agg);
+  const feed = new BarFeed(agg);
+  const window = feed.history("A", 12, T0 + 20 * MINUTE);
+  for (
+    const [what, value, rows] of [
+      ["analysis.ic", analysis.ic, analysis.ic.height],
+      ["analysis.verdict", analysis.verdict, 1],
+      ["result.returns", result.returns, result.returns.height],
+      ["feed window", window, 12],
+    ] as const
+  ) {
+    const bundle = (await bundleOf(value))!;
+    assert.match(bundle["text/plain"], new RegExp(`shape: ${rows} rows`), what);
+    if (what !== "analysis.verdict") {
+      assert.match(bundle["text/html"], /<td>2024-01-01 00:\d\d<\/td>/, what);
+    }
+    assert.doesNotMatch(bundle["text/plain"], /17040\d{8}/, what);
+  }
 });

@@ -23,7 +23,11 @@ Deno.test("the demo's report renders in headless Chromium without console errors
     const stdout = new TextDecoder().decode(demo.stdout);
     assert.equal(demo.code, 0, new TextDecoder().decode(demo.stderr));
     assert.match(stdout, /wrote .*report\.html/);
-    const page = await inspectPage(report, { width: 1280, height: 6000 });
+    const page = await inspectPage(report, {
+      width: 1280,
+      height: 6000,
+      timeoutMs: 60_000,
+    });
     const screenshot = Deno.env.get("FACTORIUM_SCREENSHOT");
     if (screenshot) await Deno.writeFile(screenshot, page.screenshot);
     assert.deepEqual(page.consoleErrors, []);

@@ -14,6 +14,7 @@ import {
   htmlTable,
 } from "../display/html.ts";
 import { htmlBlock, type MimeBundle } from "../display/jupyter.ts";
+import { displayFrame } from "../display/frame.ts";
 import type { AnalysisTables } from "./analyzer.ts";
 import {
   ANALYSIS_CHARTS,
@@ -68,7 +69,12 @@ export class FactorAnalysis {
   ) {
     this.name = name;
     this.settings = settings;
-    this.#tables = tables;
+    // Jupyter shows each table's shape, head and tail with readable times.
+    this.#tables = Object.fromEntries(
+      Object.entries(tables).map((
+        [name, frame],
+      ) => [name, displayFrame(frame)]),
+    ) as unknown as AnalysisTables;
   }
 
   /** Per bar: end_time, symbol, factor, quantile (1 = lowest), fwd_{k} per period. */
@@ -133,9 +139,11 @@ export class FactorAnalysis {
       )
       .groupBy("period")
       .agg(pl.col("mean").mean().alias("turnover"));
-    return ic.join(spread, { on: "period", how: "left" })
-      .join(turnover, { on: "period", how: "left" })
-      .sort("period");
+    return displayFrame(
+      ic.join(spread, { on: "period", how: "left" })
+        .join(turnover, { on: "period", how: "left" })
+        .sort("period"),
+    );
   }
 
   /** Top-minus-bottom quantile return per period: period, mean, std, t_stat, n. */

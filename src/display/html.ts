@@ -162,7 +162,7 @@ export const STYLE = `
 .factorium h3 { margin: 0.2em 0 0.4em; font-size: 15px; }
 .factorium .meta { color: #555; margin: 0.2em 0 0.6em; }
 .factorium-table { border-collapse: collapse; margin: 0.4em 0 0.8em; font-size: 12px; }
-.factorium-table th, .factorium-table td { padding: 2px 8px; border-bottom: 1px solid #e4e4e4; text-align: left; }
+.factorium-table th, .factorium-table td { padding: 2px 8px; border-bottom: 1px solid #e4e4e4; text-align: left; white-space: nowrap; }
 .factorium-table th { background: #f6f6f6; font-weight: 600; }
 .factorium-table td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .factorium-table td.more { color: #777; font-style: italic; }
