@@ -40,6 +40,7 @@ import {
   MissingDataError,
 } from "./errors.ts";
 import { toEpochMs } from "./time.ts";
+import { closest } from "./options.ts";
 import { parseBarSpec } from "./cli/bar_spec.ts";
 import type { BarSource, FileFormat, FileTarget } from "./cli/commands.ts";
 
@@ -482,41 +483,17 @@ function unknownOptionHint(
     } [options] -- "${stray}"`;
   }
   const wanted = unknown.replace(/^-+/, "").split("=")[0];
-  const best = names
-    .map((name) => ({
-      name,
-      // A prefix either way (--out-file, --sym) counts as close.
-      distance: wanted.length >= 3 &&
-          (wanted.startsWith(name) || name.startsWith(wanted))
-        ? 0
-        : editDistance(wanted, name),
-    }))
-    .sort((a, b) => a.distance - b.distance)[0];
-  return best && best.distance <= Math.max(2, Math.floor(wanted.length / 3))
-    ? `; did you mean --${best.name}?`
-    : "";
+  // A prefix either way (--out-file, --sym) counts as close.
+  const best =
+    (wanted.length >= 3
+      ? names.find((name) => wanted.startsWith(name) || name.startsWith(wanted))
+      : undefined) ?? closest(wanted, names);
+  return best ? `; did you mean --${best}?` : "";
 }
 
 function commandName(command: Command): string {
   return Object.keys(COMMANDS).find((name) => COMMANDS[name] === command) ??
     "";
-}
-
-/** Levenshtein distance (insertions, deletions, substitutions). */
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(
-        previous[j] + 1,
-        current[j - 1] + 1,
-        previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-    }
-    previous = current;
-  }
-  return previous[b.length];
 }
 
 /**

@@ -81,25 +81,11 @@ const CHARTS = `((groupSelector) => {
   });
 })(%GROUP%)`;
 
-/** Counts near-white pixels of a PNG data URL inside the page; `%URL%` is replaced. */
-const INK = `(async (src) => {
-  const img = new Image();
-  img.src = src;
-  await img.decode();
-  const c = document.createElement("canvas");
-  c.width = img.naturalWidth;
-  c.height = img.naturalHeight;
-  const ctx = c.getContext("2d");
-  ctx.drawImage(img, 0, 0);
-  const d = ctx.getImageData(0, 0, c.width, c.height).data;
-  let ink = 0;
-  for (let i = 0; i < d.length; i += 4) {
-    if (d[i] < 250 || d[i + 1] < 250 || d[i + 2] < 250) ink++;
-  }
-  return ink / (d.length / 4);
-})(%URL%)`;
-
-/** Ink share inside each box of a PNG data URL; `%URL%` and `%BOXES%` are replaced. */
+/**
+ * Share of pixels that are not near-white (some r, g or b below 250) inside
+ * each box of a PNG data URL (boxes are clipped to the image); `%URL%` and
+ * `%BOXES%` are replaced.
+ */
 const BOX_INK = `(async (src, boxes) => {
   const img = new Image();
   img.src = src;
@@ -322,7 +308,10 @@ export async function inspectPage(
     const svgs = await evaluate(SVGS);
     const { data } = await send("Page.captureScreenshot", { format: "png" });
     const dataUrl = JSON.stringify(`data:image/png;base64,${data}`);
-    const inkRatio: number = await evaluate(INK.replace("%URL%", dataUrl));
+    const whole = JSON.stringify([{ x: 0, y: 0, width: 1e9, height: 1e9 }]);
+    const [inkRatio]: number[] = await evaluate(
+      BOX_INK.replace("%URL%", dataUrl).replace("%BOXES%", whole),
+    );
     const screenshot = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
     const boxes: Json[] = await evaluate(
       CHARTS.replace("%GROUP%", JSON.stringify(groupSelector ?? null)),

@@ -1,12 +1,13 @@
 import assert from "node:assert/strict";
 import pl from "nodejs-polars";
 import {
-  AggBar,
+  type AggBar,
   DataLoader,
   generateSample,
   InvalidArgumentError,
 } from "../mod.ts";
 import { downsampleCandles } from "../src/display/plot.ts";
+import { sineBars } from "./_factor_data.ts";
 
 const MINUTE = 60_000;
 const T0 = Date.UTC(2024, 0, 1);
@@ -26,25 +27,9 @@ async function loadBars(dataDir: string, intervalMs: number): Promise<AggBar> {
   }
 }
 
-/** Bars on a regular 1-minute grid: `count` per symbol, a sine close. */
+/** Bars on a regular 1-minute grid: `count` per symbol. */
 function grid(symbols: string[], count: number): AggBar {
-  const records = [];
-  for (let i = 0; i < count; i++) {
-    for (const [k, symbol] of symbols.entries()) {
-      const close = 100 + k * 10 + Math.sin(i / 50 + k);
-      records.push({
-        symbol,
-        start_time: T0 + i * MINUTE,
-        end_time: T0 + (i + 1) * MINUTE,
-        open: close,
-        high: close + 1,
-        low: close - 1,
-        close,
-        volume: 1,
-      });
-    }
-  }
-  return AggBar.fromRecords(records);
+  return sineBars(symbols, count, { start: T0 });
 }
 
 /** The `d` attributes of the line mark's paths. */

@@ -1,33 +1,15 @@
 import assert from "node:assert/strict";
 import pl from "nodejs-polars";
-import { AggBar, BarFeed, withDatetimes } from "../mod.ts";
+import { type AggBar, BarFeed, withDatetimes } from "../mod.ts";
 import { bundleOf } from "../src/display/jupyter.ts";
+import { sineBars } from "./_factor_data.ts";
 import { formatColumn, formatNumber, htmlTable } from "../src/display/html.ts";
 
 const MINUTE = 60_000;
 const T0 = Date.UTC(2024, 0, 1);
 
 function bars(symbols: string[], count: number, step = MINUTE): AggBar {
-  const records = [];
-  for (let i = 0; i < count; i++) {
-    for (const [k, symbol] of symbols.entries()) {
-      const price = 100 + k + Math.sin(i / (9 + k));
-      records.push({
-        symbol,
-        start_time: T0 + i * step,
-        end_time: T0 + (i + 1) * step,
-        open: price,
-        high: price + 1,
-        low: price - 1,
-        close: price + 0.25,
-        volume: 1 + i,
-      });
-    }
-  }
-  return new AggBar(
-    AggBar.fromRecords(records).toPolars(),
-    { bar: { type: "time", intervalMs: step } },
-  );
+  return sineBars(symbols, count, { step, start: T0 });
 }
 
 /** The tick labels of a chart's x axis. */
