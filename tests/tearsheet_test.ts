@@ -3,6 +3,7 @@ import pl from "nodejs-polars";
 import { AggBar } from "../mod.ts";
 import { bundleOf } from "../src/display/jupyter.ts";
 import { inverseNormalCdf } from "../src/factor/kernels.ts";
+import { rollingMean } from "../src/analysis/charts.ts";
 import { random } from "./_factor_data.ts";
 
 const HOUR = 3_600_000;
@@ -183,5 +184,28 @@ Deno.test("cumulative returns by quantile chart a line per quantile from the qua
       if (row.return !== null) growth *= 1 + (row.return as number);
       assert.ok(Math.abs(growth - (row.cumulative as number)) < 1e-12);
     }
+  }
+});
+
+Deno.test("rollingMean averages the last `window` present values, skipping gaps, like a plain loop", () => {
+  const next = random(9);
+  const values = Float64Array.from(
+    { length: 200 },
+    () => next() < 0.2 ? NaN : next() - 0.5,
+  );
+  for (const window of [1, 5, 17]) {
+    const got = rollingMean(values, window);
+    values.forEach((v, i) => {
+      const present = Array.from(values.subarray(0, i + 1)).filter((x) =>
+        !Number.isNaN(x)
+      );
+      if (Number.isNaN(v) || present.length < window) {
+        assert.ok(Number.isNaN(got[i]), `${window}@${i}`);
+      } else {
+        const last = present.slice(-window);
+        const want = last.reduce((a, b) => a + b, 0) / window;
+        assert.ok(Math.abs(got[i] - want) < 1e-12, `${window}@${i}`);
+      }
+    });
   }
 });

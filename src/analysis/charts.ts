@@ -75,25 +75,50 @@ function presentIcs(ic: DataFrame, period: number): Float64Array {
 }
 
 /**
+ * The mean of the last `window` present (not NaN) values at each present
+ * value, NaN where fewer than `window` are present so far or the value is
+ * missing.
+ *
+ * @example
+ * ```ts
+ * import { rollingMean } from "./charts.ts";
+ * console.log(rollingMean(new Float64Array([1, NaN, 3, 5]), 2)); // Float64Array [NaN, NaN, 2, 4]
+ * ```
+ */
+export function rollingMean(
+  values: Float64Array,
+  window: number,
+): Float64Array {
+  const out = new Float64Array(values.length).fill(NaN);
+  const present: number[] = [];
+  let sum = 0;
+  values.forEach((v, i) => {
+    if (Number.isNaN(v)) return;
+    present.push(v);
+    sum += v;
+    if (present.length > window) sum -= present[present.length - 1 - window];
+    if (present.length >= window) out[i] = sum / window;
+  });
+  return out;
+}
+
+/**
  * The IC frame with, per period, a second series: the rolling mean of the
- * last `window` present ICs (null until `window` are there).
+ * last `window` present ICs ({@linkcode rollingMean}).
  */
 function withRollingMean(ic: DataFrame, window: number): DataFrame {
-  const series = bySeries(ic).select("symbol", "end_time", "spearman");
+  const series = bySeries(ic).select("symbol", "end_time", "spearman")
+    .sort(["symbol", "end_time"]);
   const labels = series.getColumn("symbol").toArray() as string[];
   const values = floats(series, "spearman");
   const rolling = new Float64Array(values.length).fill(NaN);
-  const recent = new Map<string, number[]>();
-  values.forEach((v, i) => {
-    if (Number.isNaN(v)) return;
-    const last = recent.get(labels[i]) ?? [];
-    last.push(v);
-    if (last.length > window) last.shift();
-    recent.set(labels[i], last);
-    if (last.length === window) {
-      rolling[i] = last.reduce((a, b) => a + b, 0) / window;
+  let from = 0;
+  for (let i = 1; i <= labels.length; i++) {
+    if (i === labels.length || labels[i] !== labels[from]) {
+      rolling.set(rollingMean(values.subarray(from, i), window), from);
+      from = i;
     }
-  });
+  }
   return pl.concat([
     series,
     series.withColumns(
