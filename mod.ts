@@ -89,6 +89,7 @@ export {
   writeBybitCsvGz,
 } from "./src/data/sample.ts";
 export type { DataFrame } from "./src/polars.ts";
+export { withDatetimes } from "./src/datetimes.ts";
 export { Factor, type FactorOperand } from "./src/factor/factor.ts";
 export {
   FORMULA_FUNCTIONS,
@@ -108,6 +109,7 @@ export {
 export { type MimeBundle } from "./src/display/jupyter.ts";
 export { Report } from "./src/display/report.ts";
 export { analyzeFactor, type AnalyzeOptions } from "./src/analysis/analyzer.ts";
+export { displayFrame, frameBundle } from "./src/display/frame.ts";
 export {
   type AnalysisSettings,
   type AnalysisTables,

@@ -5,6 +5,10 @@
  * committed notebook holds outputs, when a cell
  * errors or a cell tagged `expect-html` / `expect-svg` lacks a `text/html`
  * output / an SVG (`image/svg+xml`, or `<svg` inside `text/html`).
+ * Then it exports each executed copy to HTML with Debian's
+ * `jupyter nbconvert --to html` (the way notebooks are shared), opens the
+ * page in headless Chromium and fails unless every chart on it shows ink
+ * and every `expect-svg` cell holds a visible chart.
  *
  * Usage: `deno task notebooks [name.ipynb ...]`
  *
@@ -12,15 +16,19 @@
  */
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { inspectPage } from "../tests/_browser.ts";
 
-interface Output {
+/** One output of an executed cell (the nbformat fields read here). */
+export interface Output {
   output_type: string;
   data?: Record<string, string | string[]>;
+  text?: string | string[];
   ename?: string;
   evalue?: string;
 }
 
-interface Cell {
+/** One notebook cell (the nbformat fields read here). */
+export interface Cell {
   cell_type: string;
   source: string | string[];
   metadata: { tags?: string[] };
@@ -34,8 +42,19 @@ function text(value: string | string[] | undefined): string {
   return Array.isArray(value) ? value.join("") : value ?? "";
 }
 
-/** Problems of one executed notebook (empty when it passed). */
-function problemsOf(cells: Cell[]): string[] {
+// deno-lint-ignore no-control-regex
+const ANSI = /\x1b\[[0-9;]*m/g;
+/** Lines naming a data file: more than a few in one output is a dump. */
+const FILE_LINE = /\.(parquet|csv|zip|gz)\b/;
+const MOST_FILE_LINES = 3;
+
+/**
+ * Problems of one executed notebook (empty when it passed): errors, missing
+ * expected outputs, a result shown as a quoted string (a `toString()` or a
+ * joined string: log it or display the object) and outputs that dump file
+ * lists.
+ */
+export function problemsOf(cells: Cell[]): string[] {
   const problems: string[] = [];
   cells.forEach((cell, index) => {
     if (cell.cell_type !== "code") return;
@@ -44,6 +63,22 @@ function problemsOf(cells: Cell[]): string[] {
     for (const output of outputs) {
       if (output.output_type === "error") {
         problems.push(`${where}: ${output.ename}: ${output.evalue}`);
+      }
+    }
+    for (const output of outputs) {
+      const plain = text(output.data?.["text/plain"]).replace(ANSI, "");
+      if (
+        output.output_type === "execute_result" &&
+        Object.keys(output.data ?? {}).every((k) => k === "text/plain") &&
+        /^["'`]/.test(plain)
+      ) {
+        problems.push(
+          `${where}: shows a quoted string; console.log it or display the object`,
+        );
+      }
+      const lines = `${plain}\n${text(output.text)}`.split("\n");
+      if (lines.filter((l) => FILE_LINE.test(l)).length > MOST_FILE_LINES) {
+        problems.push(`${where}: dumps a list of files; summarise it`);
       }
     }
     const bundles = outputs.map((o) => o.data ?? {});
@@ -56,6 +91,57 @@ function problemsOf(cells: Cell[]): string[] {
     );
     if (tags.includes("expect-svg") && !hasSvg) {
       problems.push(`${where}: expected an SVG chart`);
+    }
+  });
+  return problems;
+}
+
+/** Least share of a chart's pixels that must be inked (title, axes, marks). */
+const CHART_INK = 0.01;
+
+/**
+ * Exports an executed notebook to HTML with nbconvert, opens it in
+ * headless Chromium and lists the charts that are blank or missing.
+ */
+async function exportProblems(
+  executed: string,
+  cells: Cell[],
+): Promise<string[]> {
+  const convert = await new Deno.Command("/usr/bin/jupyter", {
+    args: ["nbconvert", "--to", "html", "--output-dir", outDir, executed],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (convert.code !== 0) {
+    return [
+      `nbconvert exited with ${convert.code}:\n${
+        new TextDecoder().decode(convert.stderr)
+      }`,
+    ];
+  }
+  const html = executed.replace(/\.ipynb$/, ".html");
+  const page = await inspectPage(html, {
+    groupSelector: ".jp-CodeCell",
+    timeoutMs: 120_000,
+  });
+  const problems: string[] = [];
+  const code = cells.filter((c) => c.cell_type === "code");
+  code.forEach((cell, index) => {
+    const where = `exported cell ${index + 1} (${
+      text(cell.source).split("\n")[0]
+    })`;
+    const charts = page.charts.filter((c) => c.group === index);
+    for (const chart of charts) {
+      if (chart.ink < CHART_INK || chart.width < 100 || chart.height < 40) {
+        problems.push(
+          `${where}: a blank ${chart.kind} chart (${Math.round(chart.width)}×${
+            Math.round(chart.height)
+          } px, ink ${chart.ink.toFixed(4)})`,
+        );
+      }
+    }
+    if ((cell.metadata.tags ?? []).includes("expect-svg") && !charts.length) {
+      problems.push(`${where}: no chart after export to HTML`);
     }
   });
   return problems;
@@ -85,7 +171,10 @@ async function execute(notebook: string): Promise<string[]> {
   const executed = JSON.parse(
     await Deno.readTextFile(target),
   ) as { cells: Cell[] };
-  return problemsOf(executed.cells);
+  const problems = problemsOf(executed.cells);
+  return problems.length > 0
+    ? problems
+    : await exportProblems(target, executed.cells);
 }
 
 if (import.meta.main) {

@@ -24,6 +24,8 @@ import {
 } from "./bar_rows.ts";
 import { type BarChartOptions, type Chart, plotBars } from "./display/plot.ts";
 import { aggBarBundle, type MimeBundle } from "./display/jupyter.ts";
+import { displayFrame, frameText } from "./display/frame.ts";
+import { formatBarSpec } from "./data/bar_spec.ts";
 import { checkOptions, type OptionNames } from "./options.ts";
 
 /** Options of {@linkcode AggBar.scan}. */
@@ -359,7 +361,9 @@ export class AggBar {
       );
     };
     if (!this.#files) {
-      return summary(this.#df.lazy(), this.#df).sort("symbol").collectSync();
+      return displayFrame(
+        summary(this.#df.lazy(), this.#df).sort("symbol").collectSync(),
+      );
     }
     // File by file, then combined: never more than one file in memory.
     const { paths, keep } = this.#files;
@@ -368,12 +372,14 @@ export class AggBar {
       const scan = pl.scanParquet(path);
       return summary(keep ? scan.filter(keep) : scan, schema).collectSync();
     });
-    return pl.concat(parts, { how: "vertical" }).lazy().groupBy("symbol").agg(
-      pl.col("num_kbar").sum(),
-      pl.col("start_time").min(),
-      pl.col("end_time").max(),
-      pl.col("num_nan").sum(),
-    ).sort("symbol").collectSync();
+    return displayFrame(
+      pl.concat(parts, { how: "vertical" }).lazy().groupBy("symbol").agg(
+        pl.col("num_kbar").sum(),
+        pl.col("start_time").min(),
+        pl.col("end_time").max(),
+        pl.col("num_nan").sum(),
+      ).sort("symbol").collectSync(),
+    );
   }
 
   /**
@@ -409,12 +415,12 @@ export class AggBar {
       : `${isoMinute(m.minTime)} → ${isoMinute(m.maxTime!)}`;
     const shown = m.symbols.slice(0, 8).join(", ") +
       (m.symbols.length > 8 ? `, … (${m.symbols.length})` : "");
-    const bar = m.bar ? `, bar ${JSON.stringify(m.bar)}` : "";
+    const bar = m.bar ? `, bar ${formatBarSpec(m.bar)}` : "";
     const kept = this.#files
       ? `, in ${this.#files.index.files.length} Parquet file(s)`
       : "";
     return `AggBar ${this.length} rows × ${this.cols.length} cols, ${m.symbols.length} symbol(s) [${shown}], ${range} UTC${bar}${kept}\n${
-      this.head(5)
+      frameText(this.head(5))
     }`;
   }
 

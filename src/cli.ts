@@ -40,6 +40,7 @@ import {
   MissingDataError,
 } from "./errors.ts";
 import { toEpochMs } from "./time.ts";
+import { closest } from "./options.ts";
 import { parseBarSpec } from "./cli/bar_spec.ts";
 import type { BarSource, FileFormat, FileTarget } from "./cli/commands.ts";
 
@@ -161,6 +162,13 @@ const LOAD_OR_FILE_OPTIONS: Record<string, OptionSpec> = {
   ),
 };
 
+/** `--epoch-ms`: how a CSV `--out` writes times. */
+const EPOCH_MS: Record<string, OptionSpec> = {
+  "epoch-ms": switched(
+    "write times in a .csv --out as epoch milliseconds instead of ISO 8601 UTC",
+  ),
+};
+
 const BAR_SPEC_HELP = `bar specs (--bar):
   time:N[ms|s|m|h|d]   time bars of N units (no unit: ms), e.g. time:1m, time:15m,
                        time:1h, time:60000; a whole number of milliseconds
@@ -248,6 +256,7 @@ const COMMANDS: Record<string, Command> = {
       out: valued("FILE", "output file, .parquet or .csv", {
         note: "required",
       }),
+      ...EPOCH_MS,
       ...HELP,
     },
     notes:
@@ -275,6 +284,7 @@ const COMMANDS: Record<string, Command> = {
     options: {
       ...LOAD_OR_FILE_OPTIONS,
       out: valued("FILE", "also write the values to a .parquet or .csv file"),
+      ...EPOCH_MS,
       ...HELP,
     },
     notes:
@@ -363,7 +373,7 @@ export async function main(args: string[]): Promise<number> {
   }
   if (name === "help" || name === "--help" || name === "-h") {
     const topic = rest[0];
-    if (topic === undefined) {
+    if (topic === undefined || topic === "--help" || topic === "-h") {
       console.log(USAGE);
       return 0;
     }
@@ -420,7 +430,11 @@ function parseCommandLine(
       // node's messages: "Unknown option '--foo'", "Option '--out <value>'
       // argument missing", "Unexpected argument 'x'. This command ...".
       const text = firstLine(error).split(". ")[0];
-      throw new UsageError(text[0].toLowerCase() + text.slice(1));
+      const unknown = /^Unknown option '(-[^']*)'/.exec(text)?.[1];
+      throw new UsageError(
+        text[0].toLowerCase() + text.slice(1) +
+          (unknown ? unknownOptionHint(command, args, unknown) : ""),
+      );
     }
     throw error;
   }
@@ -445,6 +459,41 @@ function parseCommandLine(
     given: new Set(Object.keys(values)),
     positionals,
   };
+}
+
+/**
+ * What to say after "unknown option": the `--` separator when a positional
+ * argument starts with "-" (`factor "-close"` reads as options -c, -l, ...),
+ * else the nearest option name.
+ */
+function unknownOptionHint(
+  command: Command,
+  args: string[],
+  unknown: string,
+): string {
+  const ending = args.indexOf("--");
+  const flags = ending < 0 ? args : args.slice(0, ending);
+  const names = Object.keys(command.options);
+  const stray = flags.find((arg) =>
+    /^-[^-]/.test(arg) && arg.length > 2 && !/^-\d/.test(arg)
+  );
+  if (command.positional !== undefined && stray !== undefined) {
+    return `; a ${command.positional} starting with "-" goes after "--": factorium ${
+      commandName(command)
+    } [options] -- "${stray}"`;
+  }
+  const wanted = unknown.replace(/^-+/, "").split("=")[0];
+  // A prefix either way (--out-file, --sym) counts as close.
+  const best =
+    (wanted.length >= 3
+      ? names.find((name) => wanted.startsWith(name) || name.startsWith(wanted))
+      : undefined) ?? closest(wanted, names);
+  return best ? `; did you mean --${best}?` : "";
+}
+
+function commandName(command: Command): string {
+  return Object.keys(COMMANDS).find((name) => COMMANDS[name] === command) ??
+    "";
 }
 
 /**
@@ -555,7 +604,11 @@ function listValue(text: string): string[] {
 }
 
 /** A bar or factor file: its format comes from the extension. */
-function fileTarget(flag: string, path: string): FileTarget {
+function fileTarget(
+  flag: string,
+  path: string,
+  epochMs: unknown = false,
+): FileTarget {
   const ext = extname(path).toLowerCase();
   if (ext !== ".parquet" && ext !== ".csv") {
     throw new InvalidArgumentError(
@@ -564,7 +617,11 @@ function fileTarget(flag: string, path: string): FileTarget {
       "a file name ending in .parquet or .csv",
     );
   }
-  return { path, format: ext.slice(1) as FileFormat };
+  return {
+    path,
+    format: ext.slice(1) as FileFormat,
+    epochMs: epochMs === true,
+  };
 }
 
 /** Checks the bar-loading options, without touching any data. */
@@ -687,7 +744,7 @@ async function barsCommand(args: Parsed, name: string) {
   const source = barSource(args, false);
   const values = args.values;
   if (values.out === undefined) throw new UsageError("missing --out");
-  const out = fileTarget("--out", values.out as string);
+  const out = fileTarget("--out", values.out as string, values["epoch-ms"]);
   return await (await actions()).bars(source, out, name);
 }
 
@@ -699,7 +756,7 @@ async function factorCommand(args: Parsed, name: string) {
   const source = barSource(args, true);
   const out = args.values.out === undefined
     ? undefined
-    : fileTarget("--out", args.values.out as string);
+    : fileTarget("--out", args.values.out as string, args.values["epoch-ms"]);
   const [formula] = args.positionals;
   return await (await actions()).factor(formula, source, out, name);
 }

@@ -76,16 +76,33 @@ export class MissingDataError extends FactoriumError {
   readonly missing: MissingSymbolDay[];
   /** Creates the error from the missing symbol-days. */
   constructor(missing: MissingSymbolDay[]) {
-    const shown = missing.slice(0, 10).map((m) => `${m.symbol} ${m.day}`)
-      .join(", ");
-    const more = missing.length > 10 ? ` and ${missing.length - 10} more` : "";
     super(
-      `no source file for ${missing.length} symbol-day(s): ${shown}${more} (first looked for ${
-        missing[0]?.path
-      }); pass allowMissing: true to load what exists`,
+      `${
+        describeMissing(missing)
+      }; pass allowMissing: true to load what exists`,
     );
     this.missing = missing;
   }
+}
+
+/**
+ * The missing symbol-days in one line: how many, the first ten, and the
+ * first path looked for.
+ *
+ * @example
+ * ```ts
+ * import { describeMissing } from "./errors.ts";
+ * console.log(describeMissing([{ symbol: "BTCUSDT", day: "2024-01-01", path: "x" }]));
+ * // no source file for 1 symbol-day(s): BTCUSDT 2024-01-01 (first looked for x)
+ * ```
+ */
+export function describeMissing(missing: readonly MissingSymbolDay[]): string {
+  const shown = missing.slice(0, 10).map((m) => `${m.symbol} ${m.day}`)
+    .join(", ");
+  const more = missing.length > 10 ? ` and ${missing.length - 10} more` : "";
+  return `no source file for ${missing.length} symbol-day(s): ${shown}${more} (first looked for ${
+    missing[0]?.path
+  })`;
 }
 
 /** A symbol-day that could not be downloaded, and why. */

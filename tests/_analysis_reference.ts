@@ -37,6 +37,8 @@ export interface RefAnalysisOptions {
   periods: number[];
   quantiles: number;
   minSymbols: number;
+  /** Quantile returns minus the time slice's mean over all bucketed symbols (default true). */
+  demeaned?: boolean;
 }
 
 /** Row of the `ic` table. */
@@ -87,6 +89,15 @@ export interface RefLongShortRow {
   cumulative: number;
 }
 
+/** Row of the `quantileCumulative` table. */
+export interface RefQuantileCumulativeRow {
+  end_time: number;
+  period: number;
+  quantile: number;
+  return: number | null;
+  cumulative: number;
+}
+
 /** Row of the `turnover` table. */
 export interface RefTurnoverRow {
   period: number;
@@ -120,6 +131,7 @@ export interface RefAnalysis {
   quantileReturns: RefQuantileReturnRow[];
   spread: RefSpreadRow[];
   longShort: RefLongShortRow[];
+  quantileCumulative: RefQuantileCumulativeRow[];
   turnover: RefTurnoverRow[];
   rankAutocorrelation: RefRankAutocorrelationRow[];
   icDecay: RefIcDecayRow[];
@@ -502,12 +514,25 @@ export function referenceAnalysis(
     }
     return values.length === 0 ? null : mean(values);
   }
+  // 5b. Demeaned (the default): minus the mean of fwd_k over every symbol
+  //     with a quantile at i and fwd_k present.
+  const demeaned = options.demeaned ?? true;
+  function quantileReturnAt(k: number, q: number, i: number): number | null {
+    const v = quantileTimeValue(k, q, i);
+    if (v === null || !demeaned) return v;
+    const all: number[] = [];
+    for (const s of symbols) {
+      const r = fwd(k, s, i);
+      if (quantileAt[i].get(s) != null && r !== null) all.push(r);
+    }
+    return v - mean(all);
+  }
   const quantileReturns: RefQuantileReturnRow[] = [];
   for (const k of periods) {
     for (let q = 1; q <= Q; q++) {
       const values: number[] = [];
       for (let i = 0; i < T; i++) {
-        const v = quantileTimeValue(k, q, i);
+        const v = quantileReturnAt(k, q, i);
         if (v !== null) values.push(v);
       }
       quantileReturns.push({
@@ -565,6 +590,26 @@ export function referenceAnalysis(
         spread: cleanOrNull(step),
         cumulative: clean(cumulative),
       });
+    }
+  }
+
+  // 7b. Cumulative return by quantile: the same steps as 7, step = the
+  //     quantile's (demeaned) return at (i, k), absent -> flat.
+  const quantileCumulative: RefQuantileCumulativeRow[] = [];
+  for (const k of periods) {
+    for (let q = 1; q <= Q; q++) {
+      let cumulative = 1;
+      for (let i = 0; i + k <= T - 1; i += k) {
+        const step = quantileReturnAt(k, q, i);
+        cumulative = cumulative * (1 + (step ?? 0));
+        quantileCumulative.push({
+          end_time: grid[i + k],
+          period: k,
+          quantile: q,
+          return: cleanOrNull(step),
+          cumulative: clean(cumulative),
+        });
+      }
     }
   }
 
@@ -654,6 +699,7 @@ export function referenceAnalysis(
     quantileReturns,
     spread,
     longShort,
+    quantileCumulative,
     turnover,
     rankAutocorrelation,
     icDecay,

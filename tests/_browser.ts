@@ -16,6 +16,19 @@ export interface PageReport {
   consoleErrors: string[];
   /** Every `<svg>` not nested in another svg: its client rect size and whether it is visible. */
   svgs: { width: number; height: number; visible: boolean }[];
+  /**
+   * Every chart (a top-level `<svg>` or an `<img>` showing an SVG data URI):
+   * its size, the share of its own pixels that are inked (a screenshot of
+   * its box), and the index of the `options.groupSelector` element holding
+   * it (-1 when none does).
+   */
+  charts: {
+    kind: "svg" | "img";
+    width: number;
+    height: number;
+    ink: number;
+    group: number;
+  }[];
   /** Share of viewport screenshot pixels that are not near-white (some r, g or b below 250). */
   inkRatio: number;
   /** `document.title`. */
@@ -32,6 +45,8 @@ export interface InspectOptions {
   height?: number;
   /** Limit for the whole run, from launching Chromium to the screenshot; default 20000. */
   timeoutMs?: number;
+  /** CSS selector of the elements that group charts (e.g. a notebook's code cells); default none. */
+  groupSelector?: string;
 }
 
 // deno-lint-ignore no-explicit-any
@@ -52,8 +67,26 @@ const SVGS = `[...document.querySelectorAll("svg")]
       cs.display !== "none" && cs.visibility !== "hidden" };
   })`;
 
-/** Counts near-white pixels of a PNG data URL inside the page; `%URL%` is replaced. */
-const INK = `(async (src) => {
+/** Boxes (document coordinates) of every chart; `%GROUP%` is replaced by a selector or null. */
+const CHARTS = `((groupSelector) => {
+  const groups = groupSelector ? [...document.querySelectorAll(groupSelector)] : [];
+  const svgs = [...document.querySelectorAll("svg")].filter((s) => !s.parentElement?.closest("svg"));
+  const imgs = [...document.querySelectorAll("img")].filter((i) => i.src.startsWith("data:image/svg+xml"));
+  return [...svgs, ...imgs].map((e) => {
+    const r = e.getBoundingClientRect();
+    const holder = groupSelector ? e.closest(groupSelector) : null;
+    return { kind: e.tagName.toLowerCase() === "img" ? "img" : "svg",
+      x: r.left + scrollX, y: r.top + scrollY, width: r.width, height: r.height,
+      group: holder ? groups.indexOf(holder) : -1 };
+  });
+})(%GROUP%)`;
+
+/**
+ * Share of pixels that are not near-white (some r, g or b below 250) inside
+ * each box of a PNG data URL (boxes are clipped to the image); `%URL%` and
+ * `%BOXES%` are replaced.
+ */
+const BOX_INK = `(async (src, boxes) => {
   const img = new Image();
   img.src = src;
   await img.decode();
@@ -62,13 +95,19 @@ const INK = `(async (src) => {
   c.height = img.naturalHeight;
   const ctx = c.getContext("2d");
   ctx.drawImage(img, 0, 0);
-  const d = ctx.getImageData(0, 0, c.width, c.height).data;
-  let ink = 0;
-  for (let i = 0; i < d.length; i += 4) {
-    if (d[i] < 250 || d[i + 1] < 250 || d[i + 2] < 250) ink++;
-  }
-  return ink / (d.length / 4);
-})(%URL%)`;
+  return boxes.map((b) => {
+    const x = Math.max(0, Math.floor(b.x)), y = Math.max(0, Math.floor(b.y));
+    const w = Math.min(c.width - x, Math.floor(b.width));
+    const h = Math.min(c.height - y, Math.floor(b.height));
+    if (w < 1 || h < 1) return 0;
+    const d = ctx.getImageData(x, y, w, h).data;
+    let ink = 0;
+    for (let i = 0; i < d.length; i += 4) {
+      if (d[i] < 250 || d[i + 1] < 250 || d[i + 2] < 250) ink++;
+    }
+    return ink / (d.length / 4);
+  });
+})(%URL%, %BOXES%)`;
 
 /** Starts Chromium; gives its DevTools URL (once up) and a `close()` that stops it and never throws. */
 function launch(profile: string) {
@@ -194,7 +233,8 @@ export async function inspectPage(
   path: string,
   options: InspectOptions = {},
 ): Promise<PageReport> {
-  const { width = 1280, height = 2000, timeoutMs = 20_000 } = options;
+  const { width = 1280, height = 2000, timeoutMs = 20_000, groupSelector } =
+    options;
   const url = pathToFileURL(path).href;
   let stage = "launching chromium";
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -268,9 +308,38 @@ export async function inspectPage(
     const svgs = await evaluate(SVGS);
     const { data } = await send("Page.captureScreenshot", { format: "png" });
     const dataUrl = JSON.stringify(`data:image/png;base64,${data}`);
-    const inkRatio: number = await evaluate(INK.replace("%URL%", dataUrl));
+    const whole = JSON.stringify([{ x: 0, y: 0, width: 1e9, height: 1e9 }]);
+    const [inkRatio]: number[] = await evaluate(
+      BOX_INK.replace("%URL%", dataUrl).replace("%BOXES%", whole),
+    );
     const screenshot = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
-    return { consoleErrors, svgs, inkRatio, title, screenshot };
+    const boxes: Json[] = await evaluate(
+      CHARTS.replace("%GROUP%", JSON.stringify(groupSelector ?? null)),
+    );
+    let charts: PageReport["charts"] = [];
+    if (boxes.length > 0) {
+      // One screenshot of the whole page; each chart's ink is counted in its box.
+      const size = await evaluate(
+        "({ width: document.documentElement.scrollWidth, height: document.documentElement.scrollHeight })",
+      );
+      const page = await send("Page.captureScreenshot", {
+        format: "png",
+        clip: { x: 0, y: 0, width: size.width, height: size.height, scale: 1 },
+        captureBeyondViewport: true,
+      });
+      const url = JSON.stringify(`data:image/png;base64,${page.data}`);
+      const inks: number[] = await evaluate(
+        BOX_INK.replace("%URL%", url).replace("%BOXES%", JSON.stringify(boxes)),
+      );
+      charts = boxes.map(({ kind, width, height, group }, i) => ({
+        kind,
+        width,
+        height,
+        ink: inks[i],
+        group,
+      }));
+    }
+    return { consoleErrors, svgs, charts, inkRatio, title, screenshot };
   } finally {
     clearTimeout(timer);
     cdp?.close();

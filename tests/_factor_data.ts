@@ -156,3 +156,35 @@ export function assertMatches(
     );
   }
 }
+
+/**
+ * Smooth OHLCV time bars on a regular grid: `count` bars per symbol from
+ * `start`, every `step` ms, a sine close of a different period per symbol;
+ * the AggBar records its time bar spec.
+ */
+export function sineBars(
+  symbols: string[],
+  count: number,
+  { step = 60_000, start = Date.UTC(2024, 0, 1) } = {},
+): AggBar {
+  const records = [];
+  for (let i = 0; i < count; i++) {
+    for (const [k, symbol] of symbols.entries()) {
+      const price = 100 + k + Math.sin(i / (9 + k));
+      records.push({
+        symbol,
+        start_time: start + i * step,
+        end_time: start + (i + 1) * step,
+        open: price,
+        high: price + 1,
+        low: price - 1,
+        close: price + 0.25,
+        volume: 1 + i,
+      });
+    }
+  }
+  return new AggBar(
+    AggBar.fromRecords(records).toPolars(),
+    { bar: { type: "time", intervalMs: step } },
+  );
+}

@@ -616,8 +616,15 @@ Deno.test("quantile assignment on a panel with a missing factor and m < Q", () =
   assert.deepEqual(q(4000), [null, null, null, null]);
 });
 
-Deno.test("quantile returns and the spread average the members with a forward return", () => {
+Deno.test("demeaned quantile returns subtract each slice's mean over every bucketed member with a forward return", () => {
   const a = referenceAnalysis(PANEL_Q, PANEL_Q_OPTIONS);
+  // Period 1, q1: t1 0.25 - mean(.5, 0, .25, -.25) = 0.125;
+  // t2 0 - mean(.5, -.5, 0, .25) = -0.0625: mean 0.03125.
+  assert.equal(a.quantileReturns[0].mean, 0.03125);
+});
+
+Deno.test("quantile returns and the spread average the members with a forward return", () => {
+  const a = referenceAnalysis(PANEL_Q, { ...PANEL_Q_OPTIONS, demeaned: false });
   // Period 1 time values:
   //   q1: t1 {A .5, B 0} -> 0.25; t2 {B .5, C -.5} -> 0; t3 {A: no fwd} -> none
   //       mean 0.125, std |0.25-0|/√2, n 2

@@ -88,7 +88,7 @@ for (const [name, make] of Object.entries(FACTORS)) {
       { periods: [2, 3], quantiles: 3, minSymbols: 5 },
       // 6 quantiles of 7 symbols (one has a single bar, so no slice has 7):
       // slices missing another symbol get no quantiles.
-      { periods: [1, 4], quantiles: 6, minSymbols: 2 },
+      { periods: [1, 4], quantiles: 6, minSymbols: 2, demeaned: false },
     ]
   ) {
     Deno.test(`analyze() matches the plain-loop reference for ${name} with periods ${settings.periods} and ${settings.quantiles} quantiles`, async () => {
@@ -100,6 +100,7 @@ for (const [name, make] of Object.entries(FACTORS)) {
           "ic",
           "icSummary",
           "quantileReturns",
+          "quantileCumulative",
           "spread",
           "longShort",
           "turnover",
@@ -416,7 +417,7 @@ Deno.test("FactorAnalysis and BacktestResult display as tearsheets with tables a
   const analysis = await factor.analyze(agg, { periods: [1, 5] });
   const bundle = (await bundleOf(analysis))!;
   assert(bundle["text/plain"].includes("IC mean"));
-  assert.deepEqual(bundle["text/html"].match(/<svg xmlns/g)?.length, 5);
+  assert.deepEqual(bundle["text/html"].match(/<svg xmlns/g)?.length, 8);
   for (const html of [bundle["text/html"], analysis.toHTML()]) {
     const coverage = html.indexOf("coverage: what was used");
     assert(coverage > 0 && coverage < html.indexOf("IC summary"));
@@ -427,7 +428,10 @@ Deno.test("FactorAnalysis and BacktestResult display as tearsheets with tables a
     const kind of [
       "ic",
       "ic-histogram",
+      "ic-qq",
+      "ic-heatmap",
       "quantile-returns",
+      "quantile-cumulative",
       "long-short",
       "ic-decay",
     ] as const
@@ -441,7 +445,7 @@ Deno.test("FactorAnalysis and BacktestResult display as tearsheets with tables a
   const dir = await Deno.makeTempDir();
   try {
     const files = await analysis.save(dir, { format: "csv" });
-    assert.deepEqual(files.length, 11);
+    assert.deepEqual(files.length, 12);
     const ic = pl.readCSV(await Deno.readTextFile(`${dir}/ic.csv`));
     assert.deepEqual(ic.height, analysis.ic.height);
     const result = await factor.backtest(agg, { costBps: 2 });

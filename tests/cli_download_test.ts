@@ -278,3 +278,46 @@ Deno.test("bad download options exit 2 naming the flag", async () => {
     assert.match(run.stderr, message, args.join(" "));
   }
 });
+
+Deno.test("a download that cannot connect names the cause (not 'fetch failed') and lists the failed days in order", async () => {
+  const dataDir = await freshDataDir();
+  // A port nothing listens on: every request is refused.
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  const run = await cli(
+    "download",
+    "--data-dir",
+    dataDir,
+    "--symbols",
+    "ETHUSDT,BTCUSDT",
+    "--start",
+    DAYS[0],
+    "--days",
+    "2",
+    "--retries",
+    "0",
+    "--concurrency",
+    "4",
+    "--base-url",
+    `http://127.0.0.1:${port}`,
+  );
+  assert.equal(run.code, 1, run.stderr);
+  assert.doesNotMatch(run.stdout, /fetch failed/);
+  const failed = run.stdout.split("\n").filter((l) => l.startsWith("  failed"));
+  assert.deepEqual(
+    failed.map((l) => l.split(":")[0]),
+    [
+      "  failed BTCUSDT 2024-01-01",
+      "  failed BTCUSDT 2024-01-02",
+      "  failed ETHUSDT 2024-01-01",
+      "  failed ETHUSDT 2024-01-02",
+    ],
+  );
+  for (const line of failed) {
+    assert.match(
+      line,
+      new RegExp(`http://127\\.0\\.0\\.1:${port}/.*: .*[Cc]onnect`),
+    );
+  }
+});

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import pl from "nodejs-polars";
 import { DataLoader, generateSample, type LoadAggBarOptions } from "../mod.ts";
 import { formatBarSpec, parseBarSpec } from "../src/cli/bar_spec.ts";
+import { withEpochMs } from "../src/datetimes.ts";
 import { formatDuration, ProgressBar } from "../src/cli/progress.ts";
 import { cli, succeeded } from "./_cli.ts";
 
@@ -133,7 +134,13 @@ Deno.test("bars writes Parquet and CSV files equal to loadAggBar with the same o
   const volume = await loadBars(dataDir, {
     bar: { type: "volume", volume: 50 },
   });
-  const fromCsv = pl.readCSV(`${out}/bars.csv`);
+  // CSV times are ISO 8601 UTC by default; they read back to the same instants.
+  const csvLines = (await Deno.readTextFile(`${out}/bars.csv`)).split("\n");
+  assert.match(
+    csvLines[1],
+    /^(BTCUSDT|ETHUSDT),2024-01-01T\d\d:\d\d:\d\d\.\d{3}Z,2024-01-01T\d\d:\d\d:\d\d\.\d{3}Z,/,
+  );
+  const fromCsv = withEpochMs(pl.readCSV(`${out}/bars.csv`));
   assert.deepEqual(fromCsv.columns, volume.cols);
   assert.ok(fromCsv.frameEqual(volume.toPolars(), true));
   assert.match(csv.stdout, /^\d+ bars, 2 symbol\(s\), .*, volume:50; wrote /);
@@ -176,7 +183,13 @@ Deno.test("info summarises the bars of a data directory and of a bar file", asyn
     );
     assert.match(run.stdout, /symbol\s+┆ num_kbar\s+┆ start_time\s+┆ end_time/);
   }
-  assert.match(fromDir.stdout, /bar \{"type":"tick","ticks":100\}/);
+  assert.match(fromDir.stdout, /bar tick:100\n/);
+  for (const run of [fromDir, fromFile]) {
+    // Both tables spell times one way: UTC date-times, never epoch ms.
+    assert.doesNotMatch(run.stdout, /\d{13}|datetime\[/);
+    const times = run.stdout.match(/2024-01-0\d \d\d:\d\d(:\d\d(\.\d{3})?)?/g);
+    assert.ok(times && times.length >= 12, run.stdout);
+  }
   await Deno.remove(out, { recursive: true });
 });
 
@@ -187,7 +200,7 @@ Deno.test("factor writes the values of agg.factor(formula).collect() and prints 
   const agg = await loadBars(dataDir, {});
   agg.toPolars().writeCSV(bars);
   const formula = "rank(ts_mean(close, 20)) - 0.5";
-  const [fromDir, fromFile] = await Promise.all([
+  const [fromDir, fromFile, epochMs] = await Promise.all([
     cli(
       "factor",
       formula,
@@ -200,7 +213,18 @@ Deno.test("factor writes the values of agg.factor(formula).collect() and prints 
       `${out}/alpha.parquet`,
     ),
     cli("factor", "--file", bars, "--out", `${out}/alpha.csv`, "--", formula),
+    cli(
+      "factor",
+      "--file",
+      bars,
+      "--epoch-ms",
+      "--out",
+      `${out}/alpha_ms.csv`,
+      "--",
+      formula,
+    ),
   ]);
+  succeeded(epochMs, "factor --epoch-ms");
   succeeded(fromDir, "factor over a data dir");
   succeeded(fromFile, "factor over a file");
 
@@ -210,9 +234,20 @@ Deno.test("factor writes the values of agg.factor(formula).collect() and prints 
     pl.readParquet(`${out}/alpha.parquet`).frameEqual(expected, true),
     "the Parquet output equals agg.factor(formula).collect()",
   );
+  const iso = await Deno.readTextFile(`${out}/alpha.csv`);
+  assert.match(
+    iso.split("\n")[1],
+    /^2024-01-01T00:00:00\.000Z,2024-01-01T00:01:00\.000Z,/,
+  );
   assert.ok(
-    pl.readCSV(`${out}/alpha.csv`).frameEqual(expected, true),
-    "the CSV output equals agg.factor(formula).collect()",
+    withEpochMs(pl.readCSV(`${out}/alpha.csv`)).frameEqual(expected, true),
+    "the CSV output (ISO times) equals agg.factor(formula).collect()",
+  );
+  const ms = await Deno.readTextFile(`${out}/alpha_ms.csv`);
+  assert.match(ms.split("\n")[1], /^1704067200000,1704067260000,/);
+  assert.ok(
+    pl.readCSV(`${out}/alpha_ms.csv`).frameEqual(expected, true),
+    "the --epoch-ms CSV output equals agg.factor(formula).collect()",
   );
   const nulls = expected.getColumn("factor").nullCount();
   const mean = expected.getColumn("factor").mean();
@@ -241,10 +276,25 @@ Deno.test("every command's --help lists its options with their defaults and exit
     cli("help", "bars"),
     cli("--help"),
     cli("bars", "--foo", "-h"),
+    cli("help", "--help"),
   ]);
   runs.forEach((run, i) => succeeded(run, `help run ${i}`));
-  const [sample, bars, info, factor, demo, helpBars, general, helpFirst] = runs
-    .map((r) => r.stdout);
+  const [
+    sample,
+    bars,
+    info,
+    factor,
+    demo,
+    helpBars,
+    general,
+    helpFirst,
+    helpHelp,
+  ] = runs.map((r) => r.stdout);
+  assert.equal(helpHelp, general);
+  assert.match(
+    bars,
+    /--epoch-ms\s+write times in a \.csv --out as epoch milliseconds/,
+  );
   assert.match(sample, /^usage: factorium sample/);
   assert.match(
     sample,
@@ -277,6 +327,18 @@ Deno.test("bad input exits 2 with one line naming the bad value", async () => {
     [
       ["bars", ...load, "--foo", "--out", `${out}/b.parquet`],
       /^factorium bars: unknown option '--foo' \(see factorium bars --help\)$/,
+    ],
+    [
+      ["bars", ...load, "--symbl", "X", "--out", `${out}/b.parquet`],
+      /^factorium bars: unknown option '--symbl'; did you mean --symbols\? \(see factorium bars --help\)$/,
+    ],
+    [
+      ["info", "--dat-dir", dataDir],
+      /^factorium info: unknown option '--dat-dir'; did you mean --data-dir\? \(see factorium info --help\)$/,
+    ],
+    [
+      ["factor", "--file", `${out}/b.parquet`, "-close"],
+      /^factorium factor: unknown option '-c'; a FORMULA starting with "-" goes after "--": factorium factor \[options\] -- "-close" \(see factorium factor --help\)$/,
     ],
     [
       ["bars", ...load, "--bar", "time:5x", "--out", `${out}/b.parquet`],
@@ -412,11 +474,36 @@ Deno.test("bad input exits 2 with one line naming the bad value", async () => {
       `${what}: ${run.stderr}`,
     );
     // One line; a formula error adds the formula and a caret under it.
-    const lines = args[0] === "factor" ? 3 : 1;
+    const lines = args[0] === "factor" && !message.source.includes("option")
+      ? 3
+      : 1;
     assert.equal(run.stderr.trimEnd().split("\n").length, lines, what);
   });
   assert.deepEqual([...Deno.readDirSync(out)], [], "no output file appeared");
   await Deno.remove(out, { recursive: true });
+});
+
+Deno.test("--allow-missing loads what exists and its warning names the flag, not the API option", async () => {
+  const dataDir = await data;
+  const run = await cli(
+    "info",
+    "--data-dir",
+    dataDir,
+    "--symbols",
+    "BTCUSDT,DOGEUSDT",
+    ...RANGE,
+    "--allow-missing",
+  );
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(
+    run.stderr,
+    /^factorium info: warning: no source file for 2 symbol-day\(s\): DOGEUSDT 2024-01-01, DOGEUSDT 2024-01-02 .*; loaded what exists \(--allow-missing\)\n$/,
+  );
+  assert.doesNotMatch(run.stderr, /allowMissing/);
+  assert.match(
+    run.stdout,
+    /^AggBar \d+ rows × \d+ cols, 1 symbol\(s\) \[BTCUSDT\]/,
+  );
 });
 
 Deno.test("factor warns on stderr when every value is null, and still exits 0", async () => {

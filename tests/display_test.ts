@@ -179,14 +179,14 @@ Deno.test("agg.plot() downsamples long series to at most maxPoints OHLC candles 
     root.textContent!,
     /downsampled to \d+ candles of 1 h \(OHLC of 3000 bars\)/,
   );
-  // A 1-hour bucket's wick spans the min low and max high of its bars.
+  // A 1-hour bucket (by bar start) spans the min low and max high of its bars.
   const frame = agg.toPolars();
-  const end = frame.getColumn("end_time").toArray() as number[];
+  const start = frame.getColumn("start_time").toArray() as number[];
   const high = frame.getColumn("high").toArray() as number[];
   const low = frame.getColumn("low").toArray() as number[];
   const highs = new Map<number, number>();
   const lows = new Map<number, number>();
-  end.forEach((t, i) => {
+  start.forEach((t, i) => {
     const bucket = t - (t % (60 * MINUTE));
     highs.set(bucket, Math.max(highs.get(bucket) ?? -Infinity, high[i]));
     lows.set(bucket, Math.min(lows.get(bucket) ?? Infinity, low[i]));
@@ -406,6 +406,13 @@ function analysisTables(
       quantile: quantileMeans.map((_, i) => (i % 3) + 1),
       mean: pl.Series("mean", quantileMeans, pl.Float64),
     }),
+    quantileCumulative: pl.DataFrame({
+      end_time: times,
+      period: [1, 1, 1],
+      quantile: [1, 1, 1],
+      return: nulls(3),
+      cumulative: [1, 1, 1],
+    }),
     longShort: pl.DataFrame({
       end_time: times,
       period: [1, 1, 1],
@@ -455,8 +462,11 @@ Deno.test("every chart kind shows one 'no data: <reason>' line instead of axes w
   const tables = analysisTables(new Array(6).fill(null), [null, null]);
   for (
     const [kind, reason] of [
-      ["ic", /no spearman value in 3 rows/],
+      ["ic", /no time slice has a Spearman IC \(3 rows\)/],
       ["ic-histogram", /no time slice has a Spearman IC for 1 bar/],
+      ["ic-qq", /0 IC value\(s\) for 1 bar; a Q-Q plot needs 3 that differ/],
+      ["ic-heatmap", /no time slice has a Spearman IC/],
+      ["quantile-cumulative", /no step has a quantile return/],
       ["quantile-returns", /no quantile has a mean forward return/],
       ["long-short", /no long-short step/],
       ["ic-decay", /no period has a mean Spearman IC/],

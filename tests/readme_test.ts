@@ -1,8 +1,9 @@
 /**
- * The README's TypeScript examples run: its Use, Factors, analysis, feed and
- * display blocks, in order, as one script against the sample data (what
- * `deno task demo` generates), in a subprocess. The download block needs the
- * exchange and is covered by tests/download_test.ts against a local server.
+ * The README's TypeScript examples type-check and run: every block but the
+ * download one, in order, as one script against the sample data (what
+ * `deno task demo` generates), in a subprocess with `--check`. The download
+ * block needs the exchange: it is type-checked here and run by
+ * tests/download_test.ts against a local server.
  */
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
@@ -23,16 +24,28 @@ Deno.test("the README's TypeScript examples run in order against the sample data
   assert.ok(runnable.length >= 5, `${runnable.length} blocks`);
   const dir = await Deno.makeTempDir({ prefix: "factorium-readme-" });
   await generateSample({ dataDir: `${dir}/data`, tradesPerDay: 2_000 });
-  // The display block shows values a notebook defines before it.
-  const notebook =
-    `import { Report } from "./mod.ts";\nconst momentum = agg.get("close").tsDelta(20).csRank();\n`;
-  const script = runnable
-    .map((block) => block.includes("agg; //") ? notebook + block : block)
-    .join("\n")
-    .replaceAll('"./mod.ts"', JSON.stringify(`${ROOT}mod.ts`));
-  await Deno.writeTextFile(`${dir}/readme.ts`, script);
+  const local = (code: string) =>
+    code.replaceAll('"./mod.ts"', JSON.stringify(`${ROOT}mod.ts`));
+  await Deno.writeTextFile(`${dir}/readme.ts`, local(runnable.join("\n")));
+  await Deno.writeTextFile(
+    `${dir}/download.ts`,
+    local(blocks.find((b) => b.includes("downloadData("))!),
+  );
+  const check = await new Deno.Command(Deno.execPath(), {
+    args: ["check", "--config", `${ROOT}deno.json`, `${dir}/download.ts`],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(check.code, 0, new TextDecoder().decode(check.stderr));
   const run = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--config", `${ROOT}deno.json`, `${dir}/readme.ts`],
+    args: [
+      "run",
+      "--check",
+      "-A",
+      "--config",
+      `${ROOT}deno.json`,
+      `${dir}/readme.ts`,
+    ],
     cwd: dir,
     stdout: "piped",
     stderr: "piped",
@@ -40,6 +53,7 @@ Deno.test("the README's TypeScript examples run in order against the sample data
   const stderr = new TextDecoder().decode(run.stderr);
   assert.equal(run.code, 0, stderr);
   await Deno.stat(`${dir}/out/reversal/tearsheet.html`);
-  await Deno.stat(`${dir}/out/report.html`);
+  await Deno.stat(`${dir}/out/research.html`);
+  await Deno.stat(`${dir}/out/prices.svg`);
   await Deno.remove(dir, { recursive: true });
 });

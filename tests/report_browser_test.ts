@@ -23,13 +23,20 @@ Deno.test("the demo's report renders in headless Chromium without console errors
     const stdout = new TextDecoder().decode(demo.stdout);
     assert.equal(demo.code, 0, new TextDecoder().decode(demo.stderr));
     assert.match(stdout, /wrote .*report\.html/);
-    const page = await inspectPage(report, { width: 1280, height: 6000 });
+    const page = await inspectPage(report, {
+      width: 1280,
+      height: 6000,
+      timeoutMs: 60_000,
+    });
     const screenshot = Deno.env.get("FACTORIUM_SCREENSHOT");
     if (screenshot) await Deno.writeFile(screenshot, page.screenshot);
     assert.deepEqual(page.consoleErrors, []);
     assert.equal(page.title, "factorium demo: sample aggTrades, 1-minute bars");
-    // 8 bar and factor charts, 5 of the analysis tearsheet, 2 of the backtest.
-    assert.equal(page.svgs.length, 15);
+    // 8 bar and factor charts, 8 of the analysis tearsheet, 2 of the backtest.
+    assert.equal(page.svgs.length, 18);
+    for (const chart of page.charts) {
+      assert.ok(chart.ink > 0.01, `a blank chart: ${JSON.stringify(chart)}`);
+    }
     for (const svg of page.svgs) {
       assert.ok(svg.visible, `an SVG is not visible: ${JSON.stringify(svg)}`);
       assert.ok(svg.width > 300 && svg.height > 100, JSON.stringify(svg));

@@ -35,6 +35,14 @@ export interface AnalyzeOptions {
    * later); above it `analyze` throws with the counts. @default 1 (no limit)
    */
   maxLoss?: number;
+  /**
+   * Quantile returns relative to the cross-section: each time slice's
+   * quantile mean minus the mean forward return of all its bucketed symbols
+   * (as alphalens' `demeaned`), so the quantiles show what the factor adds
+   * over the market's move. The spread and long-short are the same either
+   * way. @default true
+   */
+  demeaned?: boolean;
 }
 
 const ANALYZE_OPTIONS: OptionNames<AnalyzeOptions> = {
@@ -43,6 +51,7 @@ const ANALYZE_OPTIONS: OptionNames<AnalyzeOptions> = {
   price: true,
   minSymbols: true,
   maxLoss: true,
+  demeaned: true,
 };
 
 function positiveIntegers(argument: string, values: unknown): number[] {
@@ -101,7 +110,11 @@ function perSliceCount(
  *   `quantiles` of them), floor(Q·(rank − ½)/m) + 1 with average ranks, so
  *   ties share a bucket and buckets are as equal as m allows;
  * - quantile return: the mean over times of the per-time mean forward
- *   return of the bucket; spread: top minus bottom bucket per time;
+ *   return of the bucket, minus (`demeaned`, the default) the per-time
+ *   mean over all bucketed symbols with a forward return; spread: top
+ *   minus bottom bucket per time (not demeaned: the mean cancels);
+ * - cumulative return by quantile: compounded (demeaned) quantile return
+ *   of non-overlapping steps every k bars;
  * - long-short: compounded spread of non-overlapping steps every k bars;
  * - turnover: share of a bucket's symbols at t that were not in that
  *   bucket k bars earlier;
@@ -152,6 +165,10 @@ export async function analyzeFactor(
       "a share from 0 to 1 of the factor's rows that may be dropped",
     );
   }
+  const demeaned = options.demeaned ?? true;
+  if (typeof demeaned !== "boolean") {
+    throw new InvalidArgumentError("demeaned", demeaned, "true or false");
+  }
   const price = stringOption("price", options.price) ?? "close";
   const { frame, factorRows } = await factorAndPrice(factor, agg, price);
   const panel = densePanel(frame, ["factor", "price"]);
@@ -159,6 +176,7 @@ export async function analyzeFactor(
     periods,
     quantiles,
     minSymbols,
+    demeaned,
   });
   counts.factorRows = factorRows;
   const coverage = { quantiles, minSymbols, price, maxLoss };
@@ -169,6 +187,7 @@ export async function analyzeFactor(
     minSymbols,
     price,
     maxLoss,
+    demeaned,
   }, { ...tables, coverage: coverageTable(counts, coverage) });
 }
 
@@ -176,6 +195,7 @@ interface Settings {
   periods: number[];
   quantiles: number;
   minSymbols: number;
+  demeaned: boolean;
 }
 
 /** Forward returns of every cell for `k` grid steps ahead. */
@@ -205,7 +225,7 @@ export function analyzePanel(
   panel: Panel,
   settings: Settings,
 ): { tables: Omit<AnalysisTables, "coverage">; counts: CoverageCounts } {
-  const { periods, quantiles: Q, minSymbols } = settings;
+  const { periods, quantiles: Q, minSymbols, demeaned } = settings;
   const T = panel.times.length, N = panel.symbols.length;
   const factor = panel.values.factor;
   const price = panel.values.price;
@@ -293,6 +313,15 @@ export function analyzePanel(
     "spread",
     "cumulative",
   );
+  const quantileCumulative: Record<string, unknown[]> = emptyColumns(
+    "end_time",
+    "period",
+    "quantile",
+    "return",
+    "cumulative",
+  );
+  // Per time and quantile, the quantile's (demeaned) mean forward return.
+  const quantileAt = new Float64Array(T * (Q + 1));
   const turnover: Record<string, unknown[]> = emptyColumns(
     "period",
     "quantile",
@@ -316,6 +345,7 @@ export function analyzePanel(
     const spearmans: number[] = [], pearsons: number[] = [];
     const perQuantile = Array.from({ length: Q + 1 }, () => [] as number[]);
     const spreads = new Float64Array(T).fill(NaN);
+    quantileAt.fill(NaN);
     const periodCounts = { period: k, withForward: 0, icTimes: 0, maxPairs: 0 };
     kept.periods.push(periodCounts);
     for (let i = 0; i < T; i++) {
@@ -362,8 +392,18 @@ export function analyzePanel(
           counts[q]++;
         }
       }
+      let all = 0, allCount = 0;
       for (let q = 1; q <= Q; q++) {
-        if (counts[q] > 0) perQuantile[q].push(sums[q] / counts[q]);
+        all += sums[q];
+        allCount += counts[q];
+      }
+      const market = demeaned && allCount > 0 ? all / allCount : 0;
+      for (let q = 1; q <= Q; q++) {
+        if (counts[q] > 0) {
+          const value = sums[q] / counts[q] - market;
+          quantileAt[i * (Q + 1) + q] = value;
+          perQuantile[q].push(value);
+        }
       }
       if (counts[1] > 0 && counts[Q] > 0) {
         spreads[i] = sums[Q] / counts[Q] - sums[1] / counts[1];
@@ -417,6 +457,18 @@ export function analyzePanel(
       longShort.period.push(k);
       longShort.spread.push(step);
       longShort.cumulative.push(cumulative);
+    }
+    for (let q = 1; q <= Q; q++) {
+      let growth = 1;
+      for (let i = 0; i + k <= T - 1; i += k) {
+        const step = quantileAt[i * (Q + 1) + q];
+        if (!Number.isNaN(step)) growth *= 1 + step;
+        quantileCumulative.end_time.push(panel.times[i + k]);
+        quantileCumulative.period.push(k);
+        quantileCumulative.quantile.push(q);
+        quantileCumulative.return.push(step);
+        quantileCumulative.cumulative.push(growth);
+      }
     }
 
     const left = new Float64Array(Q + 1), total = new Float64Array(Q + 1);
@@ -486,6 +538,10 @@ export function analyzePanel(
       period: pl.Int32,
       quantile: pl.Int32,
       n: pl.Int32,
+    }),
+    quantileCumulative: typed(frameOf(quantileCumulative), {
+      period: pl.Int32,
+      quantile: pl.Int32,
     }),
     spread: typed(frameOf(spread), { period: pl.Int32, n: pl.Int32 }),
     longShort: typed(frameOf(longShort), { period: pl.Int32 }),

@@ -7,6 +7,7 @@
 import type { Chart, ChartOptions } from "../display/plot.ts";
 import { htmlPage } from "../display/html.ts";
 import type { MimeBundle } from "../display/jupyter.ts";
+import { displayFrame } from "../display/frame.ts";
 import type { DataFrame } from "../polars.ts";
 import type { BacktestSettings } from "./backtest_options.ts";
 import { type PerformanceChartKind, plotPerformance } from "./charts.ts";
@@ -50,8 +51,9 @@ export class BacktestResult {
   ) {
     this.name = name;
     this.settings = settings;
-    this.returns = returns;
-    this.weights = weights;
+    // Jupyter shows each frame's shape, head and tail with readable times.
+    this.returns = displayFrame(returns);
+    this.weights = displayFrame(weights);
     this.metrics = metrics;
   }
 

@@ -22,12 +22,17 @@ import {
   sizes,
 } from "../display/plot.ts";
 import { periodLabel } from "./coverage.ts";
+import { moments } from "./stats.ts";
+import { inverseNormalCdf } from "../factor/kernels.ts";
 
 /** Kinds of analysis chart: `analysis.plot(kind)`. */
 export type AnalysisChartKind =
   | "ic"
   | "ic-histogram"
+  | "ic-qq"
+  | "ic-heatmap"
   | "quantile-returns"
+  | "quantile-cumulative"
   | "long-short"
   | "ic-decay";
 
@@ -35,14 +40,22 @@ export type AnalysisChartKind =
 export const ANALYSIS_CHARTS: readonly AnalysisChartKind[] = [
   "ic",
   "ic-histogram",
+  "ic-qq",
+  "ic-heatmap",
   "quantile-returns",
+  "quantile-cumulative",
   "long-short",
   "ic-decay",
 ];
 
+/** Time slices in the rolling mean the IC chart draws over the IC. */
+export function rollingWindow(slices: number): number {
+  return Math.max(5, Math.round(slices / 20));
+}
+
 /** Options of `analysis.plot`. */
 export interface AnalysisChartOptions extends ChartOptions {
-  /** The period the IC histogram shows. @default the first period */
+  /** The period the IC histogram, IC Q-Q plot and cumulative quantile returns show. @default the first period */
   period?: number;
 }
 
@@ -50,8 +63,73 @@ export interface AnalysisChartOptions extends ChartOptions {
 interface AnalysisFrames {
   ic: DataFrame;
   quantileReturns: DataFrame;
+  quantileCumulative: DataFrame;
   longShort: DataFrame;
   icDecay: DataFrame;
+}
+
+/** The Spearman ICs of one period with a value, in time order. */
+function presentIcs(ic: DataFrame, period: number): Float64Array {
+  return floats(ic.filter(pl.col("period").eq(pl.lit(period))), "spearman")
+    .filter((v) => !Number.isNaN(v));
+}
+
+/**
+ * The mean of the last `window` present (not NaN) values at each present
+ * value, NaN where fewer than `window` are present so far or the value is
+ * missing.
+ *
+ * @example
+ * ```ts
+ * import { rollingMean } from "./charts.ts";
+ * console.log(rollingMean(new Float64Array([1, NaN, 3, 5]), 2)); // Float64Array [NaN, NaN, 2, 4]
+ * ```
+ */
+export function rollingMean(
+  values: Float64Array,
+  window: number,
+): Float64Array {
+  const out = new Float64Array(values.length).fill(NaN);
+  const present: number[] = [];
+  let sum = 0;
+  values.forEach((v, i) => {
+    if (Number.isNaN(v)) return;
+    present.push(v);
+    sum += v;
+    if (present.length > window) sum -= present[present.length - 1 - window];
+    if (present.length >= window) out[i] = sum / window;
+  });
+  return out;
+}
+
+/**
+ * The IC frame with, per period, a second series: the rolling mean of the
+ * last `window` present ICs ({@linkcode rollingMean}).
+ */
+function withRollingMean(ic: DataFrame, window: number): DataFrame {
+  const series = bySeries(ic).select("symbol", "end_time", "spearman")
+    .sort(["symbol", "end_time"]);
+  const labels = series.getColumn("symbol").toArray() as string[];
+  const values = floats(series, "spearman");
+  const rolling = new Float64Array(values.length).fill(NaN);
+  let from = 0;
+  for (let i = 1; i <= labels.length; i++) {
+    if (i === labels.length || labels[i] !== labels[from]) {
+      rolling.set(rollingMean(values.subarray(from, i), window), from);
+      from = i;
+    }
+  }
+  return pl.concat([
+    series,
+    series.withColumns(
+      pl.Series("symbol", labels.map((l) => rollingLabel(l, window))),
+      pl.Series("spearman", rolling),
+    ),
+  ]);
+}
+
+function rollingLabel(period: string, window: number): string {
+  return `${period}, mean of ${window}`;
 }
 
 /** `period` as a label column named `symbol`, the series column of {@linkcode lines}. */
@@ -81,33 +159,82 @@ export function plotAnalysis(
     period: true,
   });
   const series = periods.map(periodLabel);
+  const period = options.period ?? periods[0];
+  if (!periods.includes(period)) {
+    throw new InvalidArgumentError(
+      "period",
+      period,
+      `one of the analysed periods (${periods.join(", ")})`,
+    );
+  }
   switch (kind) {
-    case "ic":
-      return lines(bySeries(tables.ic), {
+    case "ic": {
+      if (!anyFinite(floats(tables.ic, "spearman"))) {
+        return noData(
+          { title: `${name}: Spearman IC per time`, width },
+          `no time slice has a Spearman IC (${tables.ic.height} rows)`,
+        );
+      }
+      const slices = tables.ic.filter(pl.col("period").eq(pl.lit(periods[0])))
+        .height;
+      const window = rollingWindow(slices);
+      const labels = series.flatMap((l) => [l, rollingLabel(l, window)]);
+      return lines(withRollingMean(tables.ic, window), {
         reduce: "mean",
         column: "spearman",
         normalize: false,
         title: `${name}: Spearman IC per time`,
-        interval: "mean IC per time bucket when downsampled",
+        interval:
+          `thick: rolling mean of the last ${window} ICs · mean IC per time bucket when downsampled`,
         width,
         height,
         maxPoints,
-        yLabel: "Spearman IC",
-        series,
+        yLabel: "Spearman IC (−1 to 1)",
+        series: labels,
+        bold: labels.filter((_, i) => i % 2 === 1),
       });
-    case "ic-histogram": {
-      const period = options.period ?? periods[0];
-      if (!periods.includes(period)) {
-        throw new InvalidArgumentError(
-          "period",
-          period,
-          `one of the analysed periods (${periods.join(", ")})`,
+    }
+    case "ic-qq":
+      return icQq(presentIcs(tables.ic, period), name, period, width, height);
+    case "ic-heatmap":
+      return icHeatmap(tables.ic, name, periods, width);
+    case "quantile-cumulative": {
+      const title = `${name}: cumulative return by quantile, ${
+        periodLabel(period)
+      }`;
+      const rows = tables.quantileCumulative.filter(
+        pl.col("period").eq(pl.lit(period)),
+      );
+      if (!anyFinite(floats(rows, "return"))) {
+        return noData(
+          { title, width },
+          "no step has a quantile return",
         );
       }
-      const values = floats(
-        tables.ic.filter(pl.col("period").eq(pl.lit(period))),
-        "spearman",
-      ).filter((v) => !Number.isNaN(v));
+      const quantiles = [
+        ...new Set(rows.getColumn("quantile").toArray() as number[]),
+      ].sort((a, b) => a - b).map((q) => `Q${q}`);
+      return lines(
+        rows.withColumns(
+          pl.lit("Q").add(pl.col("quantile").cast(pl.Utf8)).alias("symbol"),
+        ),
+        {
+          reduce: "last",
+          column: "cumulative",
+          normalize: false,
+          title,
+          interval:
+            "growth of 1, non-overlapping steps, relative to the cross-section's mean",
+          width,
+          height,
+          maxPoints,
+          yLabel: "growth of 1",
+          series: quantiles,
+        },
+      );
+    }
+    case "ic-histogram": {
+      const values = presentIcs(tables.ic, period);
       return histogram(values, {
         title: `${name}: Spearman IC distribution, ${periodLabel(period)}`,
         subtitle: (bins) => `${values.length} time slices in ${bins} bins`,
@@ -217,7 +344,8 @@ function decayBars(
   return render(
     {
       title,
-      subtitle: "mean Spearman IC by forward period; no bar = no value",
+      subtitle:
+        "mean Spearman IC (−1 to 1) by forward period; no bar = no value",
       width,
     },
     {
@@ -234,6 +362,123 @@ function decayBars(
         Plot.ruleY([0]),
       ],
     },
+  );
+}
+
+/** IC quantiles against standard normal quantiles, with the normal line. */
+function icQq(
+  values: Float64Array,
+  name: string,
+  period: number,
+  width: number,
+  height: number,
+): Chart {
+  const title = `${name}: IC Q-Q plot against the normal, ${
+    periodLabel(period)
+  }`;
+  const m = moments(values);
+  if (values.length < 3 || !(m.std > 0)) {
+    return noData(
+      { title, width },
+      `${values.length} IC value(s) for ${
+        periodLabel(period)
+      }; a Q-Q plot needs 3 that differ`,
+    );
+  }
+  const sorted = Float64Array.from(values).sort();
+  const n = sorted.length;
+  const normal = Float64Array.from(
+    { length: n },
+    (_, i) => inverseNormalCdf((i + 0.5) / n),
+  );
+  const ends = [normal[0], normal[n - 1]];
+  return render(
+    {
+      title,
+      subtitle:
+        `${n} Spearman ICs (−1 to 1), sorted, against standard normal quantiles; line: a normal IC with their mean and std`,
+      width,
+    },
+    {
+      height,
+      marginLeft: 64,
+      x: { label: "standard normal quantile" },
+      y: { label: "Spearman IC quantile", grid: true },
+      marks: [
+        Plot.line(ends, {
+          x: (z: number) => z,
+          y: (z: number) => m.mean + m.std * z,
+          stroke: "#ef5350",
+        }),
+        Plot.dot({ length: n }, {
+          x: normal,
+          y: sorted,
+          r: 1.8,
+          fill: "#4269d0",
+        }),
+      ],
+    },
+  );
+}
+
+/** Mean Spearman IC per UTC month and period, as coloured cells with their values. */
+function icHeatmap(
+  ic: DataFrame,
+  name: string,
+  periods: readonly number[],
+  width: number,
+): Chart {
+  const title = `${name}: monthly mean IC`;
+  const months = ic.filter(pl.col("spearman").isNotNull())
+    .withColumns(
+      pl.col("end_time").cast(pl.Datetime("ms", "UTC")).dt.strftime("%Y-%m")
+        .alias("month"),
+    )
+    .groupBy(["period", "month"])
+    .agg(pl.col("spearman").mean().alias("mean"), pl.len().alias("n"))
+    .sort(["period", "month"]);
+  if (months.height === 0) {
+    return noData({ title, width }, "no time slice has a Spearman IC");
+  }
+  const month = months.getColumn("month").toArray() as string[];
+  const period = (months.getColumn("period").toArray() as number[])
+    .map(periodLabel);
+  const mean = floats(months, "mean");
+  const extent = Math.max(1e-9, ...Array.from(mean, Math.abs));
+  return render(
+    {
+      title,
+      subtitle:
+        "mean Spearman IC (−1 to 1) of the time slices in each UTC month (months by end_time)",
+      width,
+    },
+    {
+      height: Math.max(80, periods.length * 28 + 50),
+      marginLeft: 64,
+      x: { label: "month (UTC)", domain: [...new Set(month)].sort() },
+      y: { label: null, domain: periods.map(periodLabel) },
+      color: {
+        type: "diverging",
+        scheme: "RdBu",
+        pivot: 0,
+        domain: [-extent, extent],
+      },
+      marks: [
+        Plot.cell({ length: months.height }, {
+          x: month,
+          y: period,
+          fill: mean,
+          inset: 0.5,
+        }),
+        Plot.text({ length: months.height }, {
+          x: month,
+          y: period,
+          text: Array.from(mean, (v) => v.toFixed(3)),
+          fill: "#111",
+        }),
+      ],
+    },
+    { ramp: "mean IC" },
   );
 }
 

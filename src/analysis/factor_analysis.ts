@@ -14,6 +14,7 @@ import {
   htmlTable,
 } from "../display/html.ts";
 import { htmlBlock, type MimeBundle } from "../display/jupyter.ts";
+import { displayFrame } from "../display/frame.ts";
 import {
   ANALYSIS_CHARTS,
   type AnalysisChartKind,
@@ -30,8 +31,15 @@ export interface AnalysisTables {
   ic: DataFrame;
   /** Per period and method: period, method, n, mean, std, ir, t_stat, p_value, hit_rate. */
   icSummary: DataFrame;
-  /** Per period and quantile: period, quantile, mean, std, n (n = time slices). */
+  /** Per period and quantile: period, quantile, mean, std, n (n = time slices); demeaned unless `demeaned: false`. */
   quantileReturns: DataFrame;
+  /**
+   * Non-overlapping steps every k bars per quantile: end_time, period,
+   * quantile, return (the quantile's mean forward return of the step,
+   * demeaned like `quantileReturns`; null when missing), cumulative (growth
+   * of 1; a missing step is flat).
+   */
+  quantileCumulative: DataFrame;
   /** Top-minus-bottom quantile spread per period: period, mean, std, t_stat, n. */
   spread: DataFrame;
   /**
@@ -64,6 +72,8 @@ export interface AnalysisSettings {
   price: string;
   /** Largest share of the factor's rows allowed to lack a forward return (1 = no limit). */
   maxLoss: number;
+  /** Whether quantile returns are relative to the cross-section's mean. */
+  demeaned: boolean;
 }
 
 const TEARSHEET_CHART = { width: 760, height: 260, maxPoints: 400 };
@@ -95,7 +105,12 @@ export class FactorAnalysis {
   ) {
     this.name = name;
     this.settings = settings;
-    this.#tables = tables;
+    // Jupyter shows each table's shape, head and tail with readable times.
+    this.#tables = Object.fromEntries(
+      Object.entries(tables).map((
+        [name, frame],
+      ) => [name, displayFrame(frame)]),
+    ) as unknown as AnalysisTables;
   }
 
   /** Per bar: end_time, symbol, factor, quantile (1 = lowest), fwd_{k} per period. */
@@ -113,9 +128,58 @@ export class FactorAnalysis {
     return this.#tables.icSummary;
   }
 
-  /** Per period and quantile: period, quantile, mean, std, n (time slices). */
+  /** Per period and quantile: period, quantile, mean, std, n (time slices); demeaned unless `demeaned: false`. */
   get quantileReturns(): DataFrame {
     return this.#tables.quantileReturns;
+  }
+
+  /**
+   * Non-overlapping steps every k bars per quantile: end_time, period,
+   * quantile, return (demeaned like `quantileReturns`, null when missing),
+   * cumulative (growth of 1; a missing step is flat).
+   */
+  get quantileCumulative(): DataFrame {
+    return this.#tables.quantileCumulative;
+  }
+
+  /**
+   * The line a researcher reads first, per period: period, ic_mean, ic_ir,
+   * ic_t (Spearman), spread_bps and spread_t (top minus bottom quantile per
+   * time slice), turnover (mean share of the top and bottom quantiles' names
+   * that are new after k bars).
+   *
+   * @example
+   * ```ts ignore
+   * console.log(analysis.verdict.toRecords()[0]); // { period: 1, ic_mean: 0.03, ic_ir: 0.12, ... }
+   * ```
+   */
+  get verdict(): DataFrame {
+    const { quantiles } = this.settings;
+    const ic = this.icSummary.filter(pl.col("method").eq(pl.lit("spearman")))
+      .select(
+        "period",
+        pl.col("mean").alias("ic_mean"),
+        pl.col("ir").alias("ic_ir"),
+        pl.col("t_stat").alias("ic_t"),
+      );
+    const spread = this.spread.select(
+      "period",
+      pl.col("mean").mul(1e4).alias("spread_bps"),
+      pl.col("t_stat").alias("spread_t"),
+    );
+    const turnover = this.turnover
+      .filter(
+        pl.col("quantile").eq(pl.lit(1)).or(
+          pl.col("quantile").eq(pl.lit(quantiles)),
+        ),
+      )
+      .groupBy("period")
+      .agg(pl.col("mean").mean().alias("turnover"));
+    return displayFrame(
+      ic.join(spread, { on: "period", how: "left" })
+        .join(turnover, { on: "period", how: "left" })
+        .sort("period"),
+    );
   }
 
   /** Top-minus-bottom quantile return per period: period, mean, std, t_stat, n. */
@@ -178,8 +242,10 @@ export class FactorAnalysis {
   }
 
   /**
-   * One chart: `ic` (Spearman IC per time, a line per period), `ic-histogram`
-   * (of one period), `quantile-returns`, `long-short` (cumulative) or
+   * One chart: `ic` (Spearman IC per time and its rolling mean, per
+   * period), `ic-histogram` and `ic-qq` (against the normal; of one
+   * period), `ic-heatmap` (monthly mean IC), `quantile-returns`,
+   * `quantile-cumulative` (of one period), `long-short` (cumulative) or
    * `ic-decay`.
    *
    * @example
@@ -200,9 +266,9 @@ export class FactorAnalysis {
     );
   }
 
-  /** The tearsheet body: settings, summary tables and every chart. */
+  /** The tearsheet body: settings, verdict, captioned tables and every chart. */
   #tearsheet(): string {
-    const { periods, quantiles, minSymbols, price } = this.settings;
+    const { periods, quantiles, minSymbols, price, demeaned } = this.settings;
     const spearman = this.icSummary.filter(
       pl.col("method").eq(pl.lit("spearman")),
     );
@@ -210,8 +276,6 @@ export class FactorAnalysis {
       "period",
       "quantile",
       pl.col("mean").mul(1e4).alias("mean_bps"),
-      pl.col("std").mul(1e4).alias("std_bps"),
-      "n",
     ).pivot("mean_bps", {
       index: "quantile",
       on: "period",
@@ -222,6 +286,9 @@ export class FactorAnalysis {
         periods.map((k) => [String(k), `fwd_${k} mean (bps)`]),
       ),
     );
+    const relative = demeaned
+      ? "relative to the cross-section's mean (demeaned)"
+      : "raw, not demeaned";
     const charts = ANALYSIS_CHARTS.map((kind) =>
       this.plot(kind, TEARSHEET_CHART).toSVG()
     ).join("");
@@ -230,28 +297,52 @@ export class FactorAnalysis {
         escapeHtml(
           `forward periods ${
             periods.join(", ")
-          } bars of "${price}" · ${quantiles} quantiles · IC needs ≥ ${minSymbols} symbols · ${this.factorData.height} bars`,
+          } bars of "${price}" · ${quantiles} quantiles, returns ${relative} · IC needs ≥ ${minSymbols} symbols · ${this.factorData.height} bars`,
         )
       }</div>` +
-      `<div class="meta">coverage: what was used and what was dropped, and why</div>` +
-      htmlTable(this.coverage) +
-      `<div class="meta">IC summary (${
-        escapeHtml("Spearman; Pearson in the full table")
-      })</div>` +
-      htmlTable(spearman.drop("method")) +
-      `<div class="meta">mean forward return by quantile (Q1 = lowest factor)</div>` +
-      htmlTable(renamed) +
-      `<div class="meta">top minus bottom quantile, per time slice</div>` +
-      htmlTable(this.spread) +
-      `<div class="meta">quantile turnover (share of names new to the quantile after k bars) · factor rank autocorrelation</div>` +
+      htmlTable(this.verdict, {
+        caption:
+          "verdict, read first: Spearman IC mean, IR and t (IC from −1 to 1); top-minus-bottom spread (bps per time slice) and its t; turnover (share 0 to 1 of top and bottom quantile names new after k bars)",
+      }) +
+      htmlTable(this.coverage, {
+        caption: "coverage: what was used and what was dropped, and why",
+      }) +
+      htmlTable(spearman.drop("method"), {
+        caption:
+          "IC summary, Spearman (IC from −1 to 1; n = time slices; Pearson in the full table)",
+      }) +
+      htmlTable(renamed, {
+        caption:
+          `mean forward return by quantile (bps, ${relative}; Q1 = lowest factor)`,
+      }) +
+      htmlTable(
+        this.spread.select(
+          "period",
+          pl.col("mean").mul(1e4).alias("mean_bps"),
+          pl.col("std").mul(1e4).alias("std_bps"),
+          "t_stat",
+          "n",
+        ),
+        {
+          caption:
+            "top minus bottom quantile forward return per time slice (bps; n = time slices)",
+        },
+      ) +
       htmlTable(
         this.turnover.filter(
           pl.col("quantile").eq(pl.lit(1)).or(
             pl.col("quantile").eq(pl.lit(quantiles)),
           ),
         ),
+        {
+          caption:
+            "quantile turnover: share (0 to 1) of the names in the quantile that were not in it k bars earlier; n = time slices",
+        },
       ) +
-      htmlTable(this.rankAutocorrelation) +
+      htmlTable(this.rankAutocorrelation, {
+        caption:
+          "factor rank autocorrelation between t and t−k (−1 to 1; n = time slices)",
+      }) +
       charts;
   }
 
@@ -272,6 +363,13 @@ export class FactorAnalysis {
       `FactorAnalysis ${this.name} (${this.factorData.height} bars, periods ${
         this.settings.periods.join(", ")
       })`,
+      ...this.verdict.toRecords().map((r) =>
+        `  verdict, ${r.period} bar(s): IC IR ${
+          formatNumber(r.ic_ir as number | null)
+        }, spread ${formatNumber(r.spread_bps as number | null)} bps (t ${
+          formatNumber(r.spread_t as number | null)
+        }), turnover ${formatNumber(r.turnover as number | null)}`
+      ),
       ...this.coverage.filter(
         pl.col("unit").eq(pl.lit("rows")).and(pl.col("dropped").gt(0)),
       ).toRecords().map((r) =>

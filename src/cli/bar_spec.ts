@@ -1,13 +1,19 @@
 /**
  * The compact bar specs of the command line (`time:1m`, `tick:1000`,
- * `volume:50`, `dollar:1e6`), read into and written from
- * {@linkcode BarSpec}s.
+ * `volume:50`, `dollar:1e6`), read into {@linkcode BarSpec}s (and
+ * written back by `formatBarSpec` of the data layer).
  *
  * @module
  */
 import { InvalidArgumentError } from "../errors.ts";
-import { type BarSpec, validateBarSpec } from "../data/bar_spec.ts";
-import { formatInterval, INTERVAL_UNITS } from "../time.ts";
+import {
+  type BarSpec,
+  formatBarSpec,
+  validateBarSpec,
+} from "../data/bar_spec.ts";
+import { INTERVAL_UNITS } from "../time.ts";
+
+export { formatBarSpec };
 
 const NUMBER = String.raw`(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?`;
 const SPEC = new RegExp(
@@ -61,28 +67,5 @@ export function parseBarSpec(text: string): BarSpec {
       throw new InvalidArgumentError("--bar", text, BAR_SPEC_GRAMMAR);
     }
     throw error;
-  }
-}
-
-/**
- * The compact form of a bar spec, as {@linkcode parseBarSpec} reads it; a
- * time interval in the largest unit that divides it.
- *
- * @example
- * ```ts
- * import { formatBarSpec } from "./bar_spec.ts";
- * console.log(formatBarSpec({ type: "time", intervalMs: 3_600_000 })); // time:1h
- * ```
- */
-export function formatBarSpec(spec: BarSpec): string {
-  switch (spec.type) {
-    case "time":
-      return `time:${formatInterval(spec.intervalMs)}`;
-    case "tick":
-      return `tick:${spec.ticks}`;
-    case "volume":
-      return `volume:${spec.volume}`;
-    case "dollar":
-      return `dollar:${spec.dollars}`;
   }
 }

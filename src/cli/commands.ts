@@ -38,6 +38,8 @@ import { writeAtomic } from "../atomic.ts";
 import { factorSummary } from "../display/jupyter.ts";
 import { formatNumber } from "../display/html.ts";
 import { Report } from "../display/report.ts";
+import { frameText } from "../display/frame.ts";
+import { ISO_CSV_FORMAT, withDatetimes, withEpochMs } from "../datetimes.ts";
 import type { Factor } from "../factor/factor.ts";
 
 /** A bar or factor file format, from the file's extension. */
@@ -49,6 +51,8 @@ export interface FileTarget {
   path: string;
   /** Its format, from the extension. */
   format: FileFormat;
+  /** Write a CSV's times as epoch milliseconds rather than ISO 8601 UTC. @default false */
+  epochMs?: boolean;
 }
 
 /** Where `bars`, `info` and `factor` get their bars: a bar file or a data directory. */
@@ -152,12 +156,7 @@ export async function bars(
 export async function info(source: BarSource, name: string): Promise<number> {
   const agg = await loadBars(source, name);
   console.log(agg.toString());
-  console.log(
-    agg.info().withColumns(
-      pl.col("start_time").cast(pl.Datetime("ms")),
-      pl.col("end_time").cast(pl.Datetime("ms")),
-    ).toString(),
-  );
+  console.log(frameText(agg.info()));
   const missing = agg.metadata.missing;
   if (missing?.length) {
     console.log(
@@ -247,7 +246,7 @@ export async function demo(options: DemoOptions): Promise<number> {
       console.log(`loadAggBar (${label}): ${elapsed(t0)}`);
     }
     console.log(agg!.toString());
-    console.log(agg!.info().toString());
+    console.log(frameText(agg!.info()));
     const factors = demoFactors(agg!);
     const stats = await factorStats(agg!, factors);
     const dollar = await loader.loadAggBar({
@@ -358,7 +357,12 @@ async function loadBars(source: BarSource, name: string): Promise<AggBar> {
     ...(source.cacheDir !== undefined ? { cacheDir: source.cacheDir } : {}),
     onWarning: (message) => {
       progress.finish();
-      console.error(`factorium ${name}: warning: ${message}`);
+      // The loader names its option; a CLI user knows the flag.
+      const flagged = message.replaceAll(
+        "allowMissing: true",
+        "--allow-missing",
+      );
+      console.error(`factorium ${name}: warning: ${flagged}`);
     },
   });
   try {
@@ -378,7 +382,9 @@ async function readBarFile({ path, format }: FileTarget): Promise<AggBar> {
   }
   let df: pl.DataFrame;
   try {
-    df = format === "parquet" ? pl.readParquet(path) : pl.readCSV(path);
+    df = format === "parquet"
+      ? pl.readParquet(path)
+      : withEpochMs(pl.readCSV(path));
   } catch (error) {
     throw new DataFileError(path, `cannot be read (${firstLine(error)})`, {
       cause: error,
@@ -413,11 +419,12 @@ async function checkOutput({ path }: FileTarget): Promise<void> {
 /** Writes `df` through a hidden temporary sibling renamed over `path`. */
 async function writeFrame(
   df: pl.DataFrame,
-  { path, format }: FileTarget,
+  { path, format, epochMs }: FileTarget,
 ): Promise<void> {
   await writeAtomic(path, (tmp) => {
     if (format === "parquet") df.writeParquet(tmp, { compression: "zstd" });
-    else df.writeCSV(tmp);
+    else if (epochMs) df.writeCSV(tmp);
+    else withDatetimes(df).writeCSV(tmp, { datetimeFormat: ISO_CSV_FORMAT });
   });
 }
 

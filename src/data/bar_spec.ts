@@ -6,6 +6,7 @@
  */
 import { InvalidArgumentError } from "../errors.ts";
 import { positiveInteger } from "../options.ts";
+import { formatInterval } from "../time.ts";
 
 /**
  * How ticks become bars.
@@ -132,5 +133,28 @@ export function barSpecKey(spec: BarSpec): string {
       return `volume-${spec.volume}`;
     case "dollar":
       return `dollar-${spec.dollars}`;
+  }
+}
+
+/**
+ * The compact form of a bar spec, as the CLI's `--bar` reads it; a
+ * time interval in the largest unit that divides it.
+ *
+ * @example
+ * ```ts
+ * import { formatBarSpec } from "./bar_spec.ts";
+ * console.log(formatBarSpec({ type: "time", intervalMs: 3_600_000 })); // time:1h
+ * ```
+ */
+export function formatBarSpec(spec: BarSpec): string {
+  switch (spec.type) {
+    case "time":
+      return `time:${formatInterval(spec.intervalMs)}`;
+    case "tick":
+      return `tick:${spec.ticks}`;
+    case "volume":
+      return `volume:${spec.volume}`;
+    case "dollar":
+      return `dollar:${spec.dollars}`;
   }
 }

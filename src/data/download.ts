@@ -380,6 +380,12 @@ export async function downloadData(
   }
   if (failure) throw failure.error;
   options.signal?.throwIfAborted();
+  // Workers finish in any order; a report lists days by symbol, then day.
+  const order = (a: DownloadDay, b: DownloadDay) =>
+    a.symbol.localeCompare(b.symbol) || a.day.localeCompare(b.day);
+  report.fetched.sort(order);
+  report.missing.sort(order);
+  report.failed.sort(order);
   report.elapsedMs = performance.now() - started;
   return report;
 }
@@ -641,10 +647,26 @@ async function fetchBody(
   } catch (error) {
     throw stall.signal.aborted && !settings.signal.aborted
       ? stall.signal.reason
-      : error;
+      : withCause(url, error);
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * A failed `fetch` as an error naming the address and the real cause: Deno
+ * throws `TypeError: fetch failed` and keeps the DNS or connection error in
+ * `cause`. Other errors pass through.
+ */
+function withCause(url: string, error: unknown): unknown {
+  if (!(error instanceof TypeError)) return error;
+  let inner: Error = error;
+  while (inner.cause instanceof Error) inner = inner.cause;
+  const reason = inner.message.replace(
+    /^error sending request for url \([^)]*\): /,
+    "",
+  );
+  return new Error(`${url}: ${reason}`, { cause: error });
 }
 
 async function fetchText(url: string, settings: Settings): Promise<string> {

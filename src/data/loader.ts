@@ -8,6 +8,7 @@ import pl from "nodejs-polars";
 import { AggBar } from "../aggbar.ts";
 import {
   DataFileError,
+  describeMissing,
   DownloadError,
   InvalidArgumentError,
   MissingDataError,
@@ -409,7 +410,9 @@ export class DataLoader {
       if (!request.allowMissing || present.size === 0) {
         throw new MissingDataError(missing);
       }
-      this.#warn(new MissingDataError(missing).message);
+      this.#warn(
+        `${describeMissing(missing)}; loaded what exists (allowMissing: true)`,
+      );
     }
     return { present, missing };
   }

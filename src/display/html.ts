@@ -5,6 +5,7 @@
  * @module
  */
 import type { DataFrame } from "../polars.ts";
+import { isTimeColumn } from "../datetimes.ts";
 
 const ESCAPES: Record<string, string> = {
   "&": "&amp;",
@@ -29,15 +30,18 @@ export function escapeHtml(value: unknown): string {
 
 /** Options of {@linkcode htmlTable}. */
 export interface HtmlTableOptions {
-  /** Columns holding epoch milliseconds, shown as UTC date-times. @default ["start_time", "end_time"] */
+  /** Columns holding epoch milliseconds, shown as UTC date-times. @default every column named `time` or ending in `_time` */
   timeColumns?: readonly string[];
   /** Rows shown; the rest is summarised in a footer line. @default 20 */
   maxRows?: number;
+  /** The table's caption (what it shows, in which unit). @default none */
+  caption?: string;
 }
 
 /**
- * An HTML table of a (small) frame: times in UTC, floats to 6 significant
- * digits, nulls as an em dash, every value escaped.
+ * An HTML table of a (small) frame: times as UTC date-times, floats with
+ * enough digits to tell a column's values apart (see
+ * {@linkcode formatColumn}), nulls as an em dash, every value escaped.
  *
  * @example
  * ```ts
@@ -51,7 +55,7 @@ export function htmlTable(
   options: HtmlTableOptions = {},
 ): string {
   const timeColumns = new Set(
-    options.timeColumns ?? ["start_time", "end_time"],
+    options.timeColumns ?? frame.columns.filter(isTimeColumn),
   );
   const maxRows = options.maxRows ?? 20;
   const shown = frame.head(maxRows);
@@ -59,9 +63,9 @@ export function htmlTable(
     const series = shown.getColumn(name);
     const values = series.toArray() as unknown[];
     const numeric = series.isNumeric() && !timeColumns.has(name);
-    const cells = values.map((v) =>
-      formatCell(v, timeColumns.has(name) && series.isNumeric())
-    );
+    const cells = timeColumns.has(name) && series.isNumeric()
+      ? values.map((v) => v === null ? "—" : formatUtc(Number(v)))
+      : formatColumn(values);
     return { name, cells, numeric };
   });
   const head = columns.map((c) => `<th>${escapeHtml(c.name)}</th>`).join("");
@@ -79,34 +83,61 @@ export function htmlTable(
       frame.height - shown.height
     } more row(s)</td></tr>`
     : "";
-  return `<table class="factorium-table"><thead><tr>${head}</tr></thead><tbody>\n${rows}${more}</tbody></table>`;
-}
-
-function formatCell(value: unknown, isTime: boolean): string {
-  if (value === null || value === undefined) return "—";
-  if (isTime) return formatUtc(Number(value));
-  if (typeof value === "number") return formatNumber(value);
-  if (typeof value === "bigint") return value.toString();
-  return String(value);
+  const caption = options.caption === undefined
+    ? ""
+    : `<caption>${escapeHtml(options.caption)}</caption>`;
+  return `<table class="factorium-table">${caption}<thead><tr>${head}</tr></thead><tbody>\n${rows}${more}</tbody></table>`;
 }
 
 /**
- * A number to at most 6 significant digits, integers in full, NaN as "NaN".
+ * Formats a column's values: numbers with {@linkcode formatNumber}, with
+ * more significant digits (up to 15) while two different values would
+ * print alike; nulls as an em dash.
+ *
+ * @example
+ * ```ts
+ * import { formatColumn } from "./html.ts";
+ * console.log(formatColumn([0.1234561, 0.1234562, null])); // ["0.1234561", "0.1234562", "—"]
+ * ```
+ */
+export function formatColumn(values: readonly unknown[]): string[] {
+  const numbers = values.filter((v): v is number => typeof v === "number");
+  const distinct = new Set(numbers).size;
+  let digits = 6;
+  while (
+    digits < 15 &&
+    new Set(numbers.map((v) => formatNumber(v, digits))).size < distinct
+  ) digits++;
+  return values.map((v) => {
+    if (v === null || v === undefined) return "—";
+    if (typeof v === "number") return formatNumber(v, digits);
+    return String(v);
+  });
+}
+
+/**
+ * A number to `digits` significant digits (at least 3 decimals when
+ * `|value| >= 1`, so 1440.996 stays 1440.996), integers in full, NaN as
+ * "NaN", very small or large values in exponent form.
  *
  * @example
  * ```ts
  * import { formatNumber } from "./html.ts";
  * console.log(formatNumber(Math.PI)); // 3.14159
+ * console.log(formatNumber(1440.996)); // 1440.996
  * ```
  */
-export function formatNumber(value: number | null): string {
+export function formatNumber(value: number | null, digits = 6): string {
   if (value === null) return "—";
   if (Number.isInteger(value) && Math.abs(value) < 1e15) return String(value);
   if (!Number.isFinite(value)) return String(value);
   const abs = Math.abs(value);
-  return abs !== 0 && (abs < 1e-4 || abs >= 1e9)
-    ? value.toExponential(4)
-    : String(Number(value.toPrecision(6)));
+  if (abs !== 0 && (abs < 1e-4 || abs >= 1e9)) {
+    return value.toExponential(Math.max(4, digits - 2));
+  }
+  const whole = abs >= 1 ? Math.floor(Math.log10(abs)) + 1 : 0;
+  const precision = Math.min(15, Math.max(digits, whole + 3));
+  return String(Number(value.toPrecision(precision)));
 }
 
 /**
@@ -131,10 +162,11 @@ export const STYLE = `
 .factorium h3 { margin: 0.2em 0 0.4em; font-size: 15px; }
 .factorium .meta { color: #555; margin: 0.2em 0 0.6em; }
 .factorium-table { border-collapse: collapse; margin: 0.4em 0 0.8em; font-size: 12px; }
-.factorium-table th, .factorium-table td { padding: 2px 8px; border-bottom: 1px solid #e4e4e4; text-align: left; }
+.factorium-table th, .factorium-table td { padding: 2px 8px; border-bottom: 1px solid #e4e4e4; text-align: left; white-space: nowrap; }
 .factorium-table th { background: #f6f6f6; font-weight: 600; }
 .factorium-table td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .factorium-table td.more { color: #777; font-style: italic; }
+.factorium-table caption { caption-side: top; text-align: left; color: #555; padding: 0.2em 0; }
 .factorium svg { max-width: 100%; height: auto; }
 `;
 

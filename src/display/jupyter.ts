@@ -17,6 +17,7 @@ import {
   STYLE,
 } from "./html.ts";
 import { plotFactor } from "./plot.ts";
+import { formatBarSpec } from "../data/bar_spec.ts";
 
 /** A Jupyter MIME bundle: MIME type → content. */
 export type MimeBundle = Record<string, string>;
@@ -122,7 +123,7 @@ export function aggBarBundle(agg: BarsSummary): MimeBundle {
     `${agg.length} rows × ${agg.cols.length} columns`,
     `${m.symbols.length} symbol(s)`,
     describeRange(m.minTime, m.maxTime),
-    m.bar ? `bar ${JSON.stringify(m.bar)}` : "",
+    m.bar ? `bar ${formatBarSpec(m.bar)}` : "",
     source,
     m.missing?.length ? `${m.missing.length} missing symbol-day(s)` : "",
   ].filter(Boolean);
@@ -228,10 +229,7 @@ export function factorBundle(name: string, values: DataFrame): MimeBundle {
           ? ` (first ${PREVIEW_SYMBOLS} of ${symbols})`
           : ""
       }</div>` +
-      htmlTable(preview, {
-        maxRows: PREVIEW_SYMBOLS,
-        timeColumns: ["last_time"],
-      }) +
+      htmlTable(preview, { maxRows: PREVIEW_SYMBOLS }) +
       chart.toSVG(),
   );
   const plain = [

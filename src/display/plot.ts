@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { Buffer } from "node:buffer";
 import * as Plot from "@observablehq/plot";
 import { parseHTML } from "linkedom";
 import pl from "nodejs-polars";
@@ -24,15 +25,83 @@ const SUBTITLE_HEIGHT = 16;
 const LEGEND_ROW = 18;
 const UP = "#26a69a";
 const DOWN = "#ef5350";
-/** The time x axis every time chart uses. */
+const MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(" ");
+const pad2 = (n: number) => String(n).padStart(2, "0");
+
+/**
+ * A time-axis tick in UTC, 24-hour: `HH:MM` (`HH:MM:SS` off the minute) within
+ * a day, `Jan 2` at midnight, the year at midnight on January 1.
+ *
+ * @example
+ * ```ts
+ * import { formatAxisTime } from "./plot.ts";
+ * console.log(formatAxisTime(new Date(Date.UTC(2024, 0, 1, 15, 30)))); // 15:30
+ * console.log(formatAxisTime(new Date(Date.UTC(2024, 0, 2)))); // Jan 2
+ * ```
+ */
+export function formatAxisTime(date: Date): string {
+  const hm = `${pad2(date.getUTCHours())}:${pad2(date.getUTCMinutes())}`;
+  if (date.getUTCSeconds() !== 0 || date.getUTCMilliseconds() !== 0) {
+    return `${hm}:${pad2(date.getUTCSeconds())}`;
+  }
+  if (hm !== "00:00") return hm;
+  return date.getUTCMonth() === 0 && date.getUTCDate() === 1
+    ? String(date.getUTCFullYear())
+    : `${MONTHS[date.getUTCMonth()]} ${date.getUTCDate()}`;
+}
+
+/** The time x axis every time chart uses: UTC, 24-hour ticks. */
 export const TIME_AXIS = {
   type: "utc",
   label: "time (UTC)",
   labelAnchor: "center",
   labelArrow: "none",
+  tickFormat: formatAxisTime,
 } as const;
+/**
+ * Series colours: Observable's ten and two more, so that the most series a
+ * chart draws one by one ({@linkcode MAX_SERIES}) never share a colour.
+ */
+export const PALETTE: readonly string[] = [
+  "#4269d0",
+  "#efb118",
+  "#ff725c",
+  "#6cc5b0",
+  "#3ca951",
+  "#ff8ab7",
+  "#a463f2",
+  "#97bbf5",
+  "#9c6b4e",
+  "#9498a0",
+  "#1d2b53",
+  "#b5a300",
+];
 /** Series drawn one by one before a chart switches to a summary. */
 const MAX_SERIES = 12;
+/** Width of a title character at 14 px, semibold (an upper estimate). */
+const TITLE_CHAR_PX = 8;
+
+/**
+ * A title that fits `width` pixels: the part before its last ": " (a
+ * factor's name) is cut with an ellipsis, the chart kind after it is kept;
+ * a title without ": " is cut at its end.
+ *
+ * @example
+ * ```ts
+ * import { fitTitle } from "./plot.ts";
+ * console.log(fitTitle("ts_mean(ts_mean(close,20),20): IC decay", 200)); // ts_mean(ts_mea…: IC decay
+ * ```
+ */
+export function fitTitle(title: string, width: number): string {
+  const most = Math.floor(width / TITLE_CHAR_PX);
+  if (title.length <= most) return title;
+  const cut = title.lastIndexOf(": ");
+  const kind = cut > 0 ? title.slice(cut) : "";
+  const room = most - kind.length - 1;
+  return room >= 4
+    ? `${title.slice(0, room)}…${kind}`
+    : `${title.slice(0, Math.max(1, most - 1))}…`;
+}
 
 /**
  * A rendered chart: standalone SVG (with `xmlns`) that Jupyter shows inline
@@ -58,6 +127,26 @@ export class Chart {
   /** The standalone SVG document (with `xmlns`). */
   toSVG(): string {
     return this.#svg;
+  }
+
+  /**
+   * The chart as an HTML `<img>` holding the SVG as a base64 data URI: the
+   * form that survives `jupyter nbconvert --to html` (nbconvert 6.5 strips
+   * the children of an `image/svg+xml` output) and HTML sanitizers.
+   *
+   * @example
+   * ```ts ignore
+   * const tag = agg.plot().toImageTag(); // <img src="data:image/svg+xml;base64,…" …>
+   * ```
+   */
+  toImageTag(): string {
+    const size = this.#svg.match(
+      /^<svg [^>]*?width="([\d.]+)" height="([\d.]+)"/,
+    );
+    const base64 = Buffer.from(this.#svg, "utf8").toString("base64");
+    return `<img class="factorium-chart" src="data:image/svg+xml;base64,${base64}"${
+      size ? ` width="${size[1]}" height="${size[2]}"` : ""
+    } alt="${escapeHtml(this.title)}" style="max-width: 100%; height: auto;">`;
   }
 
   /** A standalone HTML page holding the chart. */
@@ -86,9 +175,16 @@ export class Chart {
     );
   }
 
-  /** Jupyter shows the SVG inline. */
+  /**
+   * Jupyter shows the chart as an `<img>` (`text/html`, which survives
+   * export to HTML) and also offers the raw `image/svg+xml`.
+   */
   [Symbol.for("Jupyter.display")](): Record<string, string> {
-    return { "image/svg+xml": this.#svg, "text/plain": this.title };
+    return {
+      "text/html": this.toImageTag(),
+      "image/svg+xml": this.#svg,
+      "text/plain": this.title,
+    };
   }
 
   /** Deno's console shows the title. */
@@ -212,9 +308,10 @@ export function render(
 /** The opening of a chart's SVG: the element, a white background and the title. */
 function svgHead(frame: Frame, height: number): string {
   return `<svg xmlns="${SVG_NS}" width="${frame.width}" height="${height}" viewBox="0 0 ${frame.width} ${height}" font-family="system-ui, sans-serif" font-size="11">` +
+    `<title>${escapeHtml(frame.title)}</title>` +
     `<rect width="100%" height="100%" fill="white"/>` +
     `<text x="0" y="16" font-size="14" font-weight="600">${
-      escapeHtml(frame.title)
+      escapeHtml(fitTitle(frame.title, frame.width))
     }</text>`;
 }
 
@@ -422,12 +519,53 @@ function bucketWidth(frame: DataFrame, maxPoints: number): number {
     Math.ceil(least / week) * week;
 }
 
-function bucketed(width: number): pl.Expr {
+/**
+ * The time bucket of each row, `width` ms wide on the epoch grid, by the
+ * row's `start_time` (or, without one, by `end_time - 1`, the last instant
+ * of an interval that ends there): a bar ending on a bucket boundary
+ * belongs to the bucket it lies in, not to a bucket of its own, so 5-minute
+ * buckets of 1-minute bars hold :00–:04 as 5-minute bars do.
+ */
+function bucketed(width: number, columns: readonly string[]): pl.Expr {
   // An Int64 literal: `modulo(3600000)` with a JS number computes in f64
   // and returns 3.6e6 for 3.6e6 % 3.6e6 (nodejs-polars 0.25.2).
   const step = pl.lit(width).cast(pl.Int64);
-  return pl.col("end_time").sub(pl.col("end_time").modulo(step))
-    .alias("bucket");
+  const time = columns.includes("start_time")
+    ? pl.col("start_time")
+    : pl.col("end_time").sub(pl.lit(1).cast(pl.Int64));
+  return time.sub(time.modulo(step)).alias("bucket");
+}
+
+/**
+ * OHLC candles of one symbol's bars (sorted by time) over `step`-ms time
+ * buckets: first start, last end, first open, highest high, lowest low,
+ * last close per bucket. Over time bars whose interval divides `step`,
+ * these are the bars `loadAggBar` makes with a `step` interval.
+ *
+ * @example
+ * ```ts
+ * import pl from "nodejs-polars";
+ * import { downsampleCandles } from "./plot.ts";
+ * const bars = pl.DataFrame({
+ *   start_time: [0, 60_000], end_time: [60_000, 120_000],
+ *   open: [1, 2], high: [3, 4], low: [0.5, 1], close: [2, 3],
+ * });
+ * console.log(downsampleCandles(bars, 120_000).getColumn("high").toArray()); // [4]
+ * ```
+ */
+export function downsampleCandles(rows: DataFrame, step: number): DataFrame {
+  return rows.lazy()
+    .groupBy(bucketed(step, rows.columns), { maintainOrder: true })
+    .agg(
+      pl.col("start_time").first(),
+      pl.col("end_time").last(),
+      pl.col("open").first(),
+      pl.col("high").max(),
+      pl.col("low").min(),
+      pl.col("close").last(),
+    )
+    .sort("bucket")
+    .collectSync();
 }
 
 function pickSymbols(
@@ -439,6 +577,13 @@ function pickSymbols(
     return fallback === "first" ? all.slice(0, 1) : all.slice(0, MAX_SERIES);
   }
   const list = typeof wanted === "string" ? [wanted] : [...wanted];
+  if (list.length > MAX_SERIES) {
+    throw new InvalidArgumentError(
+      "symbol",
+      `${list.length} symbols`,
+      `at most ${MAX_SERIES} symbols, one colour each`,
+    );
+  }
   for (const s of list) {
     if (!all.includes(s)) {
       throw new InvalidArgumentError(
@@ -535,18 +680,7 @@ function candles(
   maxPoints: number,
 ): Chart {
   const step = bucketWidth(rows, maxPoints);
-  const ohlc = step === 0 ? rows : rows.lazy()
-    .groupBy(bucketed(step), { maintainOrder: true })
-    .agg(
-      pl.col("start_time").first(),
-      pl.col("end_time").last(),
-      pl.col("open").first(),
-      pl.col("high").max(),
-      pl.col("low").min(),
-      pl.col("close").last(),
-    )
-    .sort("bucket")
-    .collectSync();
+  const ohlc = step === 0 ? rows : downsampleCandles(rows, step);
   const n = ohlc.height;
   const start = floats(ohlc, "start_time");
   const end = floats(ohlc, "end_time");
@@ -621,7 +755,9 @@ function volumeBars(
   }
   const step = bucketWidth(rows, maxPoints);
   const sums = step === 0 ? rows : rows.lazy()
-    .groupBy([pl.col("symbol"), bucketed(step)], { maintainOrder: true })
+    .groupBy([pl.col("symbol"), bucketed(step, rows.columns)], {
+      maintainOrder: true,
+    })
     .agg(
       pl.col("start_time").first(),
       pl.col("end_time").last(),
@@ -656,7 +792,7 @@ function volumeBars(
       marginLeft: 64,
       x: TIME_AXIS,
       y: { label: "volume (base units)", grid: true },
-      color: { type: "ordinal", scheme: "observable10", domain: symbols },
+      color: { type: "ordinal", range: PALETTE, domain: symbols },
       marks: [
         Plot.rectY(present, {
           x1: (i: number) => new Date(start[i]),
@@ -687,6 +823,8 @@ export interface LineOptions {
   yLabel?: string;
   /** Series (symbol values) in legend order. @default sorted */
   series?: string[];
+  /** Series drawn with a thick line (e.g. a rolling mean over its raw series). @default none */
+  bold?: readonly string[];
 }
 
 /** One line per symbol, bucketed by time. */
@@ -694,12 +832,15 @@ export function lines(rows: DataFrame, options: LineOptions): Chart {
   const step = bucketWidth(rows, options.maxPoints);
   let points = rows.select(
     "symbol",
+    ...rows.columns.includes("start_time") ? ["start_time"] : [],
     "end_time",
     pl.col(options.column).cast(pl.Float64).alias("value"),
   );
   if (step > 0) {
     points = points.lazy()
-      .groupBy([pl.col("symbol"), bucketed(step)], { maintainOrder: true })
+      .groupBy([pl.col("symbol"), bucketed(step, points.columns)], {
+        maintainOrder: true,
+      })
       .agg(
         pl.col("end_time").last(),
         options.reduce === "last"
@@ -728,6 +869,8 @@ export function lines(rows: DataFrame, options: LineOptions): Chart {
   const symbols = options.series ??
     [...new Set(points.getColumn("symbol").toArray() as string[])].sort();
   const data = { length: points.height };
+  const labels = points.getColumn("symbol").toArray() as string[];
+  const bold = new Set(options.bold ?? []);
   // A null value is NaN here: Plot breaks the line (and the area) there.
   return render(
     {
@@ -745,7 +888,7 @@ export function lines(rows: DataFrame, options: LineOptions): Chart {
       marginLeft: 64,
       x: TIME_AXIS,
       y: { label: options.yLabel ?? options.column, grid: true },
-      color: { type: "ordinal", scheme: "observable10", domain: symbols },
+      color: { type: "ordinal", range: PALETTE, domain: symbols },
       marks: [
         options.area
           ? Plot.areaY(data, {
@@ -755,13 +898,16 @@ export function lines(rows: DataFrame, options: LineOptions): Chart {
             fillOpacity: 0.35,
           })
           : Plot.ruleY([]),
-        Plot.lineY(data, {
-          x: dates(points, "end_time"),
-          y: values,
-          z: points.getColumn("symbol").toArray() as string[],
-          stroke: points.getColumn("symbol").toArray() as string[],
-          strokeWidth: 1.2,
-        }),
+        ...[false, true].map((thick) =>
+          Plot.lineY(data, {
+            x: dates(points, "end_time"),
+            y: values,
+            z: labels,
+            stroke: labels,
+            strokeWidth: thick ? 2.4 : 1.2,
+            filter: labels.map((l) => bold.has(l) === thick),
+          })
+        ),
       ],
     },
     "swatches",
@@ -827,7 +973,11 @@ function factorSeries(
   }
   const step = bucketWidth(frame, maxPoints);
   const band = frame.lazy()
-    .groupBy(step === 0 ? pl.col("end_time").alias("bucket") : bucketed(step))
+    .groupBy(
+      step === 0
+        ? pl.col("end_time").alias("bucket")
+        : bucketed(step, frame.columns),
+    )
     .agg(
       pl.col("end_time").max(),
       pl.col("factor").mean().alias("mean"),
@@ -893,7 +1043,7 @@ function factorHeatmap(
   const columns = Math.min(maxPoints, 200);
   const step = bucketWidth(rows, columns);
   const cells = step === 0 ? rows : rows.lazy()
-    .groupBy([pl.col("symbol"), bucketed(step)])
+    .groupBy([pl.col("symbol"), bucketed(step, rows.columns)])
     .agg(
       pl.col("start_time").min(),
       pl.col("end_time").max(),

@@ -10,6 +10,7 @@ import { bundleOf, htmlBlock, type MimeBundle } from "./jupyter.ts";
 import { escapeHtml, htmlPage, htmlTable } from "./html.ts";
 import { writeAtomic } from "../atomic.ts";
 import { isDataFrame } from "../polars.ts";
+import { Chart } from "./plot.ts";
 
 interface Section {
   heading: string;
@@ -87,6 +88,8 @@ async function render(pending: unknown): Promise<string> {
   const content = await pending;
   if (typeof content === "string") return `<p>${escapeHtml(content)}</p>`;
   if (isDataFrame(content)) return htmlTable(content, { maxRows: 50 });
+  // A standalone page shows a chart as inline SVG (its text stays searchable).
+  if (content instanceof Chart) return content.toSVG();
   const bundle = await bundleOf(content);
   if (bundle?.["text/html"]) return bundle["text/html"];
   if (bundle?.["image/svg+xml"]) return bundle["image/svg+xml"];

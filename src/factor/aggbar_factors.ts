@@ -8,6 +8,7 @@
  */
 import { AggBar } from "../aggbar.ts";
 import { InvalidArgumentError } from "../errors.ts";
+import { displayFrame } from "../display/frame.ts";
 import type { DataFrame } from "../polars.ts";
 import { checkOptions, type OptionNames, stringOption } from "../options.ts";
 import { parseTimestep } from "../time.ts";
@@ -154,7 +155,7 @@ async function compute(
     : parseTimestep(chunk, "chunk");
   const path = stringOption("sink", sink);
   if (path !== undefined) return await sinkFactors(parsed, path, chunkMs);
-  return await computeFactors(parsed, chunkMs);
+  return displayFrame(await computeFactors(parsed, chunkMs));
 }
 
 // One implementation of both overloads: the result is a frame exactly when

@@ -24,6 +24,7 @@ import {
   plotFactor,
 } from "../display/plot.ts";
 import { factorBundle, type MimeBundle } from "../display/jupyter.ts";
+import { displayFrame } from "../display/frame.ts";
 
 /** Something a factor can be combined with: another factor or a number. */
 export type FactorOperand = Factor | number;
@@ -136,7 +137,8 @@ export class Factor {
 
   /**
    * Evaluates the factor: `start_time, end_time, symbol, factor`, sorted
-   * like the AggBar (end_time, symbol).
+   * like the AggBar (end_time, symbol). Jupyter shows the frame's shape,
+   * head, tail and first rows with a value, times as UTC date-times.
    *
    * @example
    * ```ts
@@ -147,7 +149,7 @@ export class Factor {
    */
   async collect(): Promise<DataFrame> {
     const outputs = [{ name: "factor", node: this.#node }];
-    return (await evaluateOutputs(this.#base, outputs)).frame;
+    return displayFrame((await evaluateOutputs(this.#base, outputs)).frame);
   }
 
   /**

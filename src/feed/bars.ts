@@ -13,7 +13,9 @@ import pl from "nodejs-polars";
 import type { DataFrame } from "../polars.ts";
 import { InvalidArgumentError } from "../errors.ts";
 import { formatInterval } from "../time.ts";
-import { formatUtc } from "../display/html.ts";
+import { escapeHtml, formatUtc } from "../display/html.ts";
+import { frameBundle } from "../display/frame.ts";
+import { htmlBlock, type MimeBundle } from "../display/jupyter.ts";
 
 /**
  * A bar interval: a compact string (`"30s"`, `"5m"`, `"1h"`, `"1d"`; units
@@ -458,6 +460,17 @@ export class Bars {
   /** Deno's console shows the summary. */
   [Symbol.for("Deno.customInspect")](): string {
     return this.toString();
+  }
+
+  /** Jupyter shows the summary, then the bars' shape, head and tail with readable times. */
+  [Symbol.for("Jupyter.display")](): MimeBundle {
+    const frame = frameBundle(this.toPolars());
+    return {
+      "text/plain": `${this.toString()}\n${frame["text/plain"]}`,
+      "text/html": htmlBlock(
+        `<h3>${escapeHtml(this.toString())}</h3>`,
+      ) + frame["text/html"],
+    };
   }
 }
 
