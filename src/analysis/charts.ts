@@ -474,7 +474,11 @@ function icHeatmap(
           x: month,
           y: period,
           text: Array.from(mean, (v) => v.toFixed(3)),
-          fill: "#111",
+          // Light text on the darkest cells, dark text elsewhere.
+          fill: Array.from(
+            mean,
+            (v) => Math.abs(v) > 0.6 * extent ? "white" : "#111",
+          ),
         }),
       ],
     },

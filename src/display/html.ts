@@ -34,7 +34,7 @@ export interface HtmlTableOptions {
   timeColumns?: readonly string[];
   /** Rows shown; the rest is summarised in a footer line. @default 20 */
   maxRows?: number;
-  /** The table's caption (what it shows, in which unit). @default none */
+  /** The table's caption (what it shows, in which unit): the table then sits in a `<figure>` under a `<figcaption>`. @default none */
   caption?: string;
 }
 
@@ -83,10 +83,14 @@ export function htmlTable(
       frame.height - shown.height
     } more row(s)</td></tr>`
     : "";
-  const caption = options.caption === undefined
-    ? ""
-    : `<caption>${escapeHtml(options.caption)}</caption>`;
-  return `<table class="factorium-table">${caption}<thead><tr>${head}</tr></thead><tbody>\n${rows}${more}</tbody></table>`;
+  const table =
+    `<table class="factorium-table"><thead><tr>${head}</tr></thead><tbody>\n${rows}${more}</tbody></table>`;
+  // A <figcaption> may be wider than its table (a <caption> wraps to it).
+  return options.caption === undefined
+    ? table
+    : `<figure class="factorium-figure"><figcaption>${
+      escapeHtml(options.caption)
+    }</figcaption>${table}</figure>`;
 }
 
 /**
@@ -166,7 +170,8 @@ export const STYLE = `
 .factorium-table th { background: #f6f6f6; font-weight: 600; }
 .factorium-table td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .factorium-table td.more { color: #777; font-style: italic; }
-.factorium-table caption { caption-side: top; text-align: left; color: #555; padding: 0.2em 0; }
+.factorium-figure { margin: 0.6em 0 0.2em; }
+.factorium-figure figcaption { color: #555; max-width: 60em; }
 .factorium svg { max-width: 100%; height: auto; }
 `;
 
