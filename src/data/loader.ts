@@ -289,6 +289,21 @@ export class DataLoader {
     const bar = validateBarSpec(
       options.bar ?? { type: "time", intervalMs: 60_000 },
     );
+    if (
+      bar.type === "time" &&
+      ceilTo(selection.lo, bar.intervalMs) >= selection.hi
+    ) {
+      const first = new Date(ceilTo(selection.lo, bar.intervalMs));
+      throw new InvalidArgumentError(
+        "bar.intervalMs",
+        bar.intervalMs,
+        `an interval with a bar starting in [${
+          new Date(selection.lo).toISOString()
+        }, ${
+          new Date(selection.hi).toISOString()
+        }) (time bars start at multiples of the interval since the epoch; the first one from start is at ${first.toISOString()}): widen the range or shorten the interval`,
+      );
+    }
     let source: BarSource;
     if (dataType === "klines") {
       const mapping = adapter.klineMapping(market);
@@ -515,15 +530,19 @@ export class DataLoader {
       );
       runs.set(`${lo}-${hi}`, run);
     }
-    await this.#checked(request, [...runs.values()].flatMap((r) => r.files));
+    // A day in which no bar starts (bars longer than a day) reads no file.
+    const reads = [...runs.values()].filter((run) => run.files.length > 0);
+    await this.#checked(request, reads.flatMap((r) => r.files));
     const scratch = await this.#cache.scratchDir();
     try {
-      await aggregator.writeTimeBars(
-        request.source,
-        [...runs.values()],
-        interval,
-        { partitionedDir: scratch },
-      );
+      if (reads.length > 0) {
+        await aggregator.writeTimeBars(
+          request.source,
+          reads,
+          interval,
+          { partitionedDir: scratch },
+        );
+      }
       // Files are committed by a few workers at once: each commit waits for
       // its fsyncs, which the file system batches when they overlap. Each
       // day's bars are read before its commit: once committed, another
