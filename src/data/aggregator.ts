@@ -21,7 +21,16 @@ import {
 } from "./adapters/adapter.ts";
 import type { BarSpec } from "./bar_spec.ts";
 import { DataFileError, firstLine } from "../errors.ts";
-import { DAY_MS } from "../time.ts";
+import {
+  BOOLEAN,
+  checkSourceFiles,
+  type ColumnType,
+  EPOCH_TIME,
+  INTEGER,
+  NUMBER,
+  type SourceColumns,
+} from "./source_check.ts";
+import { DAY_MS, MAX_EPOCH_MS } from "../time.ts";
 import {
   addLimbs,
   decimalUnitsSql,
@@ -111,6 +120,12 @@ export interface SourceRun {
   lo: number;
   /** Exclusive upper time bound, epoch ms. */
   hi: number;
+  /**
+   * Leave out rows whose price or quantity is NaN or ±Infinity; otherwise
+   * such a row fails the aggregation with a {@linkcode DataFileError}
+   * naming the file and the number of such rows. @default false
+   */
+  dropBadRows?: boolean;
 }
 
 /** Where {@linkcode BarAggregator.writeTimeBars} puts its result. */
@@ -144,62 +159,20 @@ export class BarAggregator {
   }
 
   /**
-   * Checks that every file is readable Parquet holding the `required`
-   * columns; throws {@linkcode DataFileError} naming the first bad file.
+   * Checks every file's footer before it is aggregated: readable Parquet,
+   * the `required` columns at types the mapping can read, and times within
+   * the file's own Hive day (see {@linkcode checkSourceFiles}).
    */
   async checkFiles(
+    source: BarSource,
     files: string[],
     required: readonly string[],
   ): Promise<void> {
-    if (files.length === 0) return;
-    let rows: Record<string, DuckDBValue>[];
-    try {
-      const reader = await this.#connection.runAndReadAll(
-        "SELECT file_name, list(name) AS names FROM parquet_schema($files) GROUP BY file_name",
-        { files: listValue(files) },
-      );
-      rows = reader.getRowObjectsJS() as Record<string, DuckDBValue>[];
-    } catch (error) {
-      throw await this.#unreadableFile(files, error);
-    }
-    const columns = new Map(
-      rows.map((
-        r,
-      ) => [String(r.file_name), new Set(r.names as unknown as string[])]),
+    await checkSourceFiles(
+      this.#connection,
+      files,
+      sourceColumns(source, required),
     );
-    for (const file of files) {
-      const have = columns.get(file) ?? new Set<string>();
-      const missing = required.find((c) => !have.has(c));
-      if (missing !== undefined) {
-        throw new DataFileError(
-          file,
-          `lacks required column '${missing}' (expected columns: ${
-            required.join(", ")
-          })`,
-          { column: missing },
-        );
-      }
-    }
-  }
-
-  async #unreadableFile(
-    files: string[],
-    error: unknown,
-  ): Promise<DataFileError> {
-    for (const file of files) {
-      try {
-        await this.#connection.run("SELECT 1 FROM parquet_schema($file)", {
-          file,
-        });
-      } catch (fileError) {
-        return new DataFileError(
-          file,
-          `is not a readable Parquet file (${firstLine(fileError)})`,
-          { cause: fileError },
-        );
-      }
-    }
-    return new DataFileError(files[0], firstLine(error), { cause: error });
   }
 
   /**
@@ -239,7 +212,7 @@ export class BarAggregator {
       params[`lo${i}`] = run.lo;
       params[`hi${i}`] = run.hi;
       return `SELECT * FROM (${
-        selectSource(source, `$files${i}`)
+        selectSource(source, `$files${i}`, run.dropBadRows)
       }) WHERE ts >= $lo${i} AND ts < $hi${i}`;
     }).join("\nUNION ALL\n");
     const bars = timeBarSql(source, union);
@@ -254,15 +227,69 @@ export class BarAggregator {
     try {
       await this.#connection.run(sql, params);
     } catch (error) {
-      const files = runs.flatMap((run) => run.files);
-      throw new DataFileError(
-        files[0],
-        `could not be aggregated (with ${files.length - 1} other file(s)): ${
-          firstLine(error)
-        }`,
-        { cause: error },
+      throw await this.#failure(
+        source,
+        runs.flatMap((run) => run.files),
+        error,
       );
     }
+  }
+
+  /**
+   * How many rows of `files` with `lo <= time < hi` have a price or
+   * quantity that is NaN or ±Infinity (ticks only; klines count 0).
+   */
+  async countBadRows(source: BarSource, run: SourceRun): Promise<number> {
+    if (source.kind !== "ticks" || run.files.length === 0) return 0;
+    const reader = await this.#connection.runAndReadAll(
+      `SELECT count(*)::DOUBLE FROM (${
+        selectSource(source, "$files")
+      }) WHERE ts >= $lo AND ts < $hi AND NOT (isfinite(price) AND isfinite(qty))`,
+      { files: listValue(run.files), lo: run.lo, hi: run.hi },
+    );
+    return Number(reader.getRows()[0][0]);
+  }
+
+  /**
+   * The error for an aggregation of `files` that failed: the first file
+   * with NaN or infinite prices or quantities (how many), else the first
+   * file DuckDB cannot read through, else DuckDB's message.
+   */
+  async #failure(
+    source: BarSource,
+    files: string[],
+    error: unknown,
+  ): Promise<DataFileError> {
+    for (const file of files) {
+      let problem: string | undefined;
+      try {
+        const bad = await this.countBadRows(source, {
+          files: [file],
+          lo: -MAX_EPOCH_MS,
+          hi: MAX_EPOCH_MS,
+        });
+        if (bad > 0) {
+          const m = source.mapping as TickMapping;
+          problem =
+            `${bad} row(s) have a NaN or infinite '${m.price}' or '${m.quantity}'; fix the file, or pass onBadRows: "drop" to leave such rows out (counted in metadata.droppedRows)`;
+        } else {
+          await this.#connection.run(
+            `SELECT * FROM (${selectSource(source, "$files")})`,
+            { files: listValue([file]) },
+          );
+        }
+      } catch (fileError) {
+        problem = `cannot be read (${firstLine(fileError)})`;
+      }
+      if (problem) return new DataFileError(file, problem, { cause: error });
+    }
+    return new DataFileError(
+      files[0],
+      `could not be aggregated (with ${files.length - 1} other file(s)): ${
+        firstLine(error)
+      }`,
+      { cause: error },
+    );
   }
 
   /**
@@ -278,21 +305,28 @@ export class BarAggregator {
     symbol: string,
     spec: Exclude<BarSpec, { type: "time" }>,
   ): Promise<pl.DataFrame> {
+    const source: BarSource = { kind: "ticks", mapping };
     const select = `SELECT CAST(id AS DOUBLE), CAST(ts AS DOUBLE), price, qty,
         coalesce(CAST(ibm AS UTINYINT), 2)
-      FROM (${selectSource({ kind: "ticks", mapping }, "$files")})
+      FROM (${selectSource(source, "$files", run.dropBadRows)})
       WHERE ts >= $lo AND ts < $hi`;
     // Exchanges write each day's file in trade order and the files come in
     // day order, so a plain scan (DuckDB keeps file order) usually is in
     // trade order already: stream it, and sort only if the order breaks.
-    return await this.#streamBars(select, run, symbol, spec, true) ??
-      (await this.#streamBars(
-        `${select} ORDER BY id, ts`,
-        run,
-        symbol,
-        spec,
-        false,
-      ))!;
+    // Ties (a repeated trade id and time) keep file and row order.
+    try {
+      return await this.#streamBars(select, run, symbol, spec, true) ??
+        (await this.#streamBars(
+          `${select} ORDER BY id, ts, file, row`,
+          run,
+          symbol,
+          spec,
+          false,
+        ))!;
+    } catch (error) {
+      if (error instanceof DataFileError) throw error;
+      throw await this.#failure(source, run.files, error);
+    }
   }
 
   async #streamBars(
@@ -327,15 +361,64 @@ export class BarAggregator {
   }
 }
 
-/** Normalised rows `symbol, id, ts (ms), price, qty, ibm` of one source. */
-function selectSource(source: BarSource, filesParam: string): string {
+/** The column types a source's mapping reads (bare column names only). */
+function sourceColumns(
+  source: BarSource,
+  required: readonly string[],
+): SourceColumns {
+  const m = source.mapping;
+  const expected: [string, ColumnType][] = source.kind === "ticks"
+    ? [
+      [source.mapping.id, INTEGER],
+      [source.mapping.time, EPOCH_TIME],
+      [source.mapping.price, NUMBER],
+      [source.mapping.quantity, NUMBER],
+      [source.mapping.isBuyerMaker, BOOLEAN],
+    ]
+    : [
+      [source.mapping.openTime, EPOCH_TIME],
+      ...[
+        source.mapping.open,
+        source.mapping.high,
+        source.mapping.low,
+        source.mapping.close,
+        source.mapping.volume,
+        source.mapping.quoteVolume,
+        source.mapping.trades,
+        source.mapping.takerBuyVolume,
+      ].map((column): [string, ColumnType] => [column, NUMBER]),
+    ];
+  const time = source.kind === "ticks"
+    ? source.mapping.time
+    : source.mapping.openTime;
+  const bare = (column: string) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(column);
+  return {
+    required,
+    types: new Map(expected.filter(([column]) => bare(column))),
+    ...(bare(time) ? { time: { column: time, unit: m.timeUnit } } : {}),
+  };
+}
+
+/**
+ * Normalised rows `symbol, id, ts (ms), price, qty, ibm, file, row` of one
+ * source (`file`, `row`: where a tick was read, to order ties).
+ */
+function selectSource(
+  source: BarSource,
+  filesParam: string,
+  dropBadRows = false,
+): string {
   const from = `read_parquet(${filesParam}, ${READ_OPTIONS})`;
   if (source.kind === "ticks") {
     const m = source.mapping;
+    const finite = dropBadRows
+      ? ` AND isfinite(CAST(${m.price} AS DOUBLE)) AND isfinite(CAST(${m.quantity} AS DOUBLE))`
+      : "";
     return `SELECT symbol, CAST(${m.id} AS BIGINT) AS id, ${
       timeToMsSql(m.time, m.timeUnit)
-    } AS ts, CAST(${m.price} AS DOUBLE) AS price, CAST(${m.quantity} AS DOUBLE) AS qty, CAST(${m.isBuyerMaker} AS BOOLEAN) AS ibm
-      FROM ${from} WHERE ${m.price} IS NOT NULL AND ${m.quantity} IS NOT NULL`;
+    } AS ts, CAST(${m.price} AS DOUBLE) AS price, CAST(${m.quantity} AS DOUBLE) AS qty, CAST(${m.isBuyerMaker} AS BOOLEAN) AS ibm,
+      filename AS file, file_row_number AS row
+      FROM ${from} WHERE ${m.price} IS NOT NULL AND ${m.quantity} IS NOT NULL${finite}`;
   }
   const m = source.mapping;
   return `SELECT symbol, ${
@@ -411,6 +494,9 @@ function timeBarSql(source: BarSource, rows: string): string {
   } AS buy
       FROM (${rows}) GROUP BY symbol, start_time)`;
 }
+
+/** A tick with a NaN or infinite price or quantity reached the bars. */
+class NonFiniteTick extends Error {}
 
 /** An exact quantity sum: whole units and 1e-8 units (kept below 1e8). */
 class QuantitySum {
@@ -510,6 +596,9 @@ class SequentialBars {
       ) return false;
       this.#lastId = id[i];
       const p = price[i], q = qty[i];
+      if (!Number.isFinite(p) || !Number.isFinite(q)) {
+        throw new NonFiniteTick();
+      }
       if (this.#count === 0) this.#openBar(time[i], p);
       this.#count++;
       this.#end = time[i];

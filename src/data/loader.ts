@@ -35,6 +35,7 @@ import {
   booleanOption,
   checkOptions,
   functionOption,
+  oneOf,
   type OptionNames,
   stringOption,
 } from "../options.ts";
@@ -78,6 +79,14 @@ export interface LoadAggBarOptions extends DataSelection {
    * @default false (missing days raise {@linkcode MissingDataError})
    */
   download?: boolean | LoaderDownloadOptions;
+  /**
+   * What to do with source ticks whose price or quantity is NaN or
+   * ±Infinity: `"error"` throws a {@linkcode DataFileError} naming the file
+   * and how many such rows it has; `"drop"` leaves them out, warns, and
+   * counts them in `metadata.droppedRows`.
+   * @default "error"
+   */
+  onBadRows?: "error" | "drop";
 }
 
 /** Options of the download `loadAggBar({ download })` runs first. */
@@ -103,6 +112,7 @@ const LOAD_AGG_BAR_OPTIONS: OptionNames<LoadAggBarOptions> = {
   allowMissing: true,
   onProgress: true,
   download: true,
+  onBadRows: true,
 };
 
 /** `loadAggBar`'s `download`: a boolean or the download's options. */
@@ -138,6 +148,7 @@ interface Request extends ResolvedSelection {
   buyerSeller: boolean;
   cache: boolean;
   download: boolean | LoaderDownloadOptions;
+  dropBadRows: boolean;
 }
 
 /**
@@ -264,13 +275,43 @@ export class DataLoader {
     );
     const columns = request.buyerSeller ? BAR_FRAME_COLUMNS : [...BAR_COLUMNS];
     if (df.height === 0) throw await this.#noBars(request, [...files.present]);
+    const droppedRows = request.dropBadRows
+      ? await this.#droppedRows(request, [...files.present])
+      : 0;
     return new AggBar(df.select(...columns), {
       bar: request.bar,
       exchange: request.adapter.name,
       market: request.market,
       dataType: request.dataType,
-      ...(files.missing.length > 0 ? { missing: files.missing } : {}),
+      ...(files.missing.length > 0
+        ? {
+          missing: files.missing.map(({ symbol, day, path }) => ({
+            symbol,
+            day,
+            path,
+          })),
+        }
+        : {}),
+      ...(droppedRows > 0 ? { droppedRows } : {}),
     });
+  }
+
+  /** Counts (and reports) the rows `onBadRows: "drop"` left out. */
+  async #droppedRows(request: Request, files: string[]): Promise<number> {
+    const { aggregator } = await this.#database();
+    const dropped = await aggregator.countBadRows(request.source, {
+      files,
+      lo: request.lo,
+      hi: request.hi,
+    });
+    if (dropped > 0) {
+      this.#warn(
+        `dropped ${dropped} source row(s) with a NaN or infinite price or quantity (onBadRows: "drop"), from ${files.length} file(s) of ${
+          request.symbols.join(", ")
+        }`,
+      );
+    }
+    return dropped;
   }
 
   #validate(options: LoadAggBarOptions): Request {
@@ -334,6 +375,11 @@ export class DataLoader {
       buyerSeller: booleanOption("buyerSeller", options.buyerSeller, false),
       cache: booleanOption("cache", options.cache, true),
       download: downloadOption(options.download),
+      dropBadRows: oneOf(
+        "onBadRows",
+        options.onBadRows ?? "error",
+        ["error", "drop"],
+      ) === "drop",
     };
   }
 
@@ -344,6 +390,7 @@ export class DataLoader {
   async #checked(request: Request, files: string[]): Promise<string[]> {
     const { aggregator } = await this.#database();
     await aggregator.checkFiles(
+      request.source,
       files,
       request.adapter.requiredColumns(request.market, request.dataType),
     );
@@ -520,6 +567,7 @@ export class DataLoader {
             files,
             lo: ceilTo(request.lo, interval),
             hi: ceilTo(request.hi, interval),
+            dropBadRows: request.dropBadRows,
           }],
           interval,
           { file },
@@ -568,7 +616,8 @@ export class DataLoader {
       ) last++;
       const lo = ceilTo(misses[first].day, interval);
       const hi = ceilTo(misses[last].day + DAY_MS, interval);
-      const run = runs.get(`${lo}-${hi}`) ?? { files: [], lo, hi };
+      const run = runs.get(`${lo}-${hi}`) ??
+        { files: [], lo, hi, dropBadRows: request.dropBadRows };
       run.files.push(
         ...await existing(
           sourcesOf(symbol, misses[first].day, misses[last].day + DAY_MS),
@@ -671,6 +720,7 @@ export class DataLoader {
           files: await this.#checked(request, files),
           lo: request.lo,
           hi: request.hi,
+          dropBadRows: request.dropBadRows,
         },
         symbol,
         bar,
