@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { rewrite } from "./_parquet.ts";
 import {
   DataFileError,
   DataLoader,
@@ -256,21 +257,6 @@ Deno.test(
     assert.equal(error.file, target);
   },
 );
-
-/** Rewrites each Parquet file with `SELECT <select> FROM file`. */
-async function rewrite(paths: string[], select: string): Promise<void> {
-  const { DuckDBInstance } = await import("@duckdb/node-api");
-  const db = await DuckDBInstance.create(":memory:");
-  const con = await db.connect();
-  for (const path of paths) {
-    await con.run(
-      `COPY (SELECT ${select} FROM read_parquet('${path}')) TO '${path}.x' (FORMAT parquet)`,
-    );
-    await Deno.rename(`${path}.x`, path);
-  }
-  con.closeSync();
-  db.closeSync();
-}
 
 async function loadRecords(
   dataDir: string,

@@ -430,7 +430,9 @@ function selectSource(
 }
 
 /**
- * Time bars with exact sums, deterministic whatever DuckDB's thread order.
+ * Time bars with exact sums, deterministic whatever DuckDB's thread order
+ * (open and close are the first and last trade by id, then time, file and
+ * row, so repeated trade ids give the same bars on every load).
  * Quantities are summed as integers of 1e-8 units (whole part and fraction
  * units apart) and the traded value p·q (1e-20 units) as five BIGINT (one
  * HUGEINT) product sums of the parts: with price = pw + pu·1e-12 (pu split
@@ -458,7 +460,8 @@ function timeBarSql(source: BarSource, rows: string): string {
       ${quantity("sell")} AS num_seller_volume
     FROM (
       SELECT symbol, ${bucket} AS start_time, ${bucket} + CAST($interval AS BIGINT) AS end_time,
-        arg_min(price, id) AS open, max(price) AS high, min(price) AS low, arg_max(price, id) AS close,
+        arg_min(price, (id, ts, file, row)) AS open, max(price) AS high, min(price) AS low,
+        arg_max(price, (id, ts, file, row)) AS close,
         ${units("")} AS q, sum(qwi) AS whole,
         sum(pwi * qwi) AS t1, sum(pwi * qui) AS t2, sum(CAST(pu AS HUGEINT) * qwi) AS t3,
         sum(CAST(floor(pu / 1e6) * qu AS BIGINT)) AS t4,
@@ -471,7 +474,7 @@ function timeBarSql(source: BarSource, rows: string): string {
       FROM (SELECT *, CAST(qw AS BIGINT) AS qwi, CAST(qu AS BIGINT) AS qui, CAST(pw AS BIGINT) AS pwi
         FROM (${
       tickPartsSql(
-        `SELECT symbol, id, ts, price, qty, CAST(ibm AS BIGINT) AS s FROM (${rows})`,
+        `SELECT symbol, id, ts, price, qty, CAST(ibm AS BIGINT) AS s, file, row FROM (${rows})`,
       )
     })) GROUP BY symbol, start_time)`;
   }

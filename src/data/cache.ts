@@ -2,8 +2,10 @@
  * BarCache: bars on disk as Parquet, one file per (exchange, market, data
  * type, bar spec, symbol, UTC day) for time bars and one per (..., symbol,
  * requested range) for tick/volume/dollar bars. A file's name carries the
- * fingerprint (path, size, mtime) of the source files it was built from, so a
- * changed source simply stops matching and is rebuilt. Files appear only by
+ * fingerprint (path, size, mtime and a hash of the Parquet footer) of the
+ * source files it was built from, so a changed source simply stops matching
+ * and is rebuilt, even one rewritten at the same size with its mtime
+ * restored (the footer holds the row counts, offsets and column statistics). Files appear only by
  * atomic rename; an unreadable one is reported, deleted and rebuilt.
  *
  * Several processes may share one cache: any file may vanish at any moment
@@ -35,10 +37,11 @@ export interface CacheKey {
 
 /**
  * Version of how bars are computed, part of every cache fingerprint: bumped
- * when bar values change (2: exact decimal sums), so files cached by an
- * older version are rebuilt rather than mixed with new ones.
+ * when bar values change (2: exact decimal sums; 3: ties of repeated trade
+ * ids ordered by time, file and row), so files cached by an older version
+ * are rebuilt rather than mixed with new ones.
  */
-export const BAR_FORMAT_VERSION = 2;
+export const BAR_FORMAT_VERSION = 3;
 
 /**
  * The on-disk bar cache rooted at `dir`.
@@ -64,20 +67,19 @@ export class BarCache {
 
   /**
    * A 16-hex-digit digest of the bar format version
-   * ({@linkcode BAR_FORMAT_VERSION}) and each file's path, size and
-   * modification time (or absence), in the given order.
+   * ({@linkcode BAR_FORMAT_VERSION}) and each file's path, size,
+   * modification time and Parquet footer (or absence), in the given order.
    */
   async fingerprint(files: string[]): Promise<string> {
     const parts = await Promise.all(files.map(async (file) => {
-      const info = await statOrNull(file);
-      return [file, info?.size ?? null, info?.mtime?.getTime() ?? null];
+      const source = await readFooter(file);
+      return source
+        ? [file, source.size, source.mtime, await hex(source.footer)]
+        : [file, null, null, null];
     }));
-    const digest = await crypto.subtle.digest(
-      "SHA-256",
+    return (await hex(
       new TextEncoder().encode(JSON.stringify([BAR_FORMAT_VERSION, parts])),
-    );
-    return [...new Uint8Array(digest).slice(0, 8)]
-      .map((b) => b.toString(16).padStart(2, "0")).join("");
+    )).slice(0, 16);
   }
 
   /** Path of the time-bar file of one UTC day (`dayMs` = its start). */
@@ -162,6 +164,69 @@ export class BarCache {
       }
     }
   }
+}
+
+/** The SHA-256 of `bytes` in hex. */
+async function hex(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", bytes);
+  return [...new Uint8Array(digest)]
+    .map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Footers longer than this are not read (only hashed by size and mtime). */
+const MAX_FOOTER_BYTES = 16 << 20;
+
+/**
+ * A file's size, mtime and Parquet footer (the metadata before the closing
+ * length and `PAR1`; empty when the file is not Parquet), or `null` when it
+ * does not exist.
+ */
+async function readFooter(
+  file: string,
+): Promise<
+  { size: number; mtime: number | null; footer: Uint8Array<ArrayBuffer> } | null
+> {
+  let handle: Deno.FsFile;
+  try {
+    handle = await Deno.open(file);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return null;
+    throw error;
+  }
+  try {
+    const info = await handle.stat();
+    const size = info.size, mtime = info.mtime?.getTime() ?? null;
+    const empty = new Uint8Array(0);
+    if (size < 12) return { size, mtime, footer: empty };
+    const tail = await readAt(handle, size - 8, 8);
+    const length = new DataView(tail.buffer).getUint32(0, true);
+    const magic = new TextDecoder().decode(tail.subarray(4));
+    if (magic !== "PAR1" || length > size - 12 || length > MAX_FOOTER_BYTES) {
+      return { size, mtime, footer: empty };
+    }
+    return {
+      size,
+      mtime,
+      footer: await readAt(handle, size - 8 - length, length),
+    };
+  } finally {
+    handle.close();
+  }
+}
+
+async function readAt(
+  handle: Deno.FsFile,
+  position: number,
+  length: number,
+): Promise<Uint8Array<ArrayBuffer>> {
+  const bytes = new Uint8Array(length);
+  await handle.seek(position, Deno.SeekMode.Start);
+  for (let read = 0; read < length;) {
+    const n = await handle.read(bytes.subarray(read));
+    if (n === null) break;
+    read += n;
+  }
+  return bytes;
 }
 
 /** Scratch directories are `{cache dir}/.tmp-<random>`. */

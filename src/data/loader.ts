@@ -628,8 +628,10 @@ export class DataLoader {
     // A day in which no bar starts (bars longer than a day) reads no file.
     const reads = [...runs.values()].filter((run) => run.files.length > 0);
     await this.#checked(request, reads.flatMap((r) => r.files));
-    const scratch = await this.#cache.scratchDir();
+    let scratch: string | undefined;
+    let committed = 0;
     try {
+      scratch = await this.#cache.scratchDir();
       if (reads.length > 0) {
         await aggregator.writeTimeBars(
           request.source,
@@ -648,7 +650,7 @@ export class DataLoader {
         while (next < misses.length) {
           const index = next++;
           const miss = misses[index];
-          const part = `${scratch}/part=${miss.symbol}/day=${
+          const part = `${scratch!}/part=${miss.symbol}/day=${
             miss.day / DAY_MS
           }`;
           const pieces = await listFiles(part);
@@ -656,7 +658,7 @@ export class DataLoader {
           // DuckDB writes one file per partition; rewrite only the unusual
           // cases (no bars that day, or a split partition).
           if (pieces.length !== 1) {
-            finished = `${scratch}/${miss.symbol}-${miss.day}.parquet`;
+            finished = `${scratch!}/${miss.symbol}-${miss.day}.parquet`;
             const bars = pieces.length === 0
               ? emptyBars()
               : pl.concat(pieces.map((p) => pl.readParquet(p)), {
@@ -666,15 +668,43 @@ export class DataLoader {
           }
           built[index] = pl.readParquet(finished);
           await this.#cache.commit(finished, miss.path);
+          committed++;
           progress(1);
         }
       };
       await Promise.all(Array.from({ length: COMMIT_WORKERS }, commit));
       frames.push(...built);
+      return frames;
+    } catch (error) {
+      if (!(await this.#cacheRemoved(scratch))) throw error;
+      // Another process removed the cache mid-way: build every bar again
+      // without it (the hits read so far are dropped with the rest).
+      const bars = await this.#timeBars(
+        request,
+        interval,
+        present,
+        false,
+        key,
+        () => {},
+      );
+      progress(misses.length - committed);
+      return bars;
     } finally {
-      await Deno.remove(scratch, { recursive: true });
+      if (scratch) await removeIfPresent(scratch);
     }
-    return frames;
+  }
+
+  /**
+   * Whether the cache directory (or the load's scratch directory in it) was
+   * removed, by another process cleaning the cache; warns once per loader
+   * when so. The cache is best effort: such a load goes on without it.
+   */
+  async #cacheRemoved(scratch: string | undefined): Promise<boolean> {
+    if (await statOrNull(scratch ?? this.cacheDir)) return false;
+    this.#warn(
+      `the cache directory ${this.cacheDir} was removed while bars were being cached (another process cleaning it?); these bars were built without the cache`,
+    );
+    return true;
   }
 
   /**
@@ -693,6 +723,7 @@ export class DataLoader {
     if (request.source.kind !== "ticks") throw new Error("unreachable");
     const { aggregator } = await this.#database();
     const frames: pl.DataFrame[] = [];
+    let cacheRemoved = false;
     for (const symbol of request.symbols) {
       const files = daysOverlapping(request.lo, request.hi)
         .map((d) => this.#path(request, symbol, d))
@@ -725,13 +756,17 @@ export class DataLoader {
         symbol,
         bar,
       );
-      if (path) {
-        const scratch = await this.#cache.scratchDir();
+      if (path && !cacheRemoved) {
+        let scratch: string | undefined;
         try {
+          scratch = await this.#cache.scratchDir();
           bars.writeParquet(`${scratch}/bars.parquet`, { compression: "zstd" });
           await this.#cache.commit(`${scratch}/bars.parquet`, path);
+        } catch (error) {
+          // The bars are in memory: a removed cache only goes unfilled.
+          if (!(cacheRemoved = await this.#cacheRemoved(scratch))) throw error;
         } finally {
-          await Deno.remove(scratch, { recursive: true });
+          if (scratch) await removeIfPresent(scratch);
         }
       }
       frames.push(bars);
@@ -802,6 +837,15 @@ function progressReporter(
   return (finished) => {
     if (finished > 0) onProgress(done += finished, total);
   };
+}
+
+/** Removes a directory tree that another process may have removed already. */
+async function removeIfPresent(dir: string): Promise<void> {
+  try {
+    await Deno.remove(dir, { recursive: true });
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
 }
 
 async function existing(paths: string[]): Promise<string[]> {
