@@ -454,3 +454,62 @@ Deno.test(
     );
   },
 );
+
+Deno.test(
+  "a bar per trade (tick: 1) loads in a process whose V8 heap is 48 MiB: finished bars go to Polars in chunks",
+  opts,
+  async () => {
+    const dataDir = await Deno.makeTempDir({ prefix: "factorium-tick1-" });
+    const { files } = await generateSample({
+      dataDir,
+      symbols: ["BTCUSDT"],
+      start: START,
+      days: 1,
+      tradesPerDay: 400_000,
+    });
+    const out = await Deno.makeTempDir();
+    const request = {
+      symbols: "BTCUSDT",
+      start: START,
+      days: 1,
+      bar: { type: "tick", ticks: 1 },
+      buyerSeller: true,
+      cache: false,
+    };
+    const run = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-q",
+        "-A",
+        "--v8-flags=--max-old-space-size=48",
+        new URL("./_load_worker.ts", import.meta.url).pathname,
+        dataDir,
+        await Deno.makeTempDir(),
+        out,
+        "0",
+        "1",
+        JSON.stringify(request),
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stderr = new TextDecoder().decode(run.stderr);
+    assert.equal(run.code, 0, stderr.slice(-2_000));
+    assert.equal(stderr, "");
+    const { default: pl } = await import("nodejs-polars");
+    const bars = pl.readParquet(`${out}/0-0.parquet`);
+    const ticks = readAggTrades(files);
+    const expected = referenceBars(ticks, { type: "tick", ticks: 1 }, {
+      start: START,
+      end: START + DAY,
+    });
+    assert.equal(bars.height, ticks.id.length);
+    const column = (name: string) =>
+      [...bars.getColumn(name).toArray()].map(Number);
+    for (
+      const name of ["start_time", "close", "volume", "num_buyer"] as const
+    ) {
+      assert.deepEqual(column(name), expected.map((b) => b[name]), name);
+    }
+  },
+);

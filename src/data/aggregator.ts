@@ -13,7 +13,7 @@ import {
   type DuckDBVector,
   listValue,
 } from "@duckdb/node-api";
-import pl from "nodejs-polars";
+import type pl from "nodejs-polars";
 import {
   type KlineMapping,
   type TickMapping,
@@ -32,80 +32,20 @@ import {
 } from "./source_check.ts";
 import { DAY_MS, MAX_EPOCH_MS } from "../time.ts";
 import {
-  addLimbs,
   decimalUnitsSql,
-  fractionUnits,
-  limbsAtLeast,
   PRICE_DECIMALS,
   QUANTITY_DECIMALS,
-  QUANTITY_LIMBS,
-  quantityLimbs,
-  quantityToNumber,
-  thresholdUnits,
   tickPartsSql,
-  toLimbs,
   unitsToDoubleSql,
-  VALUE_DECIMALS,
-  VALUE_LIMBS,
-  valueLimbs,
-  valueToNumber,
 } from "./exact_units.ts";
+import { SequentialBars } from "./sequential_bars.ts";
 
-/** Columns of every bar frame, in order. */
-export const BAR_COLUMNS = [
-  "symbol",
-  "start_time",
-  "end_time",
-  "open",
-  "high",
-  "low",
-  "close",
-  "volume",
-  "vwap",
-  "trades",
-] as const;
-
-/** The optional taker buy/sell columns (buyer = taker bought). */
-export const BUYER_SELLER_COLUMNS = [
-  "num_buyer",
-  "num_seller",
-  "num_buyer_volume",
-  "num_seller_volume",
-] as const;
-
-/** Every column a bar frame is built and cached with, in order. */
-export const BAR_FRAME_COLUMNS: readonly string[] = [
-  ...BAR_COLUMNS,
-  ...BUYER_SELLER_COLUMNS,
-];
-
-const INTEGER_COLUMNS = new Set([
-  "start_time",
-  "end_time",
-  "trades",
-  "num_buyer",
-  "num_seller",
-]);
-
-/**
- * A bar frame with no rows and every column of {@linkcode BAR_FRAME_COLUMNS}
- * at its proper type.
- */
-export function emptyBars(): pl.DataFrame {
-  return pl.DataFrame(
-    BAR_FRAME_COLUMNS.map((name) =>
-      pl.Series(
-        name,
-        [],
-        name === "symbol"
-          ? pl.Utf8
-          : INTEGER_COLUMNS.has(name)
-          ? pl.Int64
-          : pl.Float64,
-      )
-    ),
-  );
-}
+export {
+  BAR_COLUMNS,
+  BAR_FRAME_COLUMNS,
+  BUYER_SELLER_COLUMNS,
+  emptyBars,
+} from "./bar_columns.ts";
 
 /** What the source files hold and how their columns map. */
 export type BarSource =
@@ -496,230 +436,6 @@ function timeBarSql(source: BarSource, rows: string): string {
     units("taker_buy_volume")
   } AS buy
       FROM (${rows}) GROUP BY symbol, start_time)`;
-}
-
-/** A tick with a NaN or infinite price or quantity reached the bars. */
-class NonFiniteTick extends Error {}
-
-/** An exact quantity sum: whole units and 1e-8 units (kept below 1e8). */
-class QuantitySum {
-  whole = 0;
-  units = 0;
-
-  add(whole: number, units: number): void {
-    this.whole += whole;
-    this.units += units;
-    if (this.units >= 1e8) {
-      this.units -= 1e8;
-      this.whole++;
-    }
-  }
-}
-
-/**
- * Accumulates sequential bars from ordered tick chunks. Quantities are
- * summed exactly (whole units and 1e-8 units, each exact in a double below
- * 2^53) and volume thresholds compared in the same units; dollar bars carry
- * the exact traded value as base-1e7 limbs of 1e-20 units (see
- * `exact_units.ts`), so a bar closes on exactly the trade whose decimal sum
- * reaches the threshold. Tick and volume bars, which need the value only for
- * vwap, sum p·q with Neumaier's compensated summation (within a few ulps;
- * deterministic, as the trade order is fixed).
- */
-class SequentialBars {
-  #spec: Exclude<BarSpec, { type: "time" }>;
-  #symbol: string;
-  #files: string[];
-  #volumeThreshold: { whole: number; units: number };
-  #valueThreshold: Float64Array;
-  #out = Object.fromEntries(
-    BAR_FRAME_COLUMNS.filter((c) => c !== "symbol")
-      .map((c) => [c, [] as number[]]),
-  ) as Record<string, number[]>;
-  // State of the open bar; `count === 0` means no bar is open.
-  #count = 0;
-  #lastId = -Infinity;
-  #start = 0;
-  #end = 0;
-  #open = 0;
-  #high = 0;
-  #low = 0;
-  #close = 0;
-  #volume = new QuantitySum();
-  #buyVolume = new QuantitySum();
-  #sellVolume = new QuantitySum();
-  #value = 0;
-  #valueCompensation = 0;
-  #valueLimbs = new Float64Array(VALUE_LIMBS);
-  // Scratch limbs of the current trade (dollar bars).
-  #tradeQuantity = new Float64Array(QUANTITY_LIMBS);
-  #tradeValue = new Float64Array(VALUE_LIMBS);
-  #buyers = 0;
-  #sellers = 0;
-
-  constructor(
-    spec: Exclude<BarSpec, { type: "time" }>,
-    symbol: string,
-    files: string[],
-  ) {
-    this.#spec = spec;
-    this.#symbol = symbol;
-    this.#files = files;
-    const volume = spec.type === "volume"
-      ? thresholdUnits(spec.volume, QUANTITY_DECIMALS)
-      : 0n;
-    this.#volumeThreshold = {
-      whole: Number(volume / 100_000_000n),
-      units: Number(volume % 100_000_000n),
-    };
-    this.#valueThreshold = toLimbs(
-      spec.type === "dollar"
-        ? thresholdUnits(spec.dollars, VALUE_DECIMALS)
-        : 0n,
-      VALUE_LIMBS,
-    );
-  }
-
-  /**
-   * Adds a chunk of ticks; returns false (and stops) at the first tick that
-   * comes before its predecessor in (id, time) order.
-   */
-  add(
-    id: Float64Array,
-    time: Float64Array,
-    price: Float64Array,
-    qty: Float64Array,
-    isBuyerMaker: Uint8Array,
-  ): boolean {
-    const spec = this.#spec, dollar = spec.type === "dollar";
-    const volume = this.#volume, threshold = this.#volumeThreshold;
-    for (let i = 0; i < time.length; i++) {
-      if (
-        id[i] < this.#lastId || (id[i] === this.#lastId && time[i] < this.#end)
-      ) return false;
-      this.#lastId = id[i];
-      const p = price[i], q = qty[i];
-      if (!Number.isFinite(p) || !Number.isFinite(q)) {
-        throw new NonFiniteTick();
-      }
-      if (this.#count === 0) this.#openBar(time[i], p);
-      this.#count++;
-      this.#end = time[i];
-      this.#close = p;
-      if (p > this.#high) this.#high = p;
-      if (p < this.#low) this.#low = p;
-      // fractionUnits' common case inline: below 8192 all 8 decimals hold.
-      const whole = Math.floor(q);
-      const units = q >= 0 && q < 8192
-        ? Math.round((q - whole) * 1e8)
-        : fractionUnits(q, QUANTITY_DECIMALS);
-      volume.add(whole, units);
-      if (isBuyerMaker[i] === 0) {
-        this.#buyers++;
-        this.#buyVolume.add(whole, units);
-      } else if (isBuyerMaker[i] === 1) {
-        this.#sellers++;
-        this.#sellVolume.add(whole, units);
-      }
-      let full: boolean;
-      if (dollar) {
-        quantityLimbs(whole, units, this.#tradeQuantity);
-        valueLimbs(
-          Math.floor(p),
-          fractionUnits(p, PRICE_DECIMALS),
-          this.#tradeQuantity,
-          this.#tradeValue,
-        );
-        addLimbs(this.#valueLimbs, 0, VALUE_LIMBS, this.#tradeValue);
-        full = limbsAtLeast(
-          this.#valueLimbs,
-          0,
-          this.#valueThreshold,
-          0,
-          VALUE_LIMBS,
-        );
-      } else {
-        // Neumaier: the sum and the low-order bits it lost.
-        const term = p * q, sum = this.#value + term;
-        this.#valueCompensation += Math.abs(this.#value) >= Math.abs(term)
-          ? (this.#value - sum) + term
-          : (term - sum) + this.#value;
-        this.#value = sum;
-        full = spec.type === "tick"
-          ? this.#count >= spec.ticks
-          : volume.whole > threshold.whole ||
-            (volume.whole === threshold.whole &&
-              volume.units >= threshold.units);
-      }
-      if (full) this.#flush();
-    }
-    return true;
-  }
-
-  #openBar(time: number, price: number): void {
-    this.#start = time;
-    this.#open = this.#high = this.#low = price;
-    for (const sum of [this.#volume, this.#buyVolume, this.#sellVolume]) {
-      sum.whole = sum.units = 0;
-    }
-    this.#value = this.#valueCompensation = 0;
-    this.#valueLimbs.fill(0);
-    this.#buyers = this.#sellers = 0;
-  }
-
-  #quantity(sum: QuantitySum): number {
-    if (sum.whole >= 2 ** 53) throw this.#tooLarge();
-    return quantityToNumber(sum.whole, sum.units);
-  }
-
-  #tooLarge(): DataFileError {
-    return new DataFileError(
-      this.#files[0],
-      `the ${this.#symbol} bar starting at ${
-        new Date(this.#start).toISOString()
-      } trades too much to sum exactly (files: ${this.#files.join(", ")})`,
-    );
-  }
-
-  #flush(): void {
-    const o = this.#out;
-    const volume = this.#quantity(this.#volume);
-    const value = this.#spec.type === "dollar"
-      ? valueToNumber(this.#valueLimbs, 0)
-      : this.#value + this.#valueCompensation;
-    if (value === undefined) throw this.#tooLarge();
-    o.start_time.push(this.#start);
-    o.end_time.push(this.#end);
-    o.open.push(this.#open);
-    o.high.push(this.#high);
-    o.low.push(this.#low);
-    o.close.push(this.#close);
-    o.volume.push(volume);
-    o.vwap.push(volume > 0 ? value / volume : NaN);
-    o.trades.push(this.#count);
-    o.num_buyer.push(this.#buyers);
-    o.num_seller.push(this.#sellers);
-    o.num_buyer_volume.push(this.#quantity(this.#buyVolume));
-    o.num_seller_volume.push(this.#quantity(this.#sellVolume));
-    this.#count = 0;
-  }
-
-  toFrame(symbol: string): pl.DataFrame {
-    if (this.#count > 0) this.#flush();
-    const columns = Object.entries(this.#out).map(([name, values]) => {
-      const series = pl.Series(name, Float64Array.from(values));
-      return INTEGER_COLUMNS.has(name) ? series.cast(pl.Int64) : series;
-    });
-    const n = this.#out.start_time.length;
-    return pl.DataFrame([
-      pl.Series("symbol", new Array<string>(n).fill(symbol), pl.Utf8),
-      ...columns,
-    ]).withColumn(
-      pl.when(pl.col("vwap").isNan()).then(pl.lit(null)).otherwise(
-        pl.col("vwap"),
-      ).alias("vwap"),
-    );
-  }
 }
 
 /**

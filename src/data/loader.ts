@@ -268,11 +268,15 @@ export class DataLoader {
     let df = frames.length > 0
       ? pl.concat(frames, { how: "vertical" })
       : emptyBars();
-    df = df.filter(
-      pl.col("start_time").gtEq(request.lo).and(
-        pl.col("start_time").lt(request.hi),
-      ),
-    );
+    // Cached days of time bars may hold bars outside a partial-day range;
+    // sequential bars come from the range's ticks only (no copy needed).
+    if (request.bar.type === "time") {
+      df = df.filter(
+        pl.col("start_time").gtEq(request.lo).and(
+          pl.col("start_time").lt(request.hi),
+        ),
+      );
+    }
     const columns = request.buyerSeller ? BAR_FRAME_COLUMNS : [...BAR_COLUMNS];
     if (df.height === 0) throw await this.#noBars(request, [...files.present]);
     const droppedRows = request.dropBadRows
