@@ -13,7 +13,7 @@ import {
   MissingDataError,
   type MissingSymbolDay,
 } from "../errors.ts";
-import { ceilTo, DAY_MS, daysOverlapping, utcDay } from "../time.ts";
+import { ceilTo, DAY_MS, daysOverlapping } from "../time.ts";
 import {
   BAR_COLUMNS,
   BAR_FRAME_COLUMNS,
@@ -41,7 +41,7 @@ import {
 } from "../options.ts";
 import { dirname } from "node:path";
 import { removeStaleDirectories } from "../atomic.ts";
-import { PathProbe } from "./present.ts";
+import { findSourceFiles } from "./source_files.ts";
 
 /** Options of {@linkcode DataLoader}. */
 export interface DataLoaderOptions {
@@ -435,37 +435,6 @@ export class DataLoader {
     );
   }
 
-  /**
-   * The source path of a symbol on `days[d]`, built from one template per
-   * day (10,000 symbols × a year are 3.65 M paths), and the folder holding
-   * all of a symbol's days, when the layout has one.
-   */
-  #paths(request: Request, days: number[]): SymbolDayPaths {
-    const marker = "\u0000";
-    const templates = days.map((day) =>
-      this.#path(request, marker, day).split(marker)
-    );
-    const split = templates.every((t) =>
-      t.length === 2 && t[0] === templates[0][0]
-    );
-    // The folder: the templates' common part after the symbol, to a "/".
-    let common = templates[0]?.[1] ?? "";
-    for (const [, after] of templates) {
-      while (!after.startsWith(common)) common = common.slice(0, -1);
-    }
-    common = common.slice(0, common.lastIndexOf("/") + 1);
-    return {
-      path: (symbol, d) =>
-        split
-          ? templates[d][0] + symbol + templates[d][1]
-          : this.#path(request, symbol, days[d]),
-      folder: (symbol) =>
-        split && common.startsWith("/")
-          ? (templates[0][0] + symbol + common).replace(/\/+$/, "")
-          : undefined,
-    };
-  }
-
   /** Fetches the requested symbol-days that are not present and verified. */
   async #download(
     request: Request,
@@ -494,29 +463,11 @@ export class DataLoader {
   async #sourceFiles(
     request: Request,
   ): Promise<{ present: Set<string>; missing: MissingSymbolDay[] }> {
-    const days = daysOverlapping(request.lo, request.hi);
-    const dayNames = days.map(utcDay);
-    const paths = this.#paths(request, days);
-    const probe = new PathProbe();
-    const MissingDay = missingDays(paths.path);
-    const present = new Set<string>();
-    const missing: MissingSymbolDay[] = [];
-    for (const symbol of request.symbols) {
-      const folder = paths.folder(symbol);
-      // A symbol without a folder misses every day: no path is even built.
-      if (folder !== undefined && !(await probe.folderExists(folder))) {
-        for (let d = 0; d < days.length; d++) {
-          missing.push(new MissingDay(symbol, dayNames[d], d));
-        }
-        continue;
-      }
-      const wanted = days.map((_, d) => paths.path(symbol, d));
-      const found = new Set(await probe.files(wanted));
-      wanted.forEach((path, d) => {
-        if (found.has(path)) present.add(path);
-        else missing.push({ symbol, day: dayNames[d], path });
-      });
-    }
+    const { present, missing } = await findSourceFiles(
+      request.symbols,
+      daysOverlapping(request.lo, request.hi),
+      (symbol, day) => this.#path(request, symbol, day),
+    );
     if (missing.length > 0) {
       if (!request.allowMissing || present.size === 0) {
         throw new MissingDataError(missing);
@@ -791,37 +742,6 @@ export class DataLoader {
     })();
     return this.#db;
   }
-}
-
-/** Where a symbol's days are looked for (see `DataLoader#paths`). */
-interface SymbolDayPaths {
-  path(symbol: string, d: number): string;
-  folder(symbol: string): string | undefined;
-}
-
-/**
- * A class of missing symbol-days whose path is only built when read (a
- * year of 10,000 absent symbols is 3.65 M of them).
- */
-function missingDays(
-  path: (symbol: string, d: number) => string,
-): new (symbol: string, day: string, d: number) => MissingSymbolDay {
-  return class implements MissingSymbolDay {
-    readonly symbol: string;
-    readonly day: string;
-    #d: number;
-    constructor(symbol: string, day: string, d: number) {
-      this.symbol = symbol;
-      this.day = day;
-      this.#d = d;
-    }
-    get path(): string {
-      return path(this.symbol, this.#d);
-    }
-    toJSON(): MissingSymbolDay {
-      return { symbol: this.symbol, day: this.day, path: this.path };
-    }
-  };
 }
 
 /** Cache files committed at once (each waits for its fsyncs). */
