@@ -37,8 +37,9 @@ export interface CacheKey {
 
 /**
  * Version of how bars are computed, part of every cache fingerprint: bumped
- * when bar values change (2: exact decimal sums; 3: ties of repeated trade
- * ids ordered by time, file and row), so files cached by an older version
+ * when bar values change (2: exact decimal sums; 3: tick, volume and
+ * dollar bars order repeated trade ids by time, then file and row), so
+ * files cached by an older version
  * are rebuilt rather than mixed with new ones.
  */
 export const BAR_FORMAT_VERSION = 3;
