@@ -42,8 +42,9 @@ export const MAX_EPOCH_MS = 8.64e15;
 
 /**
  * Converts a {@linkcode TimeInput} to epoch milliseconds. A date-only or
- * zone-less ISO string is read as UTC; a number must be an integer within
- * the range of a `Date` (±{@linkcode MAX_EPOCH_MS}).
+ * zone-less ISO string is read as UTC; its calendar date must exist
+ * (`2024-02-30` is an error, not March 1st); a number must be an integer
+ * within the range of a `Date` (±{@linkcode MAX_EPOCH_MS}).
  *
  * @example
  * ```ts
@@ -57,6 +58,13 @@ export function toEpochMs(value: TimeInput, argument = "time"): number {
   else if (typeof value === "number") ms = value;
   else if (typeof value === "string") {
     const zoneless = /^\d{4}-\d{2}-\d{2}T[\d:.]+$/.test(value);
+    if (!calendarDateExists(value)) {
+      throw new InvalidArgumentError(
+        argument,
+        value,
+        "a date that exists in the calendar (months 01-12, days up to the month's last)",
+      );
+    }
     ms = Date.parse(zoneless ? `${value}Z` : value);
   } else ms = NaN;
   if (!Number.isSafeInteger(ms)) {
@@ -74,6 +82,17 @@ export function toEpochMs(value: TimeInput, argument = "time"): number {
     );
   }
   return ms;
+}
+
+/**
+ * Whether the `YYYY-MM-DD` an ISO string starts with (if any) is a real
+ * calendar date: `Date.parse` rolls `2024-02-30` over to March 1st.
+ */
+function calendarDateExists(text: string): boolean {
+  const date = /^\d{4}-\d{2}-\d{2}/.exec(text)?.[0];
+  if (date === undefined) return true;
+  const ms = Date.parse(date);
+  return !Number.isNaN(ms) && new Date(ms).toISOString().startsWith(date);
 }
 
 /**

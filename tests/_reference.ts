@@ -45,8 +45,10 @@
  *   B4. vwap = (sum of price*qty, added in trade order starting from 0) / volume.
  *   B5. trades = number of ticks.
  *   B6. buyer = the taker bought = NOT isBuyerMaker. num_buyer = number of
- *       buyer trades, num_seller = number of the other trades;
+ *       buyer trades, num_seller = number of seller trades;
  *       num_buyer_volume / num_seller_volume = sums of their qty (trade order).
+ *   B7. A trade whose isBuyerMaker is null (side unknown) counts in neither
+ *       side, so num_buyer + num_seller may be less than trades.
  *
  * Output
  *   O1. Bars are sorted by (end_time, symbol). The sort is stable, so bars that
@@ -67,7 +69,8 @@ export interface Ticks {
   time: number[];
   price: number[];
   qty: number[];
-  isBuyerMaker: boolean[];
+  /** null: side unknown (counted in neither side) */
+  isBuyerMaker: (boolean | null)[];
 }
 
 export type RefBarSpec =
@@ -100,7 +103,7 @@ interface Trade {
   time: number;
   price: number;
   qty: number;
-  isBuyerMaker: boolean;
+  isBuyerMaker: boolean | null;
 }
 
 // ---------------------------------------------------------------------------
@@ -213,7 +216,7 @@ function sequentialBars(
   return bars;
 }
 
-/** Rules B1-B6. `trades` must already be in trade order (R1) and non-empty. */
+/** Rules B1-B7. `trades` must already be in trade order (R1) and non-empty. */
 function makeBar(
   symbol: string,
   trades: Trade[],
@@ -233,14 +236,14 @@ function makeBar(
     if (t.price < low) low = t.price; // B2
     volume += t.qty; // B3
     dollars += t.price * t.qty; // B4
-    if (!t.isBuyerMaker) {
+    if (t.isBuyerMaker === false) {
       // B6: the buyer was NOT the maker, so the taker bought.
       num_buyer += 1;
       num_buyer_volume += t.qty;
-    } else {
+    } else if (t.isBuyerMaker === true) {
       num_seller += 1;
       num_seller_volume += t.qty;
-    }
+    } // B7: an unknown side (null) counts in neither side.
   }
   return {
     symbol,
@@ -500,13 +503,10 @@ function booleanColumn(
   df: pl.DataFrame,
   name: string,
   file: string,
-): boolean[] {
+): (boolean | null)[] {
   const series = df.getColumn(name);
   if (series.dtype.variant !== "Bool") {
     throw new TypeError(`${file}: column ${name} is ${series.dtype}`);
   }
-  if (series.nullCount() > 0) {
-    throw new Error(`${file}: column ${name} has null values`);
-  }
-  return series.toArray().map((v) => v === true);
+  return series.toArray().map((v) => v === null ? null : v === true);
 }

@@ -4,7 +4,12 @@
  * numbers alone.
  */
 import assert from "node:assert/strict";
-import { AggBar, FormulaError, InvalidArgumentError } from "../mod.ts";
+import {
+  AggBar,
+  type Factor,
+  FormulaError,
+  InvalidArgumentError,
+} from "../mod.ts";
 import { MAX_NESTING } from "../src/factor/formula.ts";
 import { inverseNormalCdf } from "../src/factor/kernels.ts";
 import { factorData, valuesOf } from "./_factor_data.ts";
@@ -104,6 +109,55 @@ Deno.test("a formula nested deeper than MAX_NESTING is a FormulaError naming the
     "factor",
   );
   assert.deepEqual(values, [1, 2, 3, -4]);
+});
+
+Deno.test("the issue's deep formulas (20,000 '(', 10,000 unary '-', 10,000 '!', 50,000 nested abs) are FormulaErrors with a caret under the first level past the limit", () => {
+  for (
+    const [text, at] of [
+      ["(".repeat(20_000) + "close" + ")".repeat(20_000), MAX_NESTING + 1],
+      ["-".repeat(10_000) + "close", MAX_NESTING + 1],
+      ["!".repeat(10_000) + "close", MAX_NESTING + 1],
+      [
+        "abs(".repeat(50_000) + "close" + ")".repeat(50_000),
+        4 * (MAX_NESTING + 1),
+      ],
+    ] as const
+  ) {
+    assert.throws(
+      () => agg.factor(text),
+      (e) => {
+        assert.ok(e instanceof FormulaError, String(e));
+        assert.match(
+          e.message,
+          new RegExp(
+            `nested more than ${MAX_NESTING} levels deep .* at position ${at}`,
+          ),
+        );
+        // The message shows the formula around the position, then a caret.
+        const lines = e.message.split("\n");
+        assert.match(lines[lines.length - 1], /^\s*\^$/);
+        return true;
+      },
+    );
+  }
+});
+
+Deno.test("a method chain 10,000 operators deep (abs, add) is named and evaluated without overflowing the stack", async () => {
+  for (
+    const [label, step, want] of [
+      ["abs", (f: Factor) => f.abs(), [1, 2, 3, 4]],
+      ["add(1)", (f: Factor) => f.add(1), [10_001, 10_002, 10_003, 9_996]],
+    ] as const
+  ) {
+    let factor = agg.get("close");
+    for (let i = 0; i < 10_000; i++) factor = step(factor);
+    assert.ok(factor.name.length > 10_000, label);
+    assert.deepEqual(
+      valuesOf(await factor.collect(), "factor"),
+      want,
+      label,
+    );
+  }
 });
 
 Deno.test("an operator given numbers alone is a typed error, not a TypeError", () => {

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { rewrite } from "./_parquet.ts";
 import {
   DataFileError,
   DataLoader,
@@ -9,6 +10,8 @@ import {
 } from "../mod.ts";
 
 const START = Date.UTC(2024, 0, 1);
+const RANGE_START = Date.UTC(2024, 0, 1, 13);
+const RANGE_END = Date.UTC(2024, 0, 2, 12);
 const opts = { sanitizeResources: false, sanitizeOps: false };
 const FILE = (dir: string, symbol: string, day: string) =>
   `${dir}/market=futures_um/data_type=aggTrades/symbol=${symbol}/year=2024/month=01/day=${day}/data.parquet`;
@@ -255,21 +258,6 @@ Deno.test(
   },
 );
 
-/** Rewrites each Parquet file with `SELECT <select> FROM file`. */
-async function rewrite(paths: string[], select: string): Promise<void> {
-  const { DuckDBInstance } = await import("@duckdb/node-api");
-  const db = await DuckDBInstance.create(":memory:");
-  const con = await db.connect();
-  for (const path of paths) {
-    await con.run(
-      `COPY (SELECT ${select} FROM read_parquet('${path}')) TO '${path}.x' (FORMAT parquet)`,
-    );
-    await Deno.rename(`${path}.x`, path);
-  }
-  con.closeSync();
-  db.closeSync();
-}
-
 async function loadRecords(
   dataDir: string,
   options: Partial<LoadAggBarOptions>,
@@ -348,10 +336,11 @@ Deno.test(
   opts,
   async () => {
     const { dataDir, sample } = await btcSample("aggTrades", 500);
-    // Files in the right place holding trades of ten days earlier.
+    // Each day's trades all between 12:00 and 13:00; the range asks for
+    // 13:00 to 12:00 the next day.
     await rewrite(
       sample.files,
-      "* EXCLUDE (transact_time), transact_time - 864000000 AS transact_time",
+      "* EXCLUDE (transact_time), transact_time // 86400000 * 86400000 + 43200000 + transact_time % 3600000 AS transact_time",
     );
     for (
       const bar of [{ type: "time", intervalMs: 60_000 }, {
@@ -360,9 +349,15 @@ Deno.test(
       }] as const
     ) {
       const error = await rejects(
-        { bar, cache: false },
+        {
+          bar,
+          cache: false,
+          start: RANGE_START,
+          end: RANGE_END,
+          days: undefined,
+        },
         DataFileError,
-        /no bars for BTCUSDT in \[2024-01-01T00:00:00.000Z, 2024-01-03T00:00:00.000Z\): their 1\d\d\d row\(s\) have times from 2023-12-22T\S+ to 2023-12-23T\S+ \(read as epoch ms\); source files: .*day=01\/data.parquet, .*day=02\/data.parquet/,
+        /no bars for BTCUSDT in \[2024-01-01T13:00:00.000Z, 2024-01-02T12:00:00.000Z\): their 1\d\d\d row\(s\) have times from 2024-01-01T12:\S+ to 2024-01-02T12:\S+ \(read as epoch ms\); source files: .*day=01\/data.parquet, .*day=02\/data.parquet/,
         dataDir,
       ) as DataFileError;
       assert.equal(error.file, sample.files[0]);
@@ -370,7 +365,12 @@ Deno.test(
       const cacheDir = await Deno.makeTempDir();
       for (let i = 0; i < 2; i++) {
         await assert.rejects(
-          () => loadRecords(dataDir, { bar }, cacheDir),
+          () =>
+            loadRecords(
+              dataDir,
+              { bar, start: RANGE_START, end: RANGE_END, days: undefined },
+              cacheDir,
+            ),
           (e) => e instanceof DataFileError && e.message === error.message,
         );
       }

@@ -13,7 +13,7 @@ import {
   type DuckDBVector,
   listValue,
 } from "@duckdb/node-api";
-import pl from "nodejs-polars";
+import type pl from "nodejs-polars";
 import {
   type KlineMapping,
   type TickMapping,
@@ -21,82 +21,31 @@ import {
 } from "./adapters/adapter.ts";
 import type { BarSpec } from "./bar_spec.ts";
 import { DataFileError, firstLine } from "../errors.ts";
-import { DAY_MS } from "../time.ts";
 import {
-  addLimbs,
+  BOOLEAN,
+  checkSourceFiles,
+  type ColumnType,
+  EPOCH_TIME,
+  INTEGER,
+  NUMBER,
+  type SourceColumns,
+} from "./source_check.ts";
+import { DAY_MS, MAX_EPOCH_MS } from "../time.ts";
+import {
   decimalUnitsSql,
-  fractionUnits,
-  limbsAtLeast,
   PRICE_DECIMALS,
   QUANTITY_DECIMALS,
-  QUANTITY_LIMBS,
-  quantityLimbs,
-  quantityToNumber,
-  thresholdUnits,
   tickPartsSql,
-  toLimbs,
   unitsToDoubleSql,
-  VALUE_DECIMALS,
-  VALUE_LIMBS,
-  valueLimbs,
-  valueToNumber,
 } from "./exact_units.ts";
+import { SequentialBars } from "./sequential_bars.ts";
 
-/** Columns of every bar frame, in order. */
-export const BAR_COLUMNS = [
-  "symbol",
-  "start_time",
-  "end_time",
-  "open",
-  "high",
-  "low",
-  "close",
-  "volume",
-  "vwap",
-  "trades",
-] as const;
-
-/** The optional taker buy/sell columns (buyer = taker bought). */
-export const BUYER_SELLER_COLUMNS = [
-  "num_buyer",
-  "num_seller",
-  "num_buyer_volume",
-  "num_seller_volume",
-] as const;
-
-/** Every column a bar frame is built and cached with, in order. */
-export const BAR_FRAME_COLUMNS: readonly string[] = [
-  ...BAR_COLUMNS,
-  ...BUYER_SELLER_COLUMNS,
-];
-
-const INTEGER_COLUMNS = new Set([
-  "start_time",
-  "end_time",
-  "trades",
-  "num_buyer",
-  "num_seller",
-]);
-
-/**
- * A bar frame with no rows and every column of {@linkcode BAR_FRAME_COLUMNS}
- * at its proper type.
- */
-export function emptyBars(): pl.DataFrame {
-  return pl.DataFrame(
-    BAR_FRAME_COLUMNS.map((name) =>
-      pl.Series(
-        name,
-        [],
-        name === "symbol"
-          ? pl.Utf8
-          : INTEGER_COLUMNS.has(name)
-          ? pl.Int64
-          : pl.Float64,
-      )
-    ),
-  );
-}
+export {
+  BAR_COLUMNS,
+  BAR_FRAME_COLUMNS,
+  BUYER_SELLER_COLUMNS,
+  emptyBars,
+} from "./bar_columns.ts";
 
 /** What the source files hold and how their columns map. */
 export type BarSource =
@@ -111,6 +60,12 @@ export interface SourceRun {
   lo: number;
   /** Exclusive upper time bound, epoch ms. */
   hi: number;
+  /**
+   * Leave out rows whose price or quantity is NaN or ±Infinity; otherwise
+   * such a row fails the aggregation with a {@linkcode DataFileError}
+   * naming the file and the number of such rows. @default false
+   */
+  dropBadRows?: boolean;
 }
 
 /** Where {@linkcode BarAggregator.writeTimeBars} puts its result. */
@@ -144,62 +99,20 @@ export class BarAggregator {
   }
 
   /**
-   * Checks that every file is readable Parquet holding the `required`
-   * columns; throws {@linkcode DataFileError} naming the first bad file.
+   * Checks every file's footer before it is aggregated: readable Parquet,
+   * the `required` columns at types the mapping can read, and times within
+   * the file's own Hive day (see {@linkcode checkSourceFiles}).
    */
   async checkFiles(
+    source: BarSource,
     files: string[],
     required: readonly string[],
   ): Promise<void> {
-    if (files.length === 0) return;
-    let rows: Record<string, DuckDBValue>[];
-    try {
-      const reader = await this.#connection.runAndReadAll(
-        "SELECT file_name, list(name) AS names FROM parquet_schema($files) GROUP BY file_name",
-        { files: listValue(files) },
-      );
-      rows = reader.getRowObjectsJS() as Record<string, DuckDBValue>[];
-    } catch (error) {
-      throw await this.#unreadableFile(files, error);
-    }
-    const columns = new Map(
-      rows.map((
-        r,
-      ) => [String(r.file_name), new Set(r.names as unknown as string[])]),
+    await checkSourceFiles(
+      this.#connection,
+      files,
+      sourceColumns(source, required),
     );
-    for (const file of files) {
-      const have = columns.get(file) ?? new Set<string>();
-      const missing = required.find((c) => !have.has(c));
-      if (missing !== undefined) {
-        throw new DataFileError(
-          file,
-          `lacks required column '${missing}' (expected columns: ${
-            required.join(", ")
-          })`,
-          { column: missing },
-        );
-      }
-    }
-  }
-
-  async #unreadableFile(
-    files: string[],
-    error: unknown,
-  ): Promise<DataFileError> {
-    for (const file of files) {
-      try {
-        await this.#connection.run("SELECT 1 FROM parquet_schema($file)", {
-          file,
-        });
-      } catch (fileError) {
-        return new DataFileError(
-          file,
-          `is not a readable Parquet file (${firstLine(fileError)})`,
-          { cause: fileError },
-        );
-      }
-    }
-    return new DataFileError(files[0], firstLine(error), { cause: error });
   }
 
   /**
@@ -239,7 +152,7 @@ export class BarAggregator {
       params[`lo${i}`] = run.lo;
       params[`hi${i}`] = run.hi;
       return `SELECT * FROM (${
-        selectSource(source, `$files${i}`)
+        selectSource(source, `$files${i}`, run.dropBadRows)
       }) WHERE ts >= $lo${i} AND ts < $hi${i}`;
     }).join("\nUNION ALL\n");
     const bars = timeBarSql(source, union);
@@ -254,15 +167,69 @@ export class BarAggregator {
     try {
       await this.#connection.run(sql, params);
     } catch (error) {
-      const files = runs.flatMap((run) => run.files);
-      throw new DataFileError(
-        files[0],
-        `could not be aggregated (with ${files.length - 1} other file(s)): ${
-          firstLine(error)
-        }`,
-        { cause: error },
+      throw await this.#failure(
+        source,
+        runs.flatMap((run) => run.files),
+        error,
       );
     }
+  }
+
+  /**
+   * How many rows of `files` with `lo <= time < hi` have a price or
+   * quantity that is NaN or ±Infinity (ticks only; klines count 0).
+   */
+  async countBadRows(source: BarSource, run: SourceRun): Promise<number> {
+    if (source.kind !== "ticks" || run.files.length === 0) return 0;
+    const reader = await this.#connection.runAndReadAll(
+      `SELECT count(*)::DOUBLE FROM (${
+        selectSource(source, "$files")
+      }) WHERE ts >= $lo AND ts < $hi AND NOT (isfinite(price) AND isfinite(qty))`,
+      { files: listValue(run.files), lo: run.lo, hi: run.hi },
+    );
+    return Number(reader.getRows()[0][0]);
+  }
+
+  /**
+   * The error for an aggregation of `files` that failed: the first file
+   * with NaN or infinite prices or quantities (how many), else the first
+   * file DuckDB cannot read through, else DuckDB's message.
+   */
+  async #failure(
+    source: BarSource,
+    files: string[],
+    error: unknown,
+  ): Promise<DataFileError> {
+    for (const file of files) {
+      let problem: string | undefined;
+      try {
+        const bad = await this.countBadRows(source, {
+          files: [file],
+          lo: -MAX_EPOCH_MS,
+          hi: MAX_EPOCH_MS,
+        });
+        if (bad > 0) {
+          const m = source.mapping as TickMapping;
+          problem =
+            `${bad} row(s) have a NaN or infinite '${m.price}' or '${m.quantity}'; fix the file, or pass onBadRows: "drop" to leave such rows out (counted in metadata.droppedRows)`;
+        } else {
+          await this.#connection.run(
+            `SELECT * FROM (${selectSource(source, "$files")})`,
+            { files: listValue([file]) },
+          );
+        }
+      } catch (fileError) {
+        problem = `cannot be read (${firstLine(fileError)})`;
+      }
+      if (problem) return new DataFileError(file, problem, { cause: error });
+    }
+    return new DataFileError(
+      files[0],
+      `could not be aggregated (with ${files.length - 1} other file(s)): ${
+        firstLine(error)
+      }`,
+      { cause: error },
+    );
   }
 
   /**
@@ -278,21 +245,28 @@ export class BarAggregator {
     symbol: string,
     spec: Exclude<BarSpec, { type: "time" }>,
   ): Promise<pl.DataFrame> {
+    const source: BarSource = { kind: "ticks", mapping };
     const select = `SELECT CAST(id AS DOUBLE), CAST(ts AS DOUBLE), price, qty,
         coalesce(CAST(ibm AS UTINYINT), 2)
-      FROM (${selectSource({ kind: "ticks", mapping }, "$files")})
+      FROM (${selectSource(source, "$files", run.dropBadRows)})
       WHERE ts >= $lo AND ts < $hi`;
     // Exchanges write each day's file in trade order and the files come in
     // day order, so a plain scan (DuckDB keeps file order) usually is in
     // trade order already: stream it, and sort only if the order breaks.
-    return await this.#streamBars(select, run, symbol, spec, true) ??
-      (await this.#streamBars(
-        `${select} ORDER BY id, ts`,
-        run,
-        symbol,
-        spec,
-        false,
-      ))!;
+    // Ties (a repeated trade id and time) keep file and row order.
+    try {
+      return await this.#streamBars(select, run, symbol, spec, true) ??
+        (await this.#streamBars(
+          `${select} ORDER BY id, ts, seq`,
+          run,
+          symbol,
+          spec,
+          false,
+        ))!;
+    } catch (error) {
+      if (error instanceof DataFileError) throw error;
+      throw await this.#failure(source, run.files, error);
+    }
   }
 
   async #streamBars(
@@ -327,15 +301,65 @@ export class BarAggregator {
   }
 }
 
-/** Normalised rows `symbol, id, ts (ms), price, qty, ibm` of one source. */
-function selectSource(source: BarSource, filesParam: string): string {
+/** The column types a source's mapping reads (bare column names only). */
+function sourceColumns(
+  source: BarSource,
+  required: readonly string[],
+): SourceColumns {
+  const m = source.mapping;
+  const expected: [string, ColumnType][] = source.kind === "ticks"
+    ? [
+      [source.mapping.id, INTEGER],
+      [source.mapping.time, EPOCH_TIME],
+      [source.mapping.price, NUMBER],
+      [source.mapping.quantity, NUMBER],
+      [source.mapping.isBuyerMaker, BOOLEAN],
+    ]
+    : [
+      [source.mapping.openTime, EPOCH_TIME],
+      ...[
+        source.mapping.open,
+        source.mapping.high,
+        source.mapping.low,
+        source.mapping.close,
+        source.mapping.volume,
+        source.mapping.quoteVolume,
+        source.mapping.trades,
+        source.mapping.takerBuyVolume,
+      ].map((column): [string, ColumnType] => [column, NUMBER]),
+    ];
+  const time = source.kind === "ticks"
+    ? source.mapping.time
+    : source.mapping.openTime;
+  const bare = (column: string) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(column);
+  return {
+    required,
+    types: new Map(expected.filter(([column]) => bare(column))),
+    ...(bare(time) ? { time: { column: time, unit: m.timeUnit } } : {}),
+  };
+}
+
+/**
+ * Normalised rows `symbol, id, ts (ms), price, qty, ibm, seq` of one
+ * source (`seq`: file index × 2^40 + row in the file, where a tick was
+ * read, to order ties of repeated trade ids).
+ */
+function selectSource(
+  source: BarSource,
+  filesParam: string,
+  dropBadRows = false,
+): string {
   const from = `read_parquet(${filesParam}, ${READ_OPTIONS})`;
   if (source.kind === "ticks") {
     const m = source.mapping;
+    const finite = dropBadRows
+      ? ` AND isfinite(CAST(${m.price} AS DOUBLE)) AND isfinite(CAST(${m.quantity} AS DOUBLE))`
+      : "";
     return `SELECT symbol, CAST(${m.id} AS BIGINT) AS id, ${
       timeToMsSql(m.time, m.timeUnit)
-    } AS ts, CAST(${m.price} AS DOUBLE) AS price, CAST(${m.quantity} AS DOUBLE) AS qty, CAST(${m.isBuyerMaker} AS BOOLEAN) AS ibm
-      FROM ${from} WHERE ${m.price} IS NOT NULL AND ${m.quantity} IS NOT NULL`;
+    } AS ts, CAST(${m.price} AS DOUBLE) AS price, CAST(${m.quantity} AS DOUBLE) AS qty, CAST(${m.isBuyerMaker} AS BOOLEAN) AS ibm,
+      CAST(file_index AS BIGINT) * ${2 ** 40} + file_row_number AS seq
+      FROM ${from} WHERE ${m.price} IS NOT NULL AND ${m.quantity} IS NOT NULL${finite}`;
   }
   const m = source.mapping;
   return `SELECT symbol, ${
@@ -347,7 +371,11 @@ function selectSource(source: BarSource, filesParam: string): string {
 }
 
 /**
- * Time bars with exact sums, deterministic whatever DuckDB's thread order.
+ * Time bars with exact sums, deterministic whatever DuckDB's thread order
+ * as long as trade ids are unique within a bar: open and close are
+ * `arg_min/arg_max(price, id)`, which pick any of several trades sharing
+ * the first or last id (a composite (id, time, file, row) key made cold
+ * loads 23-36% slower, so it is not used).
  * Quantities are summed as integers of 1e-8 units (whole part and fraction
  * units apart) and the traded value p·q (1e-20 units) as five BIGINT (one
  * HUGEINT) product sums of the parts: with price = pw + pu·1e-12 (pu split
@@ -375,7 +403,8 @@ function timeBarSql(source: BarSource, rows: string): string {
       ${quantity("sell")} AS num_seller_volume
     FROM (
       SELECT symbol, ${bucket} AS start_time, ${bucket} + CAST($interval AS BIGINT) AS end_time,
-        arg_min(price, id) AS open, max(price) AS high, min(price) AS low, arg_max(price, id) AS close,
+        arg_min(price, id) AS open, max(price) AS high, min(price) AS low,
+        arg_max(price, id) AS close,
         ${units("")} AS q, sum(qwi) AS whole,
         sum(pwi * qwi) AS t1, sum(pwi * qui) AS t2, sum(CAST(pu AS HUGEINT) * qwi) AS t3,
         sum(CAST(floor(pu / 1e6) * qu AS BIGINT)) AS t4,
@@ -410,224 +439,6 @@ function timeBarSql(source: BarSource, rows: string): string {
     units("taker_buy_volume")
   } AS buy
       FROM (${rows}) GROUP BY symbol, start_time)`;
-}
-
-/** An exact quantity sum: whole units and 1e-8 units (kept below 1e8). */
-class QuantitySum {
-  whole = 0;
-  units = 0;
-
-  add(whole: number, units: number): void {
-    this.whole += whole;
-    this.units += units;
-    if (this.units >= 1e8) {
-      this.units -= 1e8;
-      this.whole++;
-    }
-  }
-}
-
-/**
- * Accumulates sequential bars from ordered tick chunks. Quantities are
- * summed exactly (whole units and 1e-8 units, each exact in a double below
- * 2^53) and volume thresholds compared in the same units; dollar bars carry
- * the exact traded value as base-1e7 limbs of 1e-20 units (see
- * `exact_units.ts`), so a bar closes on exactly the trade whose decimal sum
- * reaches the threshold. Tick and volume bars, which need the value only for
- * vwap, sum p·q with Neumaier's compensated summation (within a few ulps;
- * deterministic, as the trade order is fixed).
- */
-class SequentialBars {
-  #spec: Exclude<BarSpec, { type: "time" }>;
-  #symbol: string;
-  #files: string[];
-  #volumeThreshold: { whole: number; units: number };
-  #valueThreshold: Float64Array;
-  #out = Object.fromEntries(
-    BAR_FRAME_COLUMNS.filter((c) => c !== "symbol")
-      .map((c) => [c, [] as number[]]),
-  ) as Record<string, number[]>;
-  // State of the open bar; `count === 0` means no bar is open.
-  #count = 0;
-  #lastId = -Infinity;
-  #start = 0;
-  #end = 0;
-  #open = 0;
-  #high = 0;
-  #low = 0;
-  #close = 0;
-  #volume = new QuantitySum();
-  #buyVolume = new QuantitySum();
-  #sellVolume = new QuantitySum();
-  #value = 0;
-  #valueCompensation = 0;
-  #valueLimbs = new Float64Array(VALUE_LIMBS);
-  // Scratch limbs of the current trade (dollar bars).
-  #tradeQuantity = new Float64Array(QUANTITY_LIMBS);
-  #tradeValue = new Float64Array(VALUE_LIMBS);
-  #buyers = 0;
-  #sellers = 0;
-
-  constructor(
-    spec: Exclude<BarSpec, { type: "time" }>,
-    symbol: string,
-    files: string[],
-  ) {
-    this.#spec = spec;
-    this.#symbol = symbol;
-    this.#files = files;
-    const volume = spec.type === "volume"
-      ? thresholdUnits(spec.volume, QUANTITY_DECIMALS)
-      : 0n;
-    this.#volumeThreshold = {
-      whole: Number(volume / 100_000_000n),
-      units: Number(volume % 100_000_000n),
-    };
-    this.#valueThreshold = toLimbs(
-      spec.type === "dollar"
-        ? thresholdUnits(spec.dollars, VALUE_DECIMALS)
-        : 0n,
-      VALUE_LIMBS,
-    );
-  }
-
-  /**
-   * Adds a chunk of ticks; returns false (and stops) at the first tick that
-   * comes before its predecessor in (id, time) order.
-   */
-  add(
-    id: Float64Array,
-    time: Float64Array,
-    price: Float64Array,
-    qty: Float64Array,
-    isBuyerMaker: Uint8Array,
-  ): boolean {
-    const spec = this.#spec, dollar = spec.type === "dollar";
-    const volume = this.#volume, threshold = this.#volumeThreshold;
-    for (let i = 0; i < time.length; i++) {
-      if (
-        id[i] < this.#lastId || (id[i] === this.#lastId && time[i] < this.#end)
-      ) return false;
-      this.#lastId = id[i];
-      const p = price[i], q = qty[i];
-      if (this.#count === 0) this.#openBar(time[i], p);
-      this.#count++;
-      this.#end = time[i];
-      this.#close = p;
-      if (p > this.#high) this.#high = p;
-      if (p < this.#low) this.#low = p;
-      // fractionUnits' common case inline: below 8192 all 8 decimals hold.
-      const whole = Math.floor(q);
-      const units = q >= 0 && q < 8192
-        ? Math.round((q - whole) * 1e8)
-        : fractionUnits(q, QUANTITY_DECIMALS);
-      volume.add(whole, units);
-      if (isBuyerMaker[i] === 0) {
-        this.#buyers++;
-        this.#buyVolume.add(whole, units);
-      } else if (isBuyerMaker[i] === 1) {
-        this.#sellers++;
-        this.#sellVolume.add(whole, units);
-      }
-      let full: boolean;
-      if (dollar) {
-        quantityLimbs(whole, units, this.#tradeQuantity);
-        valueLimbs(
-          Math.floor(p),
-          fractionUnits(p, PRICE_DECIMALS),
-          this.#tradeQuantity,
-          this.#tradeValue,
-        );
-        addLimbs(this.#valueLimbs, 0, VALUE_LIMBS, this.#tradeValue);
-        full = limbsAtLeast(
-          this.#valueLimbs,
-          0,
-          this.#valueThreshold,
-          0,
-          VALUE_LIMBS,
-        );
-      } else {
-        // Neumaier: the sum and the low-order bits it lost.
-        const term = p * q, sum = this.#value + term;
-        this.#valueCompensation += Math.abs(this.#value) >= Math.abs(term)
-          ? (this.#value - sum) + term
-          : (term - sum) + this.#value;
-        this.#value = sum;
-        full = spec.type === "tick"
-          ? this.#count >= spec.ticks
-          : volume.whole > threshold.whole ||
-            (volume.whole === threshold.whole &&
-              volume.units >= threshold.units);
-      }
-      if (full) this.#flush();
-    }
-    return true;
-  }
-
-  #openBar(time: number, price: number): void {
-    this.#start = time;
-    this.#open = this.#high = this.#low = price;
-    for (const sum of [this.#volume, this.#buyVolume, this.#sellVolume]) {
-      sum.whole = sum.units = 0;
-    }
-    this.#value = this.#valueCompensation = 0;
-    this.#valueLimbs.fill(0);
-    this.#buyers = this.#sellers = 0;
-  }
-
-  #quantity(sum: QuantitySum): number {
-    if (sum.whole >= 2 ** 53) throw this.#tooLarge();
-    return quantityToNumber(sum.whole, sum.units);
-  }
-
-  #tooLarge(): DataFileError {
-    return new DataFileError(
-      this.#files[0],
-      `the ${this.#symbol} bar starting at ${
-        new Date(this.#start).toISOString()
-      } trades too much to sum exactly (files: ${this.#files.join(", ")})`,
-    );
-  }
-
-  #flush(): void {
-    const o = this.#out;
-    const volume = this.#quantity(this.#volume);
-    const value = this.#spec.type === "dollar"
-      ? valueToNumber(this.#valueLimbs, 0)
-      : this.#value + this.#valueCompensation;
-    if (value === undefined) throw this.#tooLarge();
-    o.start_time.push(this.#start);
-    o.end_time.push(this.#end);
-    o.open.push(this.#open);
-    o.high.push(this.#high);
-    o.low.push(this.#low);
-    o.close.push(this.#close);
-    o.volume.push(volume);
-    o.vwap.push(volume > 0 ? value / volume : NaN);
-    o.trades.push(this.#count);
-    o.num_buyer.push(this.#buyers);
-    o.num_seller.push(this.#sellers);
-    o.num_buyer_volume.push(this.#quantity(this.#buyVolume));
-    o.num_seller_volume.push(this.#quantity(this.#sellVolume));
-    this.#count = 0;
-  }
-
-  toFrame(symbol: string): pl.DataFrame {
-    if (this.#count > 0) this.#flush();
-    const columns = Object.entries(this.#out).map(([name, values]) => {
-      const series = pl.Series(name, Float64Array.from(values));
-      return INTEGER_COLUMNS.has(name) ? series.cast(pl.Int64) : series;
-    });
-    const n = this.#out.start_time.length;
-    return pl.DataFrame([
-      pl.Series("symbol", new Array<string>(n).fill(symbol), pl.Utf8),
-      ...columns,
-    ]).withColumn(
-      pl.when(pl.col("vwap").isNan()).then(pl.lit(null)).otherwise(
-        pl.col("vwap"),
-      ).alias("vwap"),
-    );
-  }
 }
 
 /**

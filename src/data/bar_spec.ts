@@ -6,7 +6,13 @@
  */
 import { InvalidArgumentError } from "../errors.ts";
 import { positiveInteger } from "../options.ts";
-import { formatInterval } from "../time.ts";
+import { DAY_MS, formatInterval, MAX_RANGE_DAYS } from "../time.ts";
+
+/**
+ * The longest time-bar interval: {@linkcode MAX_RANGE_DAYS} days, the
+ * longest range a load takes (a longer bar could never close inside one).
+ */
+export const MAX_INTERVAL_MS = MAX_RANGE_DAYS * DAY_MS;
 
 /**
  * How ticks become bars.
@@ -88,11 +94,17 @@ function positiveFinite(argument: string, value: unknown): number {
 export function validateBarSpec(bar: unknown): BarSpec {
   const spec = bar as Record<string, unknown> | null;
   switch (spec?.type) {
-    case "time":
-      return {
-        type: "time",
-        intervalMs: positiveInteger("bar.intervalMs", spec.intervalMs),
-      };
+    case "time": {
+      const intervalMs = positiveInteger("bar.intervalMs", spec.intervalMs);
+      if (intervalMs > MAX_INTERVAL_MS) {
+        throw new InvalidArgumentError(
+          "bar.intervalMs",
+          intervalMs,
+          `an interval from 1 ms to ${MAX_INTERVAL_MS} ms (${MAX_RANGE_DAYS} days)`,
+        );
+      }
+      return { type: "time", intervalMs };
+    }
     case "tick":
       return { type: "tick", ticks: positiveInteger("bar.ticks", spec.ticks) };
     case "volume":

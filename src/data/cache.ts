@@ -2,8 +2,10 @@
  * BarCache: bars on disk as Parquet, one file per (exchange, market, data
  * type, bar spec, symbol, UTC day) for time bars and one per (..., symbol,
  * requested range) for tick/volume/dollar bars. A file's name carries the
- * fingerprint (path, size, mtime) of the source files it was built from, so a
- * changed source simply stops matching and is rebuilt. Files appear only by
+ * fingerprint (path, size, mtime and a hash of the Parquet footer) of the
+ * source files it was built from, so a changed source simply stops matching
+ * and is rebuilt, even one rewritten at the same size with its mtime
+ * restored (the footer holds the row counts, offsets and column statistics). Files appear only by
  * atomic rename; an unreadable one is reported, deleted and rebuilt.
  *
  * Several processes may share one cache: any file may vanish at any moment
@@ -35,10 +37,12 @@ export interface CacheKey {
 
 /**
  * Version of how bars are computed, part of every cache fingerprint: bumped
- * when bar values change (2: exact decimal sums), so files cached by an
- * older version are rebuilt rather than mixed with new ones.
+ * when bar values change (2: exact decimal sums; 3: tick, volume and
+ * dollar bars order repeated trade ids by time, then file and row), so
+ * files cached by an older version
+ * are rebuilt rather than mixed with new ones.
  */
-export const BAR_FORMAT_VERSION = 2;
+export const BAR_FORMAT_VERSION = 3;
 
 /**
  * The on-disk bar cache rooted at `dir`.
@@ -64,20 +68,34 @@ export class BarCache {
 
   /**
    * A 16-hex-digit digest of the bar format version
-   * ({@linkcode BAR_FORMAT_VERSION}) and each file's path, size and
-   * modification time (or absence), in the given order.
+   * ({@linkcode BAR_FORMAT_VERSION}) and each file's path, size,
+   * modification time and Parquet footer (or absence), in the given order.
    */
   async fingerprint(files: string[]): Promise<string> {
-    const parts = await Promise.all(files.map(async (file) => {
-      const info = await statOrNull(file);
-      return [file, info?.size ?? null, info?.mtime?.getTime() ?? null];
-    }));
-    const digest = await crypto.subtle.digest(
-      "SHA-256",
-      new TextEncoder().encode(JSON.stringify([BAR_FORMAT_VERSION, parts])),
+    // Footers are read synchronously: a handful of small reads per file,
+    // where async file operations cost more than the reads themselves.
+    const sources = files.map(readFooter);
+    const head = new TextEncoder().encode(JSON.stringify([
+      BAR_FORMAT_VERSION,
+      files.map((file, i) => {
+        const source = sources[i];
+        return source
+          ? [file, source.size, source.mtime, source.footer.length]
+          : [file, null, null, null];
+      }),
+    ]));
+    const bytes = new Uint8Array(
+      head.length +
+        sources.reduce((n, source) => n + (source?.footer.length ?? 0), 0),
     );
-    return [...new Uint8Array(digest).slice(0, 8)]
-      .map((b) => b.toString(16).padStart(2, "0")).join("");
+    bytes.set(head);
+    let at = head.length;
+    for (const source of sources) {
+      if (!source) continue;
+      bytes.set(source.footer, at);
+      at += source.footer.length;
+    }
+    return (await hex(bytes)).slice(0, 16);
   }
 
   /** Path of the time-bar file of one UTC day (`dayMs` = its start). */
@@ -162,6 +180,66 @@ export class BarCache {
       }
     }
   }
+}
+
+/** The SHA-256 of `bytes` in hex. */
+async function hex(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", bytes);
+  return [...new Uint8Array(digest)]
+    .map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Footers longer than this are not read (only hashed by size and mtime). */
+const MAX_FOOTER_BYTES = 16 << 20;
+
+/** Bytes read from a file's end at once: most Parquet footers fit. */
+const TAIL_BYTES = 64 << 10;
+
+/**
+ * A file's size, mtime and Parquet footer (the metadata before the closing
+ * length and `PAR1`; empty when the file is not Parquet), or `null` when it
+ * does not exist.
+ */
+function readFooter(
+  file: string,
+): { size: number; mtime: number | null; footer: Uint8Array } | null {
+  let handle: Deno.FsFile;
+  try {
+    handle = Deno.openSync(file);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return null;
+    throw error;
+  }
+  try {
+    const info = handle.statSync();
+    const size = info.size, mtime = info.mtime?.getTime() ?? null;
+    const empty = new Uint8Array(0);
+    if (size < 12) return { size, mtime, footer: empty };
+    let tail = readAt(handle, Math.max(0, size - TAIL_BYTES), size);
+    const end = tail.length - 8;
+    const length = new DataView(tail.buffer, tail.byteOffset + end, 4)
+      .getUint32(0, true);
+    const magic = new TextDecoder().decode(tail.subarray(end + 4));
+    if (magic !== "PAR1" || length > size - 12 || length > MAX_FOOTER_BYTES) {
+      return { size, mtime, footer: empty };
+    }
+    if (length > end) tail = readAt(handle, size - 8 - length, size);
+    return { size, mtime, footer: tail.subarray(tail.length - 8 - length, -8) };
+  } finally {
+    handle.close();
+  }
+}
+
+/** Bytes `[from, to)` of an open file. */
+function readAt(handle: Deno.FsFile, from: number, to: number): Uint8Array {
+  const bytes = new Uint8Array(to - from);
+  handle.seekSync(from, Deno.SeekMode.Start);
+  for (let read = 0; read < bytes.length;) {
+    const n = handle.readSync(bytes.subarray(read));
+    if (n === null) break;
+    read += n;
+  }
+  return bytes;
 }
 
 /** Scratch directories are `{cache dir}/.tmp-<random>`. */

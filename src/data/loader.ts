@@ -14,7 +14,7 @@ import {
   MissingDataError,
   type MissingSymbolDay,
 } from "../errors.ts";
-import { ceilTo, DAY_MS, daysOverlapping, utcDay } from "../time.ts";
+import { ceilTo, DAY_MS, daysOverlapping } from "../time.ts";
 import {
   BAR_COLUMNS,
   BAR_FRAME_COLUMNS,
@@ -36,11 +36,13 @@ import {
   booleanOption,
   checkOptions,
   functionOption,
+  oneOf,
   type OptionNames,
   stringOption,
 } from "../options.ts";
 import { dirname } from "node:path";
 import { removeStaleDirectories } from "../atomic.ts";
+import { findSourceFiles } from "./source_files.ts";
 
 /** Options of {@linkcode DataLoader}. */
 export interface DataLoaderOptions {
@@ -78,6 +80,14 @@ export interface LoadAggBarOptions extends DataSelection {
    * @default false (missing days raise {@linkcode MissingDataError})
    */
   download?: boolean | LoaderDownloadOptions;
+  /**
+   * What to do with source ticks whose price or quantity is NaN or
+   * ±Infinity: `"error"` throws a {@linkcode DataFileError} naming the file
+   * and how many such rows it has; `"drop"` leaves them out, warns, and
+   * counts them in `metadata.droppedRows`.
+   * @default "error"
+   */
+  onBadRows?: "error" | "drop";
 }
 
 /** Options of the download `loadAggBar({ download })` runs first. */
@@ -103,6 +113,7 @@ const LOAD_AGG_BAR_OPTIONS: OptionNames<LoadAggBarOptions> = {
   allowMissing: true,
   onProgress: true,
   download: true,
+  onBadRows: true,
 };
 
 /** `loadAggBar`'s `download`: a boolean or the download's options. */
@@ -138,6 +149,7 @@ interface Request extends ResolvedSelection {
   buyerSeller: boolean;
   cache: boolean;
   download: boolean | LoaderDownloadOptions;
+  dropBadRows: boolean;
 }
 
 /**
@@ -257,20 +269,54 @@ export class DataLoader {
     let df = frames.length > 0
       ? pl.concat(frames, { how: "vertical" })
       : emptyBars();
-    df = df.filter(
-      pl.col("start_time").gtEq(request.lo).and(
-        pl.col("start_time").lt(request.hi),
-      ),
-    );
+    // Cached days of time bars may hold bars outside a partial-day range;
+    // sequential bars come from the range's ticks only (no copy needed).
+    if (request.bar.type === "time") {
+      df = df.filter(
+        pl.col("start_time").gtEq(request.lo).and(
+          pl.col("start_time").lt(request.hi),
+        ),
+      );
+    }
     const columns = request.buyerSeller ? BAR_FRAME_COLUMNS : [...BAR_COLUMNS];
     if (df.height === 0) throw await this.#noBars(request, [...files.present]);
+    const droppedRows = request.dropBadRows
+      ? await this.#droppedRows(request, [...files.present])
+      : 0;
     return new AggBar(df.select(...columns), {
       bar: request.bar,
       exchange: request.adapter.name,
       market: request.market,
       dataType: request.dataType,
-      ...(files.missing.length > 0 ? { missing: files.missing } : {}),
+      ...(files.missing.length > 0
+        ? {
+          missing: files.missing.map(({ symbol, day, path }) => ({
+            symbol,
+            day,
+            path,
+          })),
+        }
+        : {}),
+      ...(droppedRows > 0 ? { droppedRows } : {}),
     });
+  }
+
+  /** Counts (and reports) the rows `onBadRows: "drop"` left out. */
+  async #droppedRows(request: Request, files: string[]): Promise<number> {
+    const { aggregator } = await this.#database();
+    const dropped = await aggregator.countBadRows(request.source, {
+      files,
+      lo: request.lo,
+      hi: request.hi,
+    });
+    if (dropped > 0) {
+      this.#warn(
+        `dropped ${dropped} source row(s) with a NaN or infinite price or quantity (onBadRows: "drop"), from ${files.length} file(s) of ${
+          request.symbols.join(", ")
+        }`,
+      );
+    }
+    return dropped;
   }
 
   #validate(options: LoadAggBarOptions): Request {
@@ -290,6 +336,21 @@ export class DataLoader {
     const bar = validateBarSpec(
       options.bar ?? { type: "time", intervalMs: 60_000 },
     );
+    if (
+      bar.type === "time" &&
+      ceilTo(selection.lo, bar.intervalMs) >= selection.hi
+    ) {
+      const first = new Date(ceilTo(selection.lo, bar.intervalMs));
+      throw new InvalidArgumentError(
+        "bar.intervalMs",
+        bar.intervalMs,
+        `an interval with a bar starting in [${
+          new Date(selection.lo).toISOString()
+        }, ${
+          new Date(selection.hi).toISOString()
+        }) (time bars start at multiples of the interval since the epoch; the first one from start is at ${first.toISOString()}): widen the range or shorten the interval`,
+      );
+    }
     let source: BarSource;
     if (dataType === "klines") {
       const mapping = adapter.klineMapping(market);
@@ -319,6 +380,11 @@ export class DataLoader {
       buyerSeller: booleanOption("buyerSeller", options.buyerSeller, false),
       cache: booleanOption("cache", options.cache, true),
       download: downloadOption(options.download),
+      dropBadRows: oneOf(
+        "onBadRows",
+        options.onBadRows ?? "error",
+        ["error", "drop"],
+      ) === "drop",
     };
   }
 
@@ -329,6 +395,7 @@ export class DataLoader {
   async #checked(request: Request, files: string[]): Promise<string[]> {
     const { aggregator } = await this.#database();
     await aggregator.checkFiles(
+      request.source,
       files,
       request.adapter.requiredColumns(request.market, request.dataType),
     );
@@ -397,15 +464,11 @@ export class DataLoader {
   async #sourceFiles(
     request: Request,
   ): Promise<{ present: Set<string>; missing: MissingSymbolDay[] }> {
-    const present = new Set<string>();
-    const missing: MissingSymbolDay[] = [];
-    for (const symbol of request.symbols) {
-      for (const day of daysOverlapping(request.lo, request.hi)) {
-        const path = this.#path(request, symbol, day);
-        if (await statOrNull(path)) present.add(path);
-        else missing.push({ symbol, day: utcDay(day), path });
-      }
-    }
+    const { present, missing } = await findSourceFiles(
+      request.symbols,
+      daysOverlapping(request.lo, request.hi),
+      (symbol, day) => this.#path(request, symbol, day),
+    );
     if (missing.length > 0) {
       if (!request.allowMissing || present.size === 0) {
         throw new MissingDataError(missing);
@@ -462,6 +525,7 @@ export class DataLoader {
             files,
             lo: ceilTo(request.lo, interval),
             hi: ceilTo(request.hi, interval),
+            dropBadRows: request.dropBadRows,
           }],
           interval,
           { file },
@@ -510,7 +574,8 @@ export class DataLoader {
       ) last++;
       const lo = ceilTo(misses[first].day, interval);
       const hi = ceilTo(misses[last].day + DAY_MS, interval);
-      const run = runs.get(`${lo}-${hi}`) ?? { files: [], lo, hi };
+      const run = runs.get(`${lo}-${hi}`) ??
+        { files: [], lo, hi, dropBadRows: request.dropBadRows };
       run.files.push(
         ...await existing(
           sourcesOf(symbol, misses[first].day, misses[last].day + DAY_MS),
@@ -518,15 +583,21 @@ export class DataLoader {
       );
       runs.set(`${lo}-${hi}`, run);
     }
-    await this.#checked(request, [...runs.values()].flatMap((r) => r.files));
-    const scratch = await this.#cache.scratchDir();
+    // A day in which no bar starts (bars longer than a day) reads no file.
+    const reads = [...runs.values()].filter((run) => run.files.length > 0);
+    await this.#checked(request, reads.flatMap((r) => r.files));
+    let scratch: string | undefined;
+    let committed = 0;
     try {
-      await aggregator.writeTimeBars(
-        request.source,
-        [...runs.values()],
-        interval,
-        { partitionedDir: scratch },
-      );
+      scratch = await this.#cache.scratchDir();
+      if (reads.length > 0) {
+        await aggregator.writeTimeBars(
+          request.source,
+          reads,
+          interval,
+          { partitionedDir: scratch },
+        );
+      }
       // Files are committed by a few workers at once: each commit waits for
       // its fsyncs, which the file system batches when they overlap. Each
       // day's bars are read before its commit: once committed, another
@@ -537,7 +608,7 @@ export class DataLoader {
         while (next < misses.length) {
           const index = next++;
           const miss = misses[index];
-          const part = `${scratch}/part=${miss.symbol}/day=${
+          const part = `${scratch!}/part=${miss.symbol}/day=${
             miss.day / DAY_MS
           }`;
           const pieces = await listFiles(part);
@@ -545,7 +616,7 @@ export class DataLoader {
           // DuckDB writes one file per partition; rewrite only the unusual
           // cases (no bars that day, or a split partition).
           if (pieces.length !== 1) {
-            finished = `${scratch}/${miss.symbol}-${miss.day}.parquet`;
+            finished = `${scratch!}/${miss.symbol}-${miss.day}.parquet`;
             const bars = pieces.length === 0
               ? emptyBars()
               : pl.concat(pieces.map((p) => pl.readParquet(p)), {
@@ -555,15 +626,43 @@ export class DataLoader {
           }
           built[index] = pl.readParquet(finished);
           await this.#cache.commit(finished, miss.path);
+          committed++;
           progress(1);
         }
       };
       await Promise.all(Array.from({ length: COMMIT_WORKERS }, commit));
       frames.push(...built);
+      return frames;
+    } catch (error) {
+      if (!(await this.#cacheRemoved(scratch))) throw error;
+      // Another process removed the cache mid-way: build every bar again
+      // without it (the hits read so far are dropped with the rest).
+      const bars = await this.#timeBars(
+        request,
+        interval,
+        present,
+        false,
+        key,
+        () => {},
+      );
+      progress(misses.length - committed);
+      return bars;
     } finally {
-      await Deno.remove(scratch, { recursive: true });
+      if (scratch) await removeIfPresent(scratch);
     }
-    return frames;
+  }
+
+  /**
+   * Whether the cache directory (or the load's scratch directory in it) was
+   * removed, by another process cleaning the cache; warns once per loader
+   * when so. The cache is best effort: such a load goes on without it.
+   */
+  async #cacheRemoved(scratch: string | undefined): Promise<boolean> {
+    if (await statOrNull(scratch ?? this.cacheDir)) return false;
+    this.#warn(
+      `the cache directory ${this.cacheDir} was removed while bars were being cached (another process cleaning it?); these bars were built without the cache`,
+    );
+    return true;
   }
 
   /**
@@ -582,6 +681,7 @@ export class DataLoader {
     if (request.source.kind !== "ticks") throw new Error("unreachable");
     const { aggregator } = await this.#database();
     const frames: pl.DataFrame[] = [];
+    let cacheRemoved = false;
     for (const symbol of request.symbols) {
       const files = daysOverlapping(request.lo, request.hi)
         .map((d) => this.#path(request, symbol, d))
@@ -609,17 +709,22 @@ export class DataLoader {
           files: await this.#checked(request, files),
           lo: request.lo,
           hi: request.hi,
+          dropBadRows: request.dropBadRows,
         },
         symbol,
         bar,
       );
-      if (path) {
-        const scratch = await this.#cache.scratchDir();
+      if (path && !cacheRemoved) {
+        let scratch: string | undefined;
         try {
+          scratch = await this.#cache.scratchDir();
           bars.writeParquet(`${scratch}/bars.parquet`, { compression: "zstd" });
           await this.#cache.commit(`${scratch}/bars.parquet`, path);
+        } catch (error) {
+          // The bars are in memory: a removed cache only goes unfilled.
+          if (!(cacheRemoved = await this.#cacheRemoved(scratch))) throw error;
         } finally {
-          await Deno.remove(scratch, { recursive: true });
+          if (scratch) await removeIfPresent(scratch);
         }
       }
       frames.push(bars);
@@ -659,6 +764,15 @@ function progressReporter(
   return (finished) => {
     if (finished > 0) onProgress(done += finished, total);
   };
+}
+
+/** Removes a directory tree that another process may have removed already. */
+async function removeIfPresent(dir: string): Promise<void> {
+  try {
+    await Deno.remove(dir, { recursive: true });
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
 }
 
 async function existing(paths: string[]): Promise<string[]> {

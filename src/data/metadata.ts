@@ -39,6 +39,11 @@ export interface AggBarMetadata {
   dataType?: string;
   /** Symbol-days that had no source file (only with `allowMissing`). */
   missing?: MissingSymbolDay[];
+  /**
+   * Source rows left out because their price or quantity is NaN or
+   * ±Infinity (only with `onBadRows: "drop"`, and only when there were any).
+   */
+  droppedRows?: number;
 }
 
 /**

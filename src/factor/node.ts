@@ -145,11 +145,22 @@ export function callSignature(
   return signatureOf(...pieces);
 }
 
-/** The canonical text of a signature. */
-function render({ parts, nodes }: Signature): string {
-  let text = parts[0];
-  for (let i = 0; i < nodes.length; i++) text += nodes[i].key + parts[i + 1];
-  return text;
+/**
+ * The canonical text of a signature, walked with an explicit stack (a
+ * method chain may be many thousands of nodes deep).
+ */
+function render(signature: Signature): string {
+  const text: string[] = [];
+  const stack = [{ signature, next: 0 }];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1];
+    const { parts, nodes } = top.signature;
+    text.push(parts[top.next]);
+    if (top.next < nodes.length) {
+      stack.push({ signature: nodes[top.next++].signature, next: 0 });
+    } else stack.pop();
+  }
+  return text.join("");
 }
 
 /** A node's fields but its signature and key. */
@@ -180,22 +191,35 @@ export function keyed<T extends object>(
 export function nodeIdentity(): (node: Node) => string {
   const ids = new Map<Node, string>();
   const interned = new Map<string, string>();
-  const idOf = (node: Node): string => {
-    let id = ids.get(node);
-    if (id !== undefined) return id;
-    const { parts, nodes } = node.signature;
-    const structure = `${parts.join("\u0000")}\u0001${
-      nodes.map(idOf).join(",")
-    }`;
-    id = interned.get(structure);
-    if (id === undefined) {
-      id = `#${interned.size}`;
-      interned.set(structure, id);
+  // Operands before their readers, with an explicit stack: a method chain
+  // may be many thousands of nodes deep.
+  return (root: Node): string => {
+    const stack = [root];
+    while (stack.length > 0) {
+      const node = stack[stack.length - 1];
+      if (ids.has(node)) {
+        stack.pop();
+        continue;
+      }
+      const { parts, nodes } = node.signature;
+      const pending = nodes.filter((operand) => !ids.has(operand));
+      if (pending.length > 0) {
+        stack.push(...pending);
+        continue;
+      }
+      stack.pop();
+      const structure = `${parts.join("\u0000")}\u0001${
+        nodes.map((operand) => ids.get(operand)).join(",")
+      }`;
+      let id = interned.get(structure);
+      if (id === undefined) {
+        id = `#${interned.size}`;
+        interned.set(structure, id);
+      }
+      ids.set(node, id);
     }
-    ids.set(node, id);
-    return id;
+    return ids.get(root)!;
   };
-  return idOf;
 }
 
 /** A column node. */

@@ -9,7 +9,12 @@
 /** Kinds of source data. `klines` are ready-made bars; the others are ticks. */
 export type DataType = "aggTrades" | "trades" | "klines";
 
-/** Unit of a raw timestamp column; `auto` decides per value (µs when ≥ 1e14). */
+/**
+ * Unit of a raw timestamp column; `auto` decides per value: seconds below
+ * 1e11 (before 5138 AD in seconds, before 1973 in ms), milliseconds below
+ * 1e14, microseconds below 1e17, nanoseconds from there (see
+ * {@linkcode AUTO_UNIT_LIMITS}).
+ */
 export type TimestampUnit = "s" | "ms" | "us" | "auto";
 
 /**
@@ -169,6 +174,13 @@ export function hivePath(
 }
 
 /**
+ * Where `auto` timestamps change unit: a value below `s` is seconds, below
+ * `ms` milliseconds, below `us` microseconds, else nanoseconds. Each unit
+ * covers 1973 to 5138 AD.
+ */
+export const AUTO_UNIT_LIMITS = { s: 1e11, ms: 1e14, us: 1e17 } as const;
+
+/**
  * SQL turning a raw timestamp expression into epoch milliseconds.
  *
  * @example
@@ -178,6 +190,7 @@ export function hivePath(
  * ```
  */
 export function timeToMsSql(expr: string, unit: TimestampUnit): string {
+  const { s, ms, us } = AUTO_UNIT_LIMITS;
   switch (unit) {
     case "ms":
       return `CAST(${expr} AS BIGINT)`;
@@ -186,6 +199,32 @@ export function timeToMsSql(expr: string, unit: TimestampUnit): string {
     case "s":
       return `CAST(round(${expr} * 1000) AS BIGINT)`;
     case "auto":
-      return `(CASE WHEN ${expr} >= 100000000000000 THEN CAST(${expr} AS BIGINT) // 1000 ELSE CAST(${expr} AS BIGINT) END)`;
+      return `(CASE WHEN ${expr} < ${s} THEN CAST(round(${expr} * 1000) AS BIGINT)
+        WHEN ${expr} < ${ms} THEN CAST(${expr} AS BIGINT)
+        WHEN ${expr} < ${us} THEN CAST(${expr} AS BIGINT) // 1000
+        ELSE CAST(${expr} AS BIGINT) // 1000000 END)`;
   }
+}
+
+/**
+ * The JavaScript twin of {@linkcode timeToMsSql}, for one raw value (as
+ * a number; nanosecond values lose their last digits, not their day).
+ *
+ * @example
+ * ```ts
+ * import { timeToMs } from "./adapter.ts";
+ * console.log(timeToMs(1704067200, "auto"), timeToMs(1704067200000000, "auto")); // 1704067200000 1704067200000
+ * ```
+ */
+export function timeToMs(value: number, unit: TimestampUnit): number {
+  const { s, ms, us } = AUTO_UNIT_LIMITS;
+  if (unit === "auto") {
+    unit = value < s ? "s" : value < ms ? "ms" : value < us ? "us" : "auto";
+    if (unit === "auto") return Math.floor(value / 1e6);
+  }
+  return unit === "s"
+    ? Math.round(value * 1000)
+    : unit === "us"
+    ? Math.floor(value / 1000)
+    : Math.trunc(value);
 }
