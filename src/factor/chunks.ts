@@ -79,12 +79,14 @@ export async function evaluateChunks(
   ) {
     const target = { from: t0, to: t0 + chunkMs };
     let region: pl.DataFrame, layout: Layout, index: RegionIndex;
-    let span: Span;
+    let ends: Float64Array, names: string[];
     for (;;) {
-      span = { from: target.from - back, to: target.to + ahead };
+      const span = { from: target.from - back, to: target.to + ahead };
       region = rows.read(span, columns);
       layout = symbolMajorLayout(region);
-      index = regionIndex(region, layout, span, symbolBounds);
+      ends = endTimes(region);
+      names = segmentSymbols(region, layout);
+      index = regionIndex(ends, names, layout, span, symbolBounds);
       const needed = requirement(graph, target, index);
       const moreBefore = needed.shortBefore && span.from > all.first;
       const moreAfter = needed.shortAfter && span.to <= all.last;
@@ -93,7 +95,6 @@ export async function evaluateChunks(
       if (moreBefore) back = Math.max(2 * back, spacing);
       if (moreAfter) ahead = Math.max(2 * ahead, spacing);
     }
-    const names = segmentSymbols(region, layout);
     const counts = countRows(index, target);
     if (counts.inChunk.every((n) => n === 0)) continue;
     // Rows of each symbol before the region: those before the chunk less
@@ -112,7 +113,11 @@ export async function evaluateChunks(
     stats.chunks++;
     stats.rowsEvaluated += region.height;
     stats.largestRegion = Math.max(stats.largestRegion, region.height);
-    await emit(rowsIn(values, target));
+    // The evaluation keeps the region's row order, so the region's end
+    // times place the chunk's rows.
+    const from = firstAtOrAfter(ends, 0, ends.length, target.from);
+    const to = firstAtOrAfter(ends, from, ends.length, target.to);
+    await emit(values.slice(from, to - from));
     // The region's and the evaluation's buffers are native: free them
     // before the next chunk allocates its own.
     await releaseUnreferenced();
@@ -137,32 +142,38 @@ export function autoChunk(rows: BarRows): number {
 }
 
 /**
- * Evaluates `outputs` on `base` in one pass, or in time chunks (of
- * `chunkMs`, or {@linkcode autoChunk}'s when the bars stay in files)
- * concatenated: the same frame either way.
+ * Calls `onChunk` with the values of `outputs` on `base` in time order:
+ * once with all of them (one pass), or a time chunk at a time (of
+ * `chunkMs`, or {@linkcode autoChunk}'s when the bars stay in files).
+ * Concatenated, the chunks are the one-pass frame.
  */
+export async function eachChunk(
+  base: Base,
+  outputs: readonly Output[],
+  onChunk: (chunk: pl.DataFrame) => void | Promise<void>,
+  chunkMs?: number,
+): Promise<void> {
+  if (chunkMs === undefined && !base.streamed) {
+    await onChunk(evaluate(base, outputs));
+    return;
+  }
+  const rows = base.rows();
+  await evaluateChunks(rows, outputs, chunkMs ?? autoChunk(rows), onChunk);
+}
+
+/** The frame of `outputs` on `base` ({@linkcode eachChunk}'s chunks joined). */
 export async function evaluateOutputs(
   base: Base,
   outputs: readonly Output[],
   chunkMs?: number,
-): Promise<{ frame: pl.DataFrame; stats?: ChunkStats }> {
-  if (chunkMs === undefined && !base.streamed) {
-    return { frame: evaluate(base, outputs) };
-  }
-  const rows = base.rows();
+): Promise<pl.DataFrame> {
   const frames: pl.DataFrame[] = [];
-  const stats = await evaluateChunks(
-    rows,
-    outputs,
-    chunkMs ?? autoChunk(rows),
-    (chunk) => {
-      frames.push(chunk);
-    },
-  );
-  const frame = frames.length === 1
+  await eachChunk(base, outputs, (chunk) => {
+    frames.push(chunk);
+  }, chunkMs);
+  return frames.length === 1
     ? frames[0]
     : pl.concat(frames, { how: "vertical", rechunk: true });
-  return { frame, stats };
 }
 
 function evaluateRegion(
@@ -176,21 +187,23 @@ function evaluateRegion(
   return evaluate(base, outputs, schedule);
 }
 
-/** The region's rows symbol by symbol, and what lies outside it. */
+/**
+ * The region's rows symbol by symbol (`ends`: its end times; `names`: the
+ * symbol of each segment), and what lies outside it.
+ */
 function regionIndex(
-  region: pl.DataFrame,
-  { order, segments, firstRows }: Layout,
+  ends: Float64Array,
+  names: readonly string[],
+  { order, segments }: Layout,
   span: Span,
   symbolBounds: ReadonlyMap<string, TimeBounds>,
 ): RegionIndex {
-  const ends = endTimes(region);
   const times = new Float64Array(order.length);
   for (let k = 0; k < order.length; k++) times[k] = ends[order[k]];
-  const symbol = region.getColumn("symbol");
-  const earlier = new Uint8Array(firstRows.length);
-  const later = new Uint8Array(firstRows.length);
-  firstRows.forEach((row, s) => {
-    const bounds = symbolBounds.get(symbol.get(row) as string)!;
+  const earlier = new Uint8Array(names.length);
+  const later = new Uint8Array(names.length);
+  names.forEach((name, s) => {
+    const bounds = symbolBounds.get(name)!;
     earlier[s] = bounds.first < span.from ? 1 : 0;
     later[s] = bounds.last >= span.to ? 1 : 0;
   });
@@ -216,12 +229,4 @@ function countRows(
     warmUp[s] = i0 - segments[s];
   }
   return { inChunk, warmUp };
-}
-
-/** The rows of a time-major frame with `end_time` in `span`. */
-function rowsIn(frame: pl.DataFrame, span: Span): pl.DataFrame {
-  const ends = endTimes(frame);
-  const from = firstAtOrAfter(ends, 0, ends.length, span.from);
-  const to = firstAtOrAfter(ends, from, ends.length, span.to);
-  return frame.slice(from, to - from);
 }

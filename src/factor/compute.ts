@@ -10,8 +10,13 @@ import { InvalidArgumentError } from "../errors.ts";
 import type { DataFrame } from "../polars.ts";
 import { align } from "./align.ts";
 import { KEY_COLUMNS } from "./base.ts";
-import { autoChunk, evaluateChunks, evaluateOutputs } from "./chunks.ts";
-import { evaluate, type Output } from "./evaluate.ts";
+import {
+  autoChunk,
+  eachChunk,
+  evaluateChunks,
+  evaluateOutputs,
+} from "./chunks.ts";
+import type { Output } from "./evaluate.ts";
 import { Factor, placedOf } from "./factor.ts";
 
 /** What {@linkcode sinkFactors} wrote. */
@@ -39,7 +44,7 @@ export async function computeFactors(
   chunkMs?: number,
 ): Promise<DataFrame> {
   const { base, outputs } = placeOutputs(factors);
-  return (await evaluateOutputs(base, outputs, chunkMs)).frame;
+  return await evaluateOutputs(base, outputs, chunkMs);
 }
 
 /**
@@ -54,12 +59,7 @@ export async function forEachChunk(
   chunkMs?: number,
 ): Promise<void> {
   const { base, outputs } = placeOutputs(factors);
-  if (chunkMs === undefined && !base.streamed) {
-    await onChunk(evaluate(base, outputs));
-    return;
-  }
-  const rows = base.rows();
-  await evaluateChunks(rows, outputs, chunkMs ?? autoChunk(rows), onChunk);
+  await eachChunk(base, outputs, onChunk, chunkMs);
 }
 
 /**

@@ -149,7 +149,7 @@ export class Factor {
    */
   async collect(): Promise<DataFrame> {
     const outputs = [{ name: "factor", node: this.#node }];
-    return displayFrame((await evaluateOutputs(this.#base, outputs)).frame);
+    return displayFrame(await evaluateOutputs(this.#base, outputs));
   }
 
   /**
