@@ -469,7 +469,10 @@ export class AggBar {
   static {
     fromFiles = (files, metadata) => {
       const { index } = files;
-      const agg = new AggBar(emptyFrame(index.columns), metadata);
+      // No rows, the files' own schema: what `head(0)` gives when no span
+      // holds a row.
+      const schema = pl.scanParquet(files.paths[0]).head(0).collectSync();
+      const agg = new AggBar(schema, metadata);
       agg.#files = files;
       let minTime = Infinity, maxTime = -Infinity, numRows = 0;
       for (const bounds of index.symbols.values()) {
@@ -519,19 +522,6 @@ function parquetFiles(dir: string): string[] {
     );
   }
   return found.sort();
-}
-
-/** A frame with no rows and `columns` (key columns typed as bars are). */
-function emptyFrame(columns: readonly string[]): pl.DataFrame {
-  return pl.DataFrame(
-    columns.map((name) =>
-      name === "symbol"
-        ? pl.Series(name, [], pl.Utf8)
-        : name === "start_time" || name === "end_time"
-        ? pl.Series(name, new BigInt64Array(0), pl.Int64)
-        : pl.Series(name, [], pl.Float64)
-    ),
-  );
 }
 
 function normaliseKeys(df: pl.DataFrame): pl.DataFrame {
