@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { rewrite } from "./_parquet.ts";
+import { btcSample, rewrite } from "./_parquet.ts";
 import {
   DataFileError,
   DataLoader,
@@ -284,23 +284,6 @@ async function loadRecords(
   }
 }
 
-/** Two days of generated BTCUSDT futures data of one type in a new folder. */
-async function btcSample(
-  dataType: "aggTrades" | "trades" | "klines",
-  tradesPerDay: number,
-) {
-  const dataDir = await Deno.makeTempDir();
-  const sample = await generateSample({
-    dataDir,
-    symbols: ["BTCUSDT"],
-    start: START,
-    days: 2,
-    tradesPerDay,
-    dataType,
-  });
-  return { dataDir, sample };
-}
-
 const MICROSECOND_CASES = [
   [
     "klines",
@@ -314,7 +297,7 @@ for (const [dataType, times] of MICROSECOND_CASES) {
     `loadAggBar() reads futures ${dataType} with microsecond timestamps like the same rows in milliseconds`,
     opts,
     async () => {
-      const { dataDir, sample } = await btcSample(dataType, 2_000);
+      const { dataDir, files } = await btcSample(dataType, "futures_um", 2_000);
       const options = {
         dataType,
         bar: { type: "time", intervalMs: 300_000 },
@@ -323,7 +306,7 @@ for (const [dataType, times] of MICROSECOND_CASES) {
       assert.ok(millis.length > 100);
       const columns = times.split(", ").map((c) => c.split(" AS ")[1]);
       await rewrite(
-        sample.files,
+        files,
         `* EXCLUDE (${columns.join(", ")}), ${times}`,
       );
       assert.deepEqual(await loadRecords(dataDir, options), millis);
@@ -335,11 +318,11 @@ Deno.test(
   "loadAggBar() throws DataFileError naming the files and the times they hold when they yield no bars in the range",
   opts,
   async () => {
-    const { dataDir, sample } = await btcSample("aggTrades", 500);
+    const { dataDir, files } = await btcSample("aggTrades", "futures_um", 500);
     // Each day's trades all between 12:00 and 13:00; the range asks for
     // 13:00 to 12:00 the next day.
     await rewrite(
-      sample.files,
+      files,
       "* EXCLUDE (transact_time), transact_time // 86400000 * 86400000 + 43200000 + transact_time % 3600000 AS transact_time",
     );
     for (
@@ -360,7 +343,7 @@ Deno.test(
         /no bars for BTCUSDT in \[2024-01-01T13:00:00.000Z, 2024-01-02T12:00:00.000Z\): their 1\d\d\d row\(s\) have times from 2024-01-01T12:\S+ to 2024-01-02T12:\S+ \(read as epoch ms\); source files: .*day=01\/data.parquet, .*day=02\/data.parquet/,
         dataDir,
       ) as DataFileError;
-      assert.equal(error.file, sample.files[0]);
+      assert.equal(error.file, files[0]);
       // With the cache the same: the (empty) days cached do not hide it.
       const cacheDir = await Deno.makeTempDir();
       for (let i = 0; i < 2; i++) {

@@ -5,7 +5,7 @@ import {
   generateSample,
   type LoadAggBarOptions,
 } from "../mod.ts";
-import { rewrite } from "./_parquet.ts";
+import { btcSample, rewrite } from "./_parquet.ts";
 import {
   listParquet,
   readAggTrades,
@@ -18,25 +18,6 @@ const DAY = 86_400_000;
 const START = Date.UTC(2024, 0, 1);
 const opts = { sanitizeResources: false, sanitizeOps: false };
 type DataType = "aggTrades" | "trades" | "klines";
-
-/** Two days of generated BTCUSDT data of one kind in a new folder. */
-async function sample(
-  dataType: DataType = "aggTrades",
-  market: "spot" | "futures_um" = "futures_um",
-  tradesPerDay = 800,
-) {
-  const dataDir = await Deno.makeTempDir({ prefix: "factorium-hostile-" });
-  const { files } = await generateSample({
-    dataDir,
-    symbols: ["BTCUSDT"],
-    start: START,
-    days: 2,
-    tradesPerDay,
-    dataType,
-    market,
-  });
-  return { dataDir, files };
-}
 
 /** Loads BTCUSDT over the two sample days; warnings are collected. */
 async function load(
@@ -141,7 +122,7 @@ for (const [label, column, expression, message] of TYPE_CASES) {
     `loadAggBar() rejects a source file with ${label} as DataFileError naming the file, the column, the type found and the type expected`,
     opts,
     async () => {
-      const { dataDir, files } = await sample();
+      const { dataDir, files } = await btcSample();
       // Only the second day's file is bad: the error must name it.
       await rewrite([files[1]], `* REPLACE (${expression} AS ${column})`);
       for (const bar of BARS) {
@@ -161,7 +142,11 @@ Deno.test(
   "loadAggBar() rejects a Parquet file with a zeroed data page as DataFileError naming that file",
   opts,
   async () => {
-    const { dataDir, files } = await sample("aggTrades", "futures_um", 5_000);
+    const { dataDir, files } = await btcSample(
+      "aggTrades",
+      "futures_um",
+      5_000,
+    );
     const bytes = await Deno.readFile(files[1]);
     bytes.fill(
       0,
@@ -200,7 +185,7 @@ Deno.test(
   "loadAggBar() counts a trade whose is_buyer_maker is NULL in neither side: num_buyer and num_seller stay integers and add up to the trades with a known side",
   opts,
   async () => {
-    const { dataDir, files } = await sample();
+    const { dataDir, files } = await btcSample();
     await rewrite(
       files,
       "* REPLACE (CASE WHEN agg_trade_id % 5 = 2 THEN NULL ELSE is_buyer_maker END AS is_buyer_maker)",
@@ -238,7 +223,7 @@ for (
     `loadAggBar() rejects ${label} as DataFileError naming the file and the row count, and onBadRows: "drop" leaves them out with one warning and metadata.droppedRows`,
     opts,
     async () => {
-      const { dataDir, files } = await sample();
+      const { dataDir, files } = await btcSample();
       const bad = expression === "price" ? "'nan'::DOUBLE" : "'-inf'::DOUBLE";
       const isBad = "agg_trade_id % 100 = 7";
       const dropped = readAggTrades([files[1]]).id.filter((id) =>
@@ -304,7 +289,7 @@ for (const [dataType, market] of UNIT_CASES) {
     `loadAggBar() reads ${market} ${dataType} with timestamps in seconds, microseconds or nanoseconds like the same times in milliseconds`,
     opts,
     async () => {
-      const { dataDir, files } = await sample(dataType, market);
+      const { dataDir, files } = await btcSample(dataType, market);
       const columns = TIME_COLUMNS[dataType];
       const retime = (expression: string) =>
         rewrite(
@@ -348,7 +333,7 @@ Deno.test(
   "loadAggBar() rejects a file whose times leave its own Hive day as DataFileError instead of dropping the rows outside the range",
   opts,
   async () => {
-    const { dataDir, files } = await sample();
+    const { dataDir, files } = await btcSample();
     // Day 2's trades shifted by 12 hours: half of them fall on day 3.
     await rewrite(
       [files[1]],
@@ -373,7 +358,11 @@ Deno.test(
   "loadAggBar() gives the same tick bars on every load of files with repeated trade ids, ordering ties by time, then file and row; time bars take open/close from one of the tied trades",
   opts,
   async () => {
-    const { dataDir, files } = await sample("aggTrades", "futures_um", 3_000);
+    const { dataDir, files } = await btcSample(
+      "aggTrades",
+      "futures_um",
+      3_000,
+    );
     // Every trade id twice, the copy at another price; a third of the
     // times cut to the second, so (id, time) order breaks and ties remain.
     await rewrite(
@@ -433,7 +422,7 @@ Deno.test(
   "loadAggBar() rebuilds cached bars when a source file is rewritten at the same size with its mtime restored",
   opts,
   async () => {
-    const { dataDir, files } = await sample();
+    const { dataDir, files } = await btcSample();
     const cacheDir = await Deno.makeTempDir();
     const loadCached = async () => {
       const loader = new DataLoader({ dataDir, cacheDir });
