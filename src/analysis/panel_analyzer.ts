@@ -375,42 +375,19 @@ export class PanelAnalyzer {
   /** The summaries and per-time tables, in period order. */
   #tables(): ReducedTables {
     const Q = this.#settings.quantiles;
-    const ic = emptyColumns("end_time", "period", "n", "spearman", "pearson");
+    const ic = emptyColumns("end_time period n spearman pearson");
     const icSummary = emptyColumns(
-      "period",
-      "method",
-      "n",
-      "mean",
-      "std",
-      "ir",
-      "t_stat",
-      "p_value",
-      "hit_rate",
+      "period method n mean std ir t_stat p_value hit_rate",
     );
-    const quantileReturns = emptyColumns(
-      "period",
-      "quantile",
-      "mean",
-      "std",
-      "n",
-    );
-    const spread = emptyColumns("period", "mean", "std", "t_stat", "n");
-    const longShort = emptyColumns(
-      "end_time",
-      "period",
-      "spread",
-      "cumulative",
-    );
+    const quantileReturns = emptyColumns("period quantile mean std n");
+    const spread = emptyColumns("period mean std t_stat n");
+    const longShort = emptyColumns("end_time period spread cumulative");
     const quantileCumulative = emptyColumns(
-      "end_time",
-      "period",
-      "quantile",
-      "return",
-      "cumulative",
+      "end_time period quantile return cumulative",
     );
-    const turnover = emptyColumns("period", "quantile", "mean", "n");
-    const autocorrelation = emptyColumns("period", "mean", "n");
-    const decay = emptyColumns("period", "spearman", "pearson");
+    const turnover = emptyColumns("period quantile mean n");
+    const autocorrelation = emptyColumns("period mean n");
+    const decay = emptyColumns("period spearman pearson");
     for (const state of this.#periods) {
       const { k } = state;
       append(ic, {
@@ -488,29 +465,24 @@ export class PanelAnalyzer {
       append(autocorrelation, { period: [k], mean: [a.mean], n: [a.n] });
     }
     return {
-      ic: typed(frameOf(ic), { period: pl.Int32, n: pl.Int32 }),
-      icSummary: typed(frameOf(icSummary), { period: pl.Int32, n: pl.Int32 }),
-      quantileReturns: typed(frameOf(quantileReturns), {
-        period: pl.Int32,
-        quantile: pl.Int32,
-        n: pl.Int32,
-      }),
-      quantileCumulative: typed(frameOf(quantileCumulative), {
-        period: pl.Int32,
-        quantile: pl.Int32,
-      }),
-      spread: typed(frameOf(spread), { period: pl.Int32, n: pl.Int32 }),
-      longShort: typed(frameOf(longShort), { period: pl.Int32 }),
-      turnover: typed(frameOf(turnover), {
-        period: pl.Int32,
-        quantile: pl.Int32,
-        n: pl.Int32,
-      }),
-      rankAutocorrelation: typed(frameOf(autocorrelation), {
-        period: pl.Int32,
-        n: pl.Int32,
-      }),
-      icDecay: typed(frameOf(decay), { period: pl.Int32 }),
+      ic: typed(frameOf(ic), "period", "n"),
+      icSummary: typed(frameOf(icSummary), "period", "n"),
+      quantileReturns: typed(
+        frameOf(quantileReturns),
+        "period",
+        "quantile",
+        "n",
+      ),
+      quantileCumulative: typed(
+        frameOf(quantileCumulative),
+        "period",
+        "quantile",
+      ),
+      spread: typed(frameOf(spread), "period", "n"),
+      longShort: typed(frameOf(longShort), "period"),
+      turnover: typed(frameOf(turnover), "period", "quantile", "n"),
+      rankAutocorrelation: typed(frameOf(autocorrelation), "period", "n"),
+      icDecay: typed(frameOf(decay), "period"),
     };
   }
 }
@@ -546,8 +518,9 @@ function forwardReturns(
   return out;
 }
 
-function emptyColumns(...names: string[]): Record<string, unknown[]> {
-  return Object.fromEntries(names.map((name) => [name, []]));
+/** Empty columns named by a space-separated list. */
+function emptyColumns(names: string): Record<string, unknown[]> {
+  return Object.fromEntries(names.split(" ").map((name) => [name, []]));
 }
 
 /** Appends each column's values (`columns` names a subset's worth of each). */
@@ -569,13 +542,10 @@ function tStatistics(m: { n: number; mean: number; std: number }) {
   return { ir, t, p: studentTwoSidedP(t, m.n - 1) };
 }
 
-/** Casts the count and key columns to integers and times to Int64. */
-function typed(
-  frame: DataFrame,
-  integers: Record<string, pl.DataType>,
-): DataFrame {
+/** Casts the count and key columns to Int32 and times to Int64. */
+function typed(frame: DataFrame, ...integers: string[]): DataFrame {
   return frame.withColumns(
-    ...Object.entries(integers).map(([name, type]) => pl.col(name).cast(type)),
+    ...integers.map((name) => pl.col(name).cast(pl.Int32)),
     ...(frame.columns.includes("end_time")
       ? [pl.col("end_time").cast(pl.Int64)]
       : []),
