@@ -62,6 +62,13 @@ export interface TimeBarJob {
 /** Prefix of the system temp directories cache-off time-bar loads use. */
 const UNCACHED_PREFIX = "factorium-bars-";
 
+/**
+ * Days of missing symbol-days built by one aggregation when bars are kept
+ * in files: DuckDB's partitioned write holds a buffer per symbol-day, so a
+ * year of hundreds of symbols at once would not fit in memory.
+ */
+const BUILD_DAYS = 7;
+
 /** Cache files committed at once (each waits for its fsyncs). */
 const COMMIT_WORKERS = 8;
 
@@ -175,43 +182,59 @@ export async function compactedDays(
     if (await statOrNull(path)) job.progress(list.length);
     else pending.push({ path, day, entries: list });
   }
-  const absent = await Promise.all(
-    pending.flatMap((p) => p.entries).map(async (entry) =>
-      (await statOrNull(entry.path)) ? undefined : entry
-    ),
-  );
-  await buildOrFail(job, absent.filter((e) => e !== undefined));
-  for (const { path, day, entries } of pending) {
-    let frames = await Promise.all(
-      entries.map((e) => job.cache.read(e.path, BAR_FRAME_COLUMNS)),
+  for (let first = 0; first < pending.length; first += BUILD_DAYS) {
+    const batch = pending.slice(first, first + BUILD_DAYS);
+    const absent = await Promise.all(
+      batch.flatMap((p) => p.entries).map(async (entry) =>
+        (await statOrNull(entry.path)) ? undefined : entry
+      ),
     );
-    const unreadable = entries.filter((_, i) => frames[i] === undefined);
-    if (unreadable.length > 0) {
-      // Deleted as unreadable (or by another process): build them again.
-      await buildOrFail(job, unreadable);
-      frames = await Promise.all(
-        entries.map((e) => job.cache.read(e.path, BAR_FRAME_COLUMNS)),
-      );
-      const lost = entries.find((_, i) => frames[i] === undefined);
-      if (lost) {
-        throw new DataFileError(
-          lost.path,
-          "expected the cache file just built for this symbol-day; it is gone or unreadable (is another process cleaning the cache?)",
-        );
-      }
-    }
-    const bars = pl.concat(frames as DataFrame[], { how: "vertical" })
-      .filter(
-        pl.col("start_time").gtEq(Math.max(job.lo, day)).and(
-          pl.col("start_time").lt(Math.min(job.hi, day + DAY_MS)),
-        ),
-      )
-      .select(...columns)
-      .sort({ by: ["end_time", "symbol"], maintainOrder: true });
-    await job.cache.commitFrame(bars, path);
-    job.progress(entries.length);
+    // By symbol, then day: a symbol's consecutive days make one run.
+    await buildOrFail(
+      job,
+      absent.filter((e) => e !== undefined).sort((a, b) =>
+        a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : a.day - b.day
+      ),
+    );
+    for (const day of batch) await compactDay(job, day, columns);
   }
   return files;
+}
+
+/** One day's symbol-day files as one file of `columns`, sorted by (end_time, symbol). */
+async function compactDay(
+  job: TimeBarJob,
+  { path, day, entries }: { path: string; day: number; entries: DayEntry[] },
+  columns: readonly string[],
+): Promise<void> {
+  let frames = await Promise.all(
+    entries.map((e) => job.cache.read(e.path, BAR_FRAME_COLUMNS)),
+  );
+  const unreadable = entries.filter((_, i) => frames[i] === undefined);
+  if (unreadable.length > 0) {
+    // Deleted as unreadable (or by another process): build them again.
+    await buildOrFail(job, unreadable);
+    frames = await Promise.all(
+      entries.map((e) => job.cache.read(e.path, BAR_FRAME_COLUMNS)),
+    );
+    const lost = entries.find((_, i) => frames[i] === undefined);
+    if (lost) {
+      throw new DataFileError(
+        lost.path,
+        "expected the cache file just built for this symbol-day; it is gone or unreadable (is another process cleaning the cache?)",
+      );
+    }
+  }
+  const bars = pl.concat(frames as DataFrame[], { how: "vertical" })
+    .filter(
+      pl.col("start_time").gtEq(Math.max(job.lo, day)).and(
+        pl.col("start_time").lt(Math.min(job.hi, day + DAY_MS)),
+      ),
+    )
+    .select(...columns)
+    .sort({ by: ["end_time", "symbol"], maintainOrder: true });
+  await job.cache.commitFrame(bars, path);
+  job.progress(entries.length);
 }
 
 /** Builds symbol-days for files kept in the cache, which must stay. */
