@@ -40,7 +40,11 @@ export class ParquetParts {
 
   /** Opens a collection of parts for `path` (its directory must exist). */
   static async open(path: string): Promise<ParquetParts> {
-    const scratch = temporarySibling(path);
+    // The parts are read back through a glob: next to the target unless its
+    // path holds glob characters, else in the system's temp directory.
+    const scratch = /[[\]*?{}]/.test(path)
+      ? await Deno.makeTempDir({ prefix: "factorium-parts-" })
+      : temporarySibling(path);
     await Deno.mkdir(scratch, { recursive: true });
     return new ParquetParts(path, scratch);
   }

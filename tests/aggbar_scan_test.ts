@@ -274,3 +274,26 @@ Deno.test("AggBar.scan checks its options", async () => {
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("AggBar.scan reads files whose paths hold glob characters and key=value folders literally", async () => {
+  const { agg } = factorData({ symbols: 3, bars: 30, seed: 2 });
+  const root = await Deno.makeTempDir();
+  const dir = `${root}/bars[1]*?/symbol=ZZZ`;
+  try {
+    await Deno.mkdir(dir, { recursive: true });
+    agg.toPolars().writeParquet(`${dir}/all.parquet`);
+    const scanned = AggBar.scan(`${root}/bars[1]*?`);
+    assert.deepEqual(scanned.symbols, agg.symbols);
+    assert.ok(
+      (await scanned.compute({ f: "ts_delta(close, 2)" })).frameEqual(
+        await agg.compute({ f: "ts_delta(close, 2)" }),
+        true,
+      ),
+    );
+    const sink = `${dir}/out[2].parquet`;
+    const written = await scanned.compute({ f: "close" }, { sink });
+    assert.equal(pl.readParquet(sink).height, written.rows);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});

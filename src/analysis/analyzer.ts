@@ -6,11 +6,10 @@
  *
  * @module
  */
-import pl from "nodejs-polars";
 import type { AggBar } from "../aggbar.ts";
 import { InvalidArgumentError } from "../errors.ts";
 import { Factor, placedOf } from "../factor/factor.ts";
-import type { DataFrame } from "../polars.ts";
+import { concatFrames, type DataFrame } from "../polars.ts";
 import { ParquetParts } from "../parquet_parts.ts";
 import { parseTimestep } from "../time.ts";
 import { FactorAnalysis } from "./factor_analysis.ts";
@@ -224,9 +223,7 @@ export async function analyzeFactor(
     counts.factorRows = factorRows;
     const coverage = { quantiles, minSymbols, price, maxLoss };
     refuseEmpty(counts, coverage);
-    const factorData = keep
-      ? (kept.length === 1 ? kept[0] : pl.concat(kept, { how: "vertical" }))
-      : undefined;
+    const factorData = keep ? concatFrames(kept) : undefined;
     const held = parts === undefined
       ? { rows: counts.onBars }
       : { rows: await parts.finish(), path: parts.path };

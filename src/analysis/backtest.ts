@@ -12,7 +12,7 @@ import { EPS } from "../factor/kernels.ts";
 import { Factor } from "../factor/factor.ts";
 import { parseFormula } from "../factor/formula.ts";
 import { parseTimestep } from "../time.ts";
-import type { DataFrame } from "../polars.ts";
+import { concatFrames, type DataFrame } from "../polars.ts";
 import { factorWithPrice } from "./factor_price.ts";
 import {
   checkPeriodsPerYear,
@@ -216,7 +216,7 @@ export async function backtest(
     returns.getColumn("return").toTypedArray() as Float64Array,
     perYear,
   );
-  const weightFrame = pl.concat(weightParts, { how: "vertical" });
+  const weightFrame = concatFrames(weightParts);
   return new BacktestResult(
     factor.name,
     { ...settings, periodsPerYear: perYear },

@@ -5,7 +5,7 @@
  * @module
  */
 import pl from "nodejs-polars";
-import type { DataFrame } from "../polars.ts";
+import { type DataFrame, scanParquetFile } from "../polars.ts";
 import type { Chart } from "../display/plot.ts";
 import {
   escapeHtml,
@@ -447,7 +447,7 @@ export class FactorAnalysis {
       // Rows in a sink file are streamed from it, never read whole.
       path === undefined
         ? { ...this.#tables }
-        : { factorData: pl.scanParquet(path), ...this.#tables },
+        : { factorData: scanParquetFile(path), ...this.#tables },
       this.toHTML(),
       "tearsheet.html",
       options,

@@ -266,7 +266,8 @@ function readFooter(
       return { size, mtime, footer: empty };
     }
     if (length > end) tail = readAt(handle, size - 8 - length, size);
-    return { size, mtime, footer: tail.subarray(tail.length - 8 - length, -8) };
+    // A copy: the 64 KiB tail must not stay alive while many digests wait.
+    return { size, mtime, footer: tail.slice(tail.length - 8 - length, -8) };
   } finally {
     handle.close();
   }

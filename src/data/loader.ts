@@ -6,6 +6,7 @@
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import pl from "nodejs-polars";
 import { AggBar } from "../aggbar.ts";
+import { concatFrames } from "../polars.ts";
 import { removeStaleDirectories } from "../atomic.ts";
 import {
   DataFileError,
@@ -324,9 +325,7 @@ export class DataLoader {
       : useCache
       ? await cachedTimeBars(job)
       : await uncachedTimeBars(job);
-    let df = frames.length > 0
-      ? pl.concat(frames, { how: "vertical" })
-      : emptyBars();
+    let df = frames.length > 0 ? concatFrames(frames) : emptyBars();
     // Cached days of time bars may hold bars outside a partial-day range;
     // sequential bars come from the range's ticks only (no copy needed).
     if (request.bar.type === "time") {

@@ -14,7 +14,11 @@
 import { dirname } from "node:path";
 import pl from "nodejs-polars";
 import { DataFileError } from "../errors.ts";
-import { type DataFrame, releaseUnreferenced } from "../polars.ts";
+import {
+  concatFrames,
+  type DataFrame,
+  releaseUnreferenced,
+} from "../polars.ts";
 import { ceilTo, DAY_MS, daysOverlapping } from "../time.ts";
 import {
   BAR_FRAME_COLUMNS,
@@ -69,6 +73,9 @@ const UNCACHED_PREFIX = "factorium-bars-";
  */
 const BUILD_DAYS = 7;
 
+/** Cache files read (and stacked) at once by an in-memory load. */
+const READ_BATCH = 1024;
+
 /** Cache files committed at once (each waits for its fsyncs). */
 const COMMIT_WORKERS = 8;
 
@@ -117,12 +124,22 @@ export async function uncachedTimeBars(job: TimeBarJob): Promise<DataFrame[]> {
  */
 export async function cachedTimeBars(job: TimeBarJob): Promise<DataFrame[]> {
   const entries = await dayEntries(job);
-  const hits = await Promise.all(
-    entries.map((entry) => job.cache.read(entry.path, BAR_FRAME_COLUMNS)),
-  );
-  const frames = hits.filter((hit) => hit !== undefined);
-  job.progress(frames.length);
-  const misses = entries.filter((_, i) => hits[i] === undefined);
+  const frames: DataFrame[] = [];
+  const misses: DayEntry[] = [];
+  // Read in batches, each stacked at once and its small frames freed:
+  // tens of thousands of one-day frames held together take far more
+  // memory than their rows (22,400 took 4.3 GiB for 3.2 M rows).
+  for (let first = 0; first < entries.length; first += READ_BATCH) {
+    const batch = entries.slice(first, first + READ_BATCH);
+    const hits = await Promise.all(
+      batch.map((entry) => job.cache.read(entry.path, BAR_FRAME_COLUMNS)),
+    );
+    const found = hits.filter((hit) => hit !== undefined);
+    misses.push(...batch.filter((_, i) => hits[i] === undefined));
+    if (found.length > 0) frames.push(concatFrames(found));
+    job.progress(found.length);
+    if (entries.length > READ_BATCH) await releaseUnreferenced();
+  }
   if (misses.length === 0) return frames;
   let reported = 0;
   const built = await buildDays(
@@ -227,7 +244,7 @@ async function compactDay(
       );
     }
   }
-  const bars = pl.concat(frames as DataFrame[], { how: "vertical" })
+  const bars = concatFrames(frames as DataFrame[])
     .filter(
       pl.col("start_time").gtEq(Math.max(job.lo, day)).and(
         pl.col("start_time").lt(Math.min(job.hi, day + DAY_MS)),
@@ -250,13 +267,24 @@ async function buildOrFail(job: TimeBarJob, misses: DayEntry[]): Promise<void> {
   }
 }
 
-/** The job's symbol-days with a source file, and their cache paths. */
-function dayEntries(job: TimeBarJob): Promise<DayEntry[]> {
+/**
+ * The job's symbol-days with a source file, and their cache paths; the
+ * fingerprints are taken a batch at a time, so a year of hundreds of
+ * symbols does not hold every source footer at once.
+ */
+async function dayEntries(job: TimeBarJob): Promise<DayEntry[]> {
   const days = daysOverlapping(job.lo, job.hi);
-  return Promise.all(
-    job.symbols.flatMap((symbol) =>
-      days.filter((day) => job.present.has(job.sourcePath(symbol, day)))
-        .map(async (day) => ({
+  const wanted = job.symbols.flatMap((symbol) =>
+    days.filter((day) => job.present.has(job.sourcePath(symbol, day)))
+      .map((day) => ({ symbol, day }))
+  );
+  const entries: DayEntry[] = [];
+  for (let first = 0; first < wanted.length; first += READ_BATCH) {
+    entries.push(
+      ...await Promise.all(
+        wanted.slice(first, first + READ_BATCH).map(async (
+          { symbol, day },
+        ) => ({
           symbol,
           day,
           path: job.cache.dayPath(
@@ -266,9 +294,11 @@ function dayEntries(job: TimeBarJob): Promise<DayEntry[]> {
               sourcesOf(job, symbol, day, day + DAY_MS),
             ),
           ),
-        }))
-    ),
-  );
+        })),
+      ),
+    );
+  }
+  return entries;
 }
 
 /** The source files of a symbol's bars starting in `[lo, hi)`. */
