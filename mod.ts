@@ -29,6 +29,7 @@
 // Factor.analyze/backtest): loaded here so every user of mod.ts has them.
 import "./src/factor/aggbar_factors.ts";
 import "./src/analysis/factor_methods.ts";
+import "./src/analysis/aggbar_research.ts";
 
 export { AggBar, type ScanOptions, type SliceOptions } from "./src/aggbar.ts";
 export type { BarRows, Span, TimeBounds } from "./src/bar_rows.ts";
@@ -133,6 +134,13 @@ export {
   periodsPerYear,
 } from "./src/analysis/metrics.ts";
 export { type SaveOptions } from "./src/analysis/save.ts";
+export { compareFactors, type CompareOptions } from "./src/analysis/compare.ts";
+export {
+  type ComparisonChartKind,
+  type ComparisonChartOptions,
+  type ComparisonTables,
+  FactorComparison,
+} from "./src/analysis/factor_comparison.ts";
 export {
   BarFeed,
   type BarFeedOptions,
