@@ -141,6 +141,18 @@ export {
   type ComparisonTables,
   FactorComparison,
 } from "./src/analysis/factor_comparison.ts";
+export { sweep, type SweepOptions } from "./src/analysis/sweep.ts";
+export type {
+  Params,
+  ParamValue,
+  SweepGrid,
+  SweepMetric,
+  SweepTemplate,
+} from "./src/analysis/sweep_plan.ts";
+export {
+  type SweepChartOptions,
+  SweepResult,
+} from "./src/analysis/sweep_result.ts";
 export {
   BarFeed,
   type BarFeedOptions,
