@@ -154,6 +154,11 @@ export {
   SweepResult,
 } from "./src/analysis/sweep_result.ts";
 export {
+  walkForward,
+  type WalkForwardOptions,
+} from "./src/analysis/walk_forward.ts";
+export { WalkForwardResult } from "./src/analysis/walk_forward_result.ts";
+export {
   BarFeed,
   type BarFeedOptions,
   Bars,

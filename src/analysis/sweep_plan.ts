@@ -13,7 +13,7 @@ import type { Factor } from "../factor/factor.ts";
 import { closest, type OptionNames } from "../options.ts";
 import type { DataFrame } from "../polars.ts";
 import { analyzeFactor, type AnalyzeOptions } from "./analyzer.ts";
-import { backtest } from "./backtest.ts";
+import { backtest, type BacktestResult } from "./backtest.ts";
 import type { BacktestOptions } from "./backtest_options.ts";
 import { factorOrFormula } from "./evaluated.ts";
 
@@ -228,7 +228,8 @@ export type SweepRow = Record<string, number | string | null>;
 /**
  * Backtests (and, with `ic`, analyses) the variant of column `column` of
  * `bars` under each option combination, reducing each result to one row
- * of metrics as it finishes.
+ * of metrics as it finishes (`onResult` sees each result before it is
+ * dropped).
  *
  * @example
  * ```ts ignore
@@ -243,6 +244,7 @@ export async function variantRows(
   options: BacktestOptions,
   ic: AnalyzeOptions | undefined,
   name: string,
+  onResult?: (result: BacktestResult) => void,
 ): Promise<SweepRow[]> {
   const factor = bars.get(column);
   let icColumns: Record<string, number | null> = {};
@@ -258,6 +260,7 @@ export async function variantRows(
   const rows: SweepRow[] = [];
   for (const combo of combos) {
     const result = await backtest(bars, factor, { ...options, ...combo });
+    onResult?.(result);
     const m = result.metrics;
     const turnover = result.returns.getColumn("turnover").mean() as
       | number
