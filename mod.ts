@@ -159,6 +159,12 @@ export {
 } from "./src/analysis/walk_forward.ts";
 export { WalkForwardResult } from "./src/analysis/walk_forward_result.ts";
 export {
+  combine,
+  type CombineMethod,
+  type CombineOptions,
+} from "./src/analysis/combine.ts";
+export { orthogonalize } from "./src/analysis/orthogonalize.ts";
+export {
   BarFeed,
   type BarFeedOptions,
   Bars,

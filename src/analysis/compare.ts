@@ -9,6 +9,7 @@
 import pl from "nodejs-polars";
 import type { AggBar } from "../aggbar.ts";
 import { InvalidArgumentError } from "../errors.ts";
+import { columnFactor } from "../factor/columns.ts";
 import type { Factor } from "../factor/factor.ts";
 import type { DataFrame } from "../polars.ts";
 import { analyzeFactor, type AnalyzeOptions } from "./analyzer.ts";
@@ -82,7 +83,11 @@ export async function compareFactors(
   const ics: DataFrame[] = [];
   let settings;
   for (const [i, column] of columns.entries()) {
-    const analysis = await analyzeFactor(bars.get(column), bars, options);
+    const analysis = await analyzeFactor(
+      columnFactor(bars, column),
+      bars,
+      options,
+    );
     settings = analysis.settings;
     rows.push(summaryRows(names[i], analysis));
     ics.push(

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import pl from "nodejs-polars";
 import { AggBar } from "../aggbar.ts";
 import { InvalidArgumentError } from "../errors.ts";
 import { columnFactor } from "../factor/columns.ts";
@@ -50,9 +51,9 @@ export function factorOrFormula(
 }
 
 /**
- * Evaluates `factors` and `agg`'s `price` column in one pass (see
- * `agg.compute`) into an AggBar with `agg`'s bar spec, so that each factor
- * is a column factor of it: `bars.get(columns[i])`.
+ * Evaluates `factors` and `agg`'s `price` column (when given) in one pass
+ * (see `agg.compute`) into an AggBar with `agg`'s bar spec, so that each
+ * factor is a column factor of it: `bars.get(columns[i])`.
  *
  * @example
  * ```ts ignore
@@ -63,9 +64,12 @@ export function factorOrFormula(
 export async function evaluateFactors(
   agg: AggBar,
   factors: readonly Factor[],
-  price: string,
+  price?: string,
 ): Promise<EvaluatedFactors> {
-  if (typeof price !== "string" || !agg.cols.includes(price)) {
+  if (
+    price !== undefined &&
+    (typeof price !== "string" || !agg.cols.includes(price))
+  ) {
     throw new InvalidArgumentError(
       "price",
       price,
@@ -75,10 +79,32 @@ export async function evaluateFactors(
   const columns = factors.map((_, i) => `#${i}`);
   const frame = await computeFactors({
     ...Object.fromEntries(columns.map((column, i) => [column, factors[i]])),
-    [price]: columnFactor(agg, price),
+    ...(price === undefined ? {} : { [price]: columnFactor(agg, price) }),
   });
   return {
     bars: new AggBar(frame, { ...agg.metadata }),
     columns,
   };
+}
+
+/**
+ * A factor holding computed values: `values` (one per row of `bars`, in
+ * its row order; NaN = null) as the column `name` of a new AggBar with
+ * `bars`' keys and bar spec. It joins other AggBars' factors on
+ * (start_time, end_time, symbol) like any factor of another AggBar.
+ *
+ * @example
+ * ```ts ignore
+ * const factor = valuesFactor(bars, new Float64Array(bars.length), "zero");
+ * ```
+ */
+export function valuesFactor(
+  bars: AggBar,
+  values: Float64Array,
+  name: string,
+): Factor {
+  const frame = bars.toPolars().select("start_time", "end_time", "symbol")
+    .withColumns(pl.Series(name, values))
+    .withColumns(pl.col(name).fillNan(null));
+  return columnFactor(new AggBar(frame, { ...bars.metadata }), name);
 }

@@ -9,6 +9,7 @@
 import pl from "nodejs-polars";
 import type { AggBar } from "../aggbar.ts";
 import { InvalidArgumentError } from "../errors.ts";
+import { columnFactor } from "../factor/columns.ts";
 import type { Factor } from "../factor/factor.ts";
 import { closest, type OptionNames } from "../options.ts";
 import type { DataFrame } from "../polars.ts";
@@ -246,7 +247,7 @@ export async function variantRows(
   name: string,
   onResult?: (result: BacktestResult) => void,
 ): Promise<SweepRow[]> {
-  const factor = bars.get(column);
+  const factor = columnFactor(bars, column);
   let icColumns: Record<string, number | null> = {};
   if (ic !== undefined) {
     const verdict = (await analyzeFactor(factor, bars, ic)).verdict
