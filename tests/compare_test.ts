@@ -257,6 +257,12 @@ Deno.test("compareFactors() refuses no factors, bad formulas, reserved names and
       e instanceof InvalidArgumentError && /factors\.a/.test(e.message),
   );
   await assert.rejects(
+    () => compareFactors(agg, { ok: "close", empty: "ts_mean(close, 5000)" }),
+    (e: Error) =>
+      e instanceof InvalidArgumentError &&
+      e.message.startsWith("factors.empty (ts_mean(close,5000)): "),
+  );
+  await assert.rejects(
     () => compareFactors(agg, { a: "close" }, { price: "nope" }),
     (e: Error) => e instanceof InvalidArgumentError && /nope/.test(e.message),
   );

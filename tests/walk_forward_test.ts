@@ -72,8 +72,8 @@ Deno.test("walkForward() picks on the training window only: built so the in-samp
     // The other parameter, on the same test window, would have earned:
     // a choice that peeked at the test window would have taken it.
     const window = agg.slice({
-      start: fold.test_start as number,
-      end: fold.test_end as number,
+      start: fold.test_start_time as number,
+      end: fold.test_end_time as number,
     });
     const other = await backtest(window, window.factor("-1 * x"));
     const chosen = await backtest(window, window.factor("1 * x"));
@@ -153,15 +153,15 @@ Deno.test("walkForward() chooses the plain-loop best on each training window and
   const stitched: number[] = [];
   for (const fold of folds) {
     const f = fold.fold as number;
-    assert.equal(fold.train_start, START + f * 50 * 60_000);
-    assert.equal(fold.test_start, fold.train_end);
+    assert.equal(fold.train_start_time, START + f * 50 * 60_000);
+    assert.equal(fold.test_start_time, fold.train_end_time);
     // In sample: the plain-loop Sharpe of every run on the training bars.
     let best: { n: number; costBps: number; sharpe: number } | undefined;
     for (const n of grid.n) {
       const rows = await windowRows(
         template.replace("{n}", String(n)),
-        fold.train_start as number,
-        fold.train_end as number,
+        fold.train_start_time as number,
+        fold.train_end_time as number,
       );
       for (const costBps of grid.costBps) {
         const r = reference(rows, costBps).returns.map((x) => x.return);
@@ -177,8 +177,8 @@ Deno.test("walkForward() chooses the plain-loop best on each training window and
     const want = reference(
       await windowRows(
         template.replace("{n}", String(fold.n)),
-        fold.test_start as number,
-        fold.test_end as number,
+        fold.test_start_time as number,
+        fold.test_end_time as number,
       ),
       fold.costBps as number,
     ).returns;
@@ -227,8 +227,8 @@ Deno.test("walkForward() with select: ic_ir chooses by the plain-loop IC IR of t
     for (const n of grid.n) {
       const rows = await windowRows(
         template.replace("{n}", String(n)),
-        fold.train_start as number,
-        fold.train_end as number,
+        fold.train_start_time as number,
+        fold.train_end_time as number,
       );
       const ir = referenceAnalysis(rows, { ...ic, minSymbols: 3 }).icSummary
         .find((r) => r.method === "spearman")!.ir;

@@ -87,7 +87,15 @@ export async function compareFactors(
       columnFactor(bars, column),
       bars,
       options,
-    );
+    ).catch((error) => {
+      // Say which factor could not be analysed (the class stays).
+      if (error instanceof Error) {
+        error.message = `factors.${names[i]} (${
+          parsed[i].name
+        }): ${error.message}`;
+      }
+      throw error;
+    });
     settings = analysis.settings;
     rows.push(summaryRows(names[i], analysis));
     ics.push(

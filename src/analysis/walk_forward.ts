@@ -160,10 +160,10 @@ export async function walkForward(
     ).bestRow(metric);
     const row: Record<string, unknown> = {
       fold: f,
-      train_start: fold.trainStart,
-      train_end: fold.trainEnd,
-      test_start: fold.trainEnd,
-      test_end: fold.testEnd,
+      train_start_time: fold.trainStart,
+      train_end_time: fold.trainEnd,
+      test_start_time: fold.trainEnd,
+      test_end_time: fold.testEnd,
     };
     if (chosen === undefined) {
       foldRows.push({
@@ -310,7 +310,7 @@ function foldsFrame(
     if (name === "fold" || name === "is_bars" || name === "oos_bars") {
       return pl.Series(name, values as number[], pl.Float64).cast(pl.Int32);
     }
-    if (name.endsWith("_start") || name.endsWith("_end")) {
+    if (name.endsWith("_time")) {
       return pl.Series(name, values as number[], pl.Float64).cast(pl.Int64);
     }
     if (name === "factor" || name === "reason") {

@@ -33,7 +33,7 @@ export class WalkForwardResult {
   /** The grid's parameters. */
   readonly params: readonly string[];
   /**
-   * Per fold: fold, train_start, train_end, test_start, test_end, the
+   * Per fold: fold, train_start_time, train_end_time, test_start_time, test_end_time, the
    * chosen parameters and factor, `is_<metric>` (on the training window)
    * next to `oos_<metric>` (on the test window) for every metric,
    * is_bars, oos_bars, and reason (why a fold chose nothing; null
