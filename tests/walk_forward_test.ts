@@ -86,6 +86,12 @@ Deno.test("walkForward() picks on the training window only: built so the in-samp
   assert(
     (sharpe.in_sample as number) > 0 && (sharpe.out_of_sample as number) < 0,
   );
+  assert.equal(sharpe.stitched, result.metrics.sharpe);
+  near(
+    sharpe.out_of_sample,
+    folds.reduce((a, f) => a + (f.oos_sharpe as number), 0) / folds.length,
+    "mean out-of-sample Sharpe",
+  );
 });
 
 const { agg: awkward } = factorData({ symbols: 6, bars: 300, seed: 21 });

@@ -60,7 +60,8 @@ export function gridChart(grid: GridChart): Chart {
     frame,
     {
       height: Math.max(80, grid.y.length * 28 + 60),
-      marginLeft: Math.min(240, 16 + 6.5 * longest),
+      // Room for the row labels, and for the axis title beside them.
+      marginLeft: Math.min(260, 24 + 7 * longest + (grid.yLabel ? 24 : 0)),
       marginBottom: 60,
       x: { label: grid.xLabel, domain: [...grid.x], tickRotate: -20 },
       y: { label: grid.yLabel, domain: [...grid.y] },

@@ -66,8 +66,11 @@ export class WalkForwardResult {
 
   /**
    * In-sample against out-of-sample, per metric: `metric`, `in_sample`
-   * (mean over folds of the chosen run's training-window value),
-   * `out_of_sample` (mean over folds of its test-window value).
+   * (mean over folds of the chosen run's value on its training window),
+   * `out_of_sample` (mean over folds of its value on the test window) and
+   * `stitched` (the value on the stitched out-of-sample series; null for
+   * IC metrics). Annualised returns and Calmar of short windows are too
+   * noisy to average and stay in `folds`.
    *
    * @example
    * ```ts ignore
@@ -75,21 +78,31 @@ export class WalkForwardResult {
    * ```
    */
   get summary(): DataFrame {
-    const metrics = this.folds.columns.filter((c) => c.startsWith("is_"))
-      .map((c) => c.slice(3)).filter((m) => m !== "bars");
+    const m = this.metrics;
+    const turnover = this.returns.getColumn("turnover").mean();
+    const stitched: Record<string, number | null> = {
+      sharpe: m.sharpe,
+      total_return: m.totalReturn,
+      annual_volatility: m.annualVolatility,
+      max_drawdown: m.maxDrawdown,
+      sortino: m.sortino,
+      turnover: m.bars > 0 ? turnover : null,
+    };
+    const metrics = [...Object.keys(stitched), "ic_mean", "ic_ir", "ic_t"]
+      .filter((name) => this.folds.columns.includes(`is_${name}`));
+    const mean = (column: string) =>
+      this.folds.getColumn(column).mean() as number | null;
     return displayFrame(pl.DataFrame({
       metric: metrics,
-      in_sample: metrics.map((m) =>
-        this.folds.getColumn(`is_${m}`).mean() ?? null
-      ),
-      out_of_sample: metrics.map((m) =>
-        this.folds.getColumn(`oos_${m}`).mean() ?? null
-      ),
+      in_sample: metrics.map((name) => mean(`is_${name}`)),
+      out_of_sample: metrics.map((name) => mean(`oos_${name}`)),
+      stitched: metrics.map((name) => stitched[name] ?? null),
     }, {
       schema: {
         metric: pl.String,
         in_sample: pl.Float64,
         out_of_sample: pl.Float64,
+        stitched: pl.Float64,
       },
     }));
   }
@@ -125,7 +138,7 @@ export class WalkForwardResult {
       `<div class="meta">${escapeHtml(this.#meta())}</div>` +
       htmlTable(this.summary, {
         caption:
-          "in-sample (training window, chosen run) against out-of-sample (test window), mean over folds",
+          "the chosen runs in sample (training windows) against out of sample (test windows), mean over folds, and the stitched out-of-sample series",
       }) +
       htmlTable(this.folds, {
         maxRows: 100,
