@@ -8,7 +8,6 @@
 import assert from "node:assert/strict";
 import pl from "nodejs-polars";
 import {
-  type AggBar,
   compareFactors,
   type Factor,
   FactorComparison,
@@ -19,10 +18,10 @@ import {
   averageRanks,
   pearson,
   referenceAnalysis,
-  type RefRow,
 } from "./_analysis_reference.ts";
 import { factorData } from "./_factor_data.ts";
 import { bundleOf } from "../src/display/jupyter.ts";
+import { assertNear, referenceRows } from "./_reference_rows.ts";
 
 const { agg } = factorData({ symbols: 7, bars: 240, seed: 5 });
 
@@ -33,30 +32,6 @@ const FACTORS: Record<string, Factor | string> = {
   flat: "flat",
   reversal: "-1 * ts_delta(close, 3) / ts_std(close, 10)",
 };
-
-/** The factor and close of every bar, as the reference reads them. */
-async function rowsOf(factor: Factor, bars: AggBar): Promise<RefRow[]> {
-  const frame = await bars.compute({ factor, price: bars.get("close") });
-  return frame.toRecords().map((r) => ({
-    end_time: r.end_time as number,
-    symbol: r.symbol as string,
-    factor: r.factor as number | null,
-    price: r.price as number | null,
-  }));
-}
-
-function near(actual: unknown, expected: number | null, label: string) {
-  if (expected === null || actual === null) {
-    assert.deepEqual(actual, expected, label);
-    return;
-  }
-  assert.equal(typeof actual, "number", label);
-  assert(
-    Math.abs((actual as number) - expected) <=
-      1e-9 * Math.max(1, Math.abs(expected)),
-    `${label}: ${actual} vs ${expected}`,
-  );
-}
 
 function mean(values: number[]): number | null {
   return values.length === 0
@@ -72,7 +47,7 @@ Deno.test("compareFactors() gives each factor's IC, IR, t, hit rate, spread, tur
   assert.equal(table.length, Object.keys(FACTORS).length * 2);
   for (const [name, given] of Object.entries(FACTORS)) {
     const factor = typeof given === "string" ? agg.factor(given) : given;
-    const rows = await rowsOf(factor, agg);
+    const rows = await referenceRows(factor, agg);
     const want = referenceAnalysis(rows, SETTINGS);
     for (const k of SETTINGS.periods) {
       const label = `${name}, period ${k}`;
@@ -81,25 +56,25 @@ Deno.test("compareFactors() gives each factor's IC, IR, t, hit rate, spread, tur
       const ic = want.icSummary.find((r) =>
         r.period === k && r.method === "spearman"
       )!;
-      near(got.ic_mean, ic.mean, `${label} ic_mean`);
-      near(got.ic_std, ic.std, `${label} ic_std`);
-      near(got.ic_ir, ic.ir, `${label} ic_ir`);
-      near(got.ic_t, ic.t_stat, `${label} ic_t`);
-      near(got.hit_rate, ic.hit_rate, `${label} hit_rate`);
+      assertNear(got.ic_mean, ic.mean, `${label} ic_mean`);
+      assertNear(got.ic_std, ic.std, `${label} ic_std`);
+      assertNear(got.ic_ir, ic.ir, `${label} ic_ir`);
+      assertNear(got.ic_t, ic.t_stat, `${label} ic_t`);
+      assertNear(got.hit_rate, ic.hit_rate, `${label} hit_rate`);
       assert.equal(got.ic_n, ic.n, `${label} ic_n`);
       const spread = want.spread.find((r) => r.period === k)!;
-      near(
+      assertNear(
         got.spread_bps,
         spread.mean === null ? null : spread.mean * 1e4,
         `${label} spread_bps`,
       );
-      near(got.spread_t, spread.t_stat, `${label} spread_t`);
+      assertNear(got.spread_t, spread.t_stat, `${label} spread_t`);
       const ends = want.turnover.filter((r) =>
         r.period === k &&
         (r.quantile === 1 || r.quantile === SETTINGS.quantiles) &&
         r.mean !== null
       ).map((r) => r.mean as number);
-      near(got.turnover, mean(ends), `${label} turnover`);
+      assertNear(got.turnover, mean(ends), `${label} turnover`);
       let covered = 0;
       for (const row of rows) {
         const forward = want.forward.get(
@@ -110,7 +85,7 @@ Deno.test("compareFactors() gives each factor's IC, IR, t, hit rate, spread, tur
           forward !== null && forward !== undefined
         ) covered++;
       }
-      near(got.coverage, covered / rows.length, `${label} coverage`);
+      assertNear(got.coverage, covered / rows.length, `${label} coverage`);
     }
   }
 });
@@ -162,7 +137,7 @@ Deno.test("compareFactors() correlation matrices equal the mean per-time Spearma
         );
         if (rho !== null) rhos.push(rho);
       }
-      near(
+      assertNear(
         values.find((r) => r.factor === a)![b],
         mean(rhos),
         `value correlation ${a} × ${b}`,
@@ -173,7 +148,7 @@ Deno.test("compareFactors() correlation matrices equal the mean per-time Spearma
   for (const name of names) {
     const given = FACTORS[name];
     const factor = typeof given === "string" ? agg.factor(given) : given;
-    const want = referenceAnalysis(await rowsOf(factor, agg), SETTINGS);
+    const want = referenceAnalysis(await referenceRows(factor, agg), SETTINGS);
     for (const k of SETTINGS.periods) {
       const series = new Map<number, number>();
       for (const r of want.ic) {
@@ -198,7 +173,11 @@ Deno.test("compareFactors() correlation matrices equal the mean per-time Spearma
           }
         }
         const row = icRows.find((r) => r.period === k && r.factor === a)!;
-        near(row[b], x.length < 2 ? null : pearson(x, y), `IC ${k} ${a}×${b}`);
+        assertNear(
+          row[b],
+          x.length < 2 ? null : pearson(x, y),
+          `IC ${k} ${a}×${b}`,
+        );
       }
     }
   }

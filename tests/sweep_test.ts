@@ -13,13 +13,10 @@ import {
   sweep,
   SweepResult,
 } from "../mod.ts";
-import {
-  referenceBacktest,
-  referenceMetrics,
-  type RefRow,
-} from "./_analysis_reference.ts";
+import { referenceBacktest, referenceMetrics } from "./_analysis_reference.ts";
 import { factorData } from "./_factor_data.ts";
 import { bundleOf } from "../src/display/jupyter.ts";
+import { assertNear, referenceRows } from "./_reference_rows.ts";
 
 const { agg } = factorData({ symbols: 7, bars: 200, seed: 3 });
 
@@ -36,18 +33,6 @@ const METRICS: Record<
   calmar: "calmar",
   bars: "bars",
 };
-
-function near(actual: unknown, expected: number | null, label: string) {
-  if (expected === null || actual === null) {
-    assert.deepEqual(actual, expected, label);
-    return;
-  }
-  assert(
-    typeof actual === "number" &&
-      Math.abs(actual - expected) <= 1e-9 * Math.max(1, Math.abs(expected)),
-    `${label}: ${actual} vs ${expected}`,
-  );
-}
 
 Deno.test("sweep() gives every variant × option combination the metrics of its single backtest", async () => {
   const template = "cs_rank(-ts_delta(close, {n}))";
@@ -80,9 +65,9 @@ Deno.test("sweep() gives every variant × option combination the metrics of its 
         });
         assert.equal(row.factor, single.name, label);
         for (const [column, key] of Object.entries(METRICS)) {
-          near(row[column], single.metrics[key], `${label} ${column}`);
+          assertNear(row[column], single.metrics[key], `${label} ${column}`);
         }
-        near(
+        assertNear(
           row.turnover,
           single.returns.getColumn("turnover").mean() as number,
           `${label} turnover`,
@@ -97,14 +82,7 @@ Deno.test("sweep() metrics equal the plain-loop reference backtest of the chosen
     n: [3],
     costBps: [5],
   }, { normalize: "zscore", rebalance: 4 });
-  const signal = agg.get("close").tsDelta(3);
-  const frame = await agg.compute({ factor: signal, price: agg.get("close") });
-  const rows: RefRow[] = frame.toRecords().map((r) => ({
-    end_time: r.end_time as number,
-    symbol: r.symbol as string,
-    factor: r.factor as number | null,
-    price: r.price as number | null,
-  }));
+  const rows = await referenceRows(agg.get("close").tsDelta(3), agg);
   const options: Required<Omit<BacktestOptions, "price" | "periodsPerYear">> = {
     normalize: "zscore",
     allocate: "market-neutral",
@@ -122,12 +100,12 @@ Deno.test("sweep() metrics equal the plain-loop reference backtest of the chosen
     365.25 * 1440,
   );
   const row = result.table.toRecords()[0];
-  near(row.sharpe, metrics.sharpe, "sharpe");
-  near(row.total_return, metrics.total_return, "total_return");
-  near(row.max_drawdown, metrics.max_drawdown, "max_drawdown");
-  near(row.bars, metrics.n, "bars");
+  assertNear(row.sharpe, metrics.sharpe, "sharpe");
+  assertNear(row.total_return, metrics.total_return, "total_return");
+  assertNear(row.max_drawdown, metrics.max_drawdown, "max_drawdown");
+  assertNear(row.bars, metrics.n, "bars");
   const turnovers = want.returns.map((r) => r.turnover);
-  near(
+  assertNear(
     row.turnover,
     turnovers.reduce((a, b) => a + b, 0) / turnovers.length,
     "turnover",
@@ -148,14 +126,18 @@ Deno.test("sweep() with a function template and the ic option adds the IC of eac
     const factor = agg.get("close").tsMean(row.w as number).csRank();
     const verdict = (await factor.analyze(agg, { periods: [2], quantiles: 3 }))
       .verdict.toRecords()[0];
-    near(row.ic_mean, verdict.ic_mean as number, `w=${row.w} ic_mean`);
-    near(row.ic_ir, verdict.ic_ir as number, `w=${row.w} ic_ir`);
-    near(row.ic_t, verdict.ic_t as number, `w=${row.w} ic_t`);
+    assertNear(row.ic_mean, verdict.ic_mean as number, `w=${row.w} ic_mean`);
+    assertNear(row.ic_ir, verdict.ic_ir as number, `w=${row.w} ic_ir`);
+    assertNear(row.ic_t, verdict.ic_t as number, `w=${row.w} ic_t`);
     const single = await factor.backtest(agg, {
       allocate: "top-n",
       topN: row.topN as number,
     });
-    near(row.sharpe, single.metrics.sharpe, `w=${row.w} topN=${row.topN}`);
+    assertNear(
+      row.sharpe,
+      single.metrics.sharpe,
+      `w=${row.w} topN=${row.topN}`,
+    );
   }
 });
 

@@ -21,6 +21,7 @@ import {
 } from "./_analysis_reference.ts";
 import { factorData, random } from "./_factor_data.ts";
 import { bundleOf } from "../src/display/jupyter.ts";
+import { assertNear, referenceRows } from "./_reference_rows.ts";
 
 const HOUR = 3_600_000, DAY = 86_400_000;
 const T0 = Date.UTC(2024, 0, 1);
@@ -87,7 +88,7 @@ Deno.test("walkForward() picks on the training window only: built so the in-samp
     (sharpe.in_sample as number) > 0 && (sharpe.out_of_sample as number) < 0,
   );
   assert.equal(sharpe.stitched, result.metrics.sharpe);
-  near(
+  assertNear(
     sharpe.out_of_sample,
     folds.reduce((a, f) => a + (f.oos_sharpe as number), 0) / folds.length,
     "mean out-of-sample Sharpe",
@@ -96,28 +97,6 @@ Deno.test("walkForward() picks on the training window only: built so the in-samp
 
 const { agg: awkward } = factorData({ symbols: 6, bars: 300, seed: 21 });
 const START = awkward.metadata.minTime!;
-
-/** Rows of `formula` over all bars whose start_time is in [start, end). */
-async function windowRows(
-  formula: string,
-  start: number,
-  end: number,
-): Promise<RefRow[]> {
-  const frame = await awkward.compute({
-    factor: formula,
-    price: awkward.get("close"),
-  });
-  return frame.toRecords()
-    .filter((r) =>
-      (r.start_time as number) >= start && (r.start_time as number) < end
-    )
-    .map((r) => ({
-      end_time: r.end_time as number,
-      symbol: r.symbol as string,
-      factor: r.factor as number | null,
-      price: r.price as number | null,
-    }));
-}
 
 function reference(rows: RefRow[], costBps: number) {
   return referenceBacktest(rows, {
@@ -130,18 +109,6 @@ function reference(rows: RefRow[], costBps: number) {
     costBps,
     lag: 1,
   });
-}
-
-function near(actual: unknown, expected: number | null, label: string) {
-  if (expected === null || actual === null) {
-    assert.deepEqual(actual, expected, label);
-    return;
-  }
-  assert(
-    typeof actual === "number" &&
-      Math.abs(actual - expected) <= 1e-9 * Math.max(1, Math.abs(expected)),
-    `${label}: ${actual} vs ${expected}`,
-  );
 }
 
 Deno.test("walkForward() chooses the plain-loop best on each training window and its stitched returns equal plain-loop backtests of each test window", async () => {
@@ -164,8 +131,9 @@ Deno.test("walkForward() chooses the plain-loop best on each training window and
     // In sample: the plain-loop Sharpe of every run on the training bars.
     let best: { n: number; costBps: number; sharpe: number } | undefined;
     for (const n of grid.n) {
-      const rows = await windowRows(
+      const rows = await referenceRows(
         template.replace("{n}", String(n)),
+        awkward,
         fold.train_start_time as number,
         fold.train_end_time as number,
       );
@@ -178,11 +146,12 @@ Deno.test("walkForward() chooses the plain-loop best on each training window and
       }
     }
     assert.deepEqual([fold.n, fold.costBps], [best!.n, best!.costBps]);
-    near(fold.is_sharpe, best!.sharpe, `fold ${f} is_sharpe`);
+    assertNear(fold.is_sharpe, best!.sharpe, `fold ${f} is_sharpe`);
     // Out of sample: the chosen run on the test bars alone.
     const want = reference(
-      await windowRows(
+      await referenceRows(
         template.replace("{n}", String(fold.n)),
+        awkward,
         fold.test_start_time as number,
         fold.test_end_time as number,
       ),
@@ -196,11 +165,11 @@ Deno.test("walkForward() chooses the plain-loop best on each training window and
       for (
         const key of ["return", "cost", "turnover", "gross_return"] as const
       ) {
-        near(got[i][key], w[key], `fold ${f} row ${i} ${key}`);
+        assertNear(got[i][key], w[key], `fold ${f} row ${i} ${key}`);
       }
       stitched.push(w.return);
     });
-    near(
+    assertNear(
       fold.oos_sharpe,
       referenceMetrics(want.map((w) => w.return), perYear).sharpe,
       `fold ${f} oos_sharpe`,
@@ -210,12 +179,20 @@ Deno.test("walkForward() chooses the plain-loop best on each training window and
   let value = 1;
   stitched.forEach((r, i) => {
     value *= 1 + r;
-    near(equity[i], value, `equity ${i}`);
+    assertNear(equity[i], value, `equity ${i}`);
   });
   const metrics = referenceMetrics(stitched, perYear);
-  near(result.metrics.sharpe, metrics.sharpe, "stitched sharpe");
-  near(result.metrics.totalReturn, metrics.total_return, "stitched total");
-  near(result.metrics.maxDrawdown, metrics.max_drawdown, "stitched drawdown");
+  assertNear(result.metrics.sharpe, metrics.sharpe, "stitched sharpe");
+  assertNear(
+    result.metrics.totalReturn,
+    metrics.total_return,
+    "stitched total",
+  );
+  assertNear(
+    result.metrics.maxDrawdown,
+    metrics.max_drawdown,
+    "stitched drawdown",
+  );
 });
 
 Deno.test("walkForward() with select: ic_ir chooses by the plain-loop IC IR of the training window", async () => {
@@ -231,8 +208,9 @@ Deno.test("walkForward() with select: ic_ir chooses by the plain-loop IC IR of t
   for (const fold of result.folds.toRecords()) {
     let best: { n: number; ir: number } | undefined;
     for (const n of grid.n) {
-      const rows = await windowRows(
+      const rows = await referenceRows(
         template.replace("{n}", String(n)),
+        awkward,
         fold.train_start_time as number,
         fold.train_end_time as number,
       );
@@ -243,7 +221,7 @@ Deno.test("walkForward() with select: ic_ir chooses by the plain-loop IC IR of t
       }
     }
     assert.equal(fold.n, best!.n, `fold ${fold.fold}`);
-    near(fold.is_ic_ir, best!.ir, `fold ${fold.fold} is_ic_ir`);
+    assertNear(fold.is_ic_ir, best!.ir, `fold ${fold.fold} is_ic_ir`);
     assert.equal(typeof fold.oos_ic_ir, "number");
   }
   const bundle = (await bundleOf(result))!;

@@ -8,6 +8,7 @@
 import type { AggBar } from "../aggbar.ts";
 import { checkOptions, type OptionNames } from "../options.ts";
 import type { AnalyzeOptions } from "./analyzer.ts";
+import { BACKTEST_OPTIONS } from "./backtest.ts";
 import type { BacktestOptions } from "./backtest_options.ts";
 import { evaluateFactors } from "./evaluated.ts";
 import {
@@ -32,17 +33,7 @@ export interface SweepOptions extends BacktestOptions {
 
 /** The option names of {@linkcode SweepOptions}. */
 export const SWEEP_OPTIONS: OptionNames<SweepOptions> = {
-  normalize: true,
-  allocate: true,
-  topN: true,
-  gross: true,
-  maxPosition: true,
-  maxNet: true,
-  costBps: true,
-  lag: true,
-  price: true,
-  rebalance: true,
-  periodsPerYear: true,
+  ...BACKTEST_OPTIONS,
   ic: true,
 };
 

@@ -11,10 +11,10 @@ import type { AggBar } from "../aggbar.ts";
 import { InvalidArgumentError } from "../errors.ts";
 import { columnFactor } from "../factor/columns.ts";
 import type { Factor } from "../factor/factor.ts";
-import { closest, type OptionNames } from "../options.ts";
+import { closest } from "../options.ts";
 import type { DataFrame } from "../polars.ts";
 import { analyzeFactor, type AnalyzeOptions } from "./analyzer.ts";
-import { backtest, type BacktestResult } from "./backtest.ts";
+import { backtest, BACKTEST_OPTIONS, type BacktestResult } from "./backtest.ts";
 import type { BacktestOptions } from "./backtest_options.ts";
 import { factorOrFormula } from "./evaluated.ts";
 
@@ -34,19 +34,10 @@ export type SweepTemplate = string | ((params: Params) => Factor | string);
 /** Values to try per parameter: the template's parameters and backtest options (`costBps`, `rebalance`, …). */
 export type SweepGrid = Record<string, readonly ParamValue[]>;
 
-/** Backtest options a grid may vary (every option but the price, which the evaluation fixes). */
-const GRID_OPTIONS: OptionNames<Omit<BacktestOptions, "price">> = {
-  normalize: true,
-  allocate: true,
-  topN: true,
-  gross: true,
-  maxPosition: true,
-  maxNet: true,
-  costBps: true,
-  lag: true,
-  rebalance: true,
-  periodsPerYear: true,
-};
+/** Backtest options a grid may vary: all but the price, which the evaluation fixes. */
+const GRID_OPTIONS: ReadonlySet<string> = new Set(
+  Object.keys(BACKTEST_OPTIONS).filter((name) => name !== "price"),
+);
 
 /** A sweep's variants and option combinations. */
 export interface SweepPlan {
@@ -125,7 +116,7 @@ export function planSweep(
       'a formula with {name} placeholders ("cs_rank(ts_delta(close, {n}))") or a function (params) => Factor',
     );
   }
-  const isOption = (key: string) => Object.hasOwn(GRID_OPTIONS, key);
+  const isOption = (key: string) => GRID_OPTIONS.has(key);
   let factorParams: string[];
   if (typeof template === "string") {
     const placeholders = [
@@ -142,14 +133,14 @@ export function planSweep(
     }
     for (const key of keys) {
       if (!placeholders.includes(key) && !isOption(key)) {
-        const known = [...placeholders, ...Object.keys(GRID_OPTIONS)];
+        const known = [...placeholders, ...GRID_OPTIONS];
         const near = closest(key, known);
         throw new InvalidArgumentError(
           "grid",
           key,
           `a placeholder of the template (${
             placeholders.map((p) => `{${p}}`).join(", ") || "none"
-          }) or a backtest option (${Object.keys(GRID_OPTIONS).join(", ")})${
+          }) or a backtest option (${[...GRID_OPTIONS].join(", ")})${
             near ? ` (did you mean "${near}"?)` : ""
           }`,
         );

@@ -56,6 +56,17 @@ const WALK_FORWARD_OPTIONS: OptionNames<WalkForwardOptions> = {
   select: true,
 };
 
+/** The per-bar columns of a test window's backtest kept in the stitched series (equity and drawdown are recompounded). */
+const PER_BAR = [
+  "end_time",
+  "gross_return",
+  "cost",
+  "return",
+  "turnover",
+  "gross_exposure",
+  "net_exposure",
+];
+
 /** One fold's windows (epoch ms; bars whose start_time is in [start, end)). */
 interface Fold {
   trainStart: number;
@@ -191,13 +202,7 @@ export async function walkForward(
     parts.push(
       result!.returns.select(
         pl.lit(f).cast(pl.Int32).alias("fold"),
-        "end_time",
-        "gross_return",
-        "cost",
-        "return",
-        "turnover",
-        "gross_exposure",
-        "net_exposure",
+        ...PER_BAR,
       ),
     );
     foldRows.push({
@@ -263,22 +268,12 @@ function foldsOf(
 
 /** The folds' returns in time order with equity and drawdown recompounded. */
 function stitch(parts: DataFrame[]): DataFrame {
-  const columns = [
-    "fold",
-    "end_time",
-    "gross_return",
-    "cost",
-    "return",
-    "turnover",
-    "gross_exposure",
-    "net_exposure",
-  ];
   const all = parts.length > 0
     ? pl.concat(parts, { how: "vertical" })
     : pl.DataFrame([
       pl.Series("fold", [], pl.Int32),
       pl.Series("end_time", [], pl.Int64),
-      ...columns.slice(2).map((c) => pl.Series(c, [], pl.Float64)),
+      ...PER_BAR.slice(1).map((c) => pl.Series(c, [], pl.Float64)),
     ]);
   const r = all.getColumn("return").toTypedArray() as Float64Array;
   const equity = new Float64Array(r.length);
