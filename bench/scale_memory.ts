@@ -8,6 +8,8 @@
  * - `factor`: the 5-operator factor
  *   `cs_zscore(ts_mean(cs_rank(ts_zscore(ts_pct_change(close,20),60)),5))`
  *   written to Parquet with `compute(..., { sink })`, a chunk at a time;
+ * - `analyze`: that factor analysed with periods [1, 5, 60], its per-bar
+ *   rows written to Parquet (`sink`), a chunk at a time;
  * - `backtest`: that factor backtested with hourly rebalancing (`{
  *   rebalance: "1h", costBps: 2 }`), a chunk at a time.
  *
@@ -101,6 +103,18 @@ async function phase(
     } finally {
       await Deno.remove(out, { recursive: true });
     }
+  } else if (name === "analyze") {
+    const out = await Deno.makeTempDir({ prefix: "factorium-scale-" });
+    try {
+      const analysis = await agg.factor(FACTOR).analyze(agg, {
+        periods: [1, 5, 60],
+        sink: `${out}/rows.parquet`,
+      });
+      rows = analysis.factorRows.rows;
+      if (analysis.ic.height === 0) throw new Error("an empty analysis");
+    } finally {
+      await Deno.remove(out, { recursive: true });
+    }
   } else if (name === "backtest") {
     const result = await backtest(agg, FACTOR, { rebalance: "1h", costBps: 2 });
     if (result.returns.height === 0) throw new Error("an empty backtest");
@@ -117,7 +131,7 @@ const { values } = parseArgs({
     symbols: { type: "string", default: "400" },
     dir: { type: "string", default: "/tmp/factorium-scale" },
     phase: { type: "string" },
-    phases: { type: "string", default: "scan,factor,backtest" },
+    phases: { type: "string", default: "scan,factor,analyze,backtest" },
     chunk: { type: "string" },
   },
 });
