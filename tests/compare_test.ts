@@ -242,6 +242,13 @@ Deno.test("compareFactors() refuses no factors, bad formulas, reserved names and
       e.message.startsWith("factors.empty (ts_mean(close,5000)): "),
   );
   await assert.rejects(
+    () =>
+      compareFactors(agg, { a: "close" }, {
+        sink: "x.parquet",
+      } as Record<string, unknown>),
+    (e: Error) => e instanceof InvalidArgumentError && /sink/.test(e.message),
+  );
+  await assert.rejects(
     () => compareFactors(agg, { a: "close" }, { price: "nope" }),
     (e: Error) => e instanceof InvalidArgumentError && /nope/.test(e.message),
   );

@@ -13,13 +13,13 @@ import { columnFactor } from "../factor/columns.ts";
 import type { Factor } from "../factor/factor.ts";
 import type { DataFrame } from "../polars.ts";
 import { analyzeFactor, type AnalyzeOptions } from "./analyzer.ts";
-import { evaluateFactors, factorOrFormula } from "./evaluated.ts";
+import { evaluateFactors, factorOrFormula, refuseSink } from "./evaluated.ts";
 import { FactorComparison } from "./factor_comparison.ts";
 import { densePanel, frameOf } from "./panel.ts";
 import { averageRanks, pearson } from "./stats.ts";
 
-/** Options of {@linkcode compareFactors}: those of `analyze`, applied to every factor. */
-export type CompareOptions = AnalyzeOptions;
+/** Options of {@linkcode compareFactors}: those of `analyze` (but `sink`), applied to every factor. */
+export type CompareOptions = Omit<AnalyzeOptions, "sink">;
 
 /**
  * Compares factors (Factor objects or formulas over `agg`) on `agg`'s
@@ -61,6 +61,7 @@ export async function compareFactors(
       "an object mapping names to Factors or formulas",
     );
   }
+  refuseSink("compareFactors", options);
   const names = Object.keys(factors);
   if (names.length === 0) {
     throw new InvalidArgumentError("factors", factors, "at least one factor");

@@ -108,3 +108,23 @@ export function valuesFactor(
     .withColumns(pl.col(name).fillNan(null));
   return columnFactor(new AggBar(frame, { ...bars.metadata }), name);
 }
+
+/**
+ * Refuses analysis options with a `sink`: many factors analysed with the
+ * same options would each overwrite the one file.
+ *
+ * @example
+ * ```ts ignore
+ * refuseSink("compareFactors", options);
+ * ```
+ */
+export function refuseSink(where: string, options: object): void {
+  const sink = (options as { sink?: unknown } | null)?.sink;
+  if (sink !== undefined) {
+    throw new InvalidArgumentError(
+      `${where} sink`,
+      sink,
+      "no sink: every factor's analysis would overwrite the one file (analyse a factor alone to sink its rows)",
+    );
+  }
+}

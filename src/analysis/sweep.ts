@@ -10,7 +10,7 @@ import { checkOptions, type OptionNames } from "../options.ts";
 import type { AnalyzeOptions } from "./analyzer.ts";
 import { BACKTEST_OPTIONS } from "./backtest.ts";
 import type { BacktestOptions } from "./backtest_options.ts";
-import { evaluateFactors } from "./evaluated.ts";
+import { evaluateFactors, refuseSink } from "./evaluated.ts";
 import {
   planSweep,
   rowsFrame,
@@ -28,7 +28,7 @@ export interface SweepOptions extends BacktestOptions {
    * `ic_mean`, `ic_ir` and `ic_t` (Spearman, of the first period) to its
    * rows. @default undefined (no IC columns)
    */
-  ic?: AnalyzeOptions;
+  ic?: Omit<AnalyzeOptions, "sink">;
 }
 
 /** The option names of {@linkcode SweepOptions}. */
@@ -79,6 +79,7 @@ export async function sweep(
     options,
     SWEEP_OPTIONS,
   );
+  if (ic !== undefined) refuseSink("sweep ic", ic);
   const plan = planSweep(agg, template, grid);
   const { bars, columns } = await evaluateFactors(
     agg,

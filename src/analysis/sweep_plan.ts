@@ -234,7 +234,7 @@ export async function variantRows(
   params: Params,
   combos: Params[],
   options: BacktestOptions,
-  ic: AnalyzeOptions | undefined,
+  ic: Omit<AnalyzeOptions, "sink"> | undefined,
   name: string,
   onResult?: (result: BacktestResult) => void,
 ): Promise<SweepRow[]> {

@@ -12,7 +12,7 @@ import { checkOptions, oneOf, type OptionNames } from "../options.ts";
 import type { DataFrame } from "../polars.ts";
 import { parseTimestep } from "../time.ts";
 import type { BacktestResult } from "./backtest_result.ts";
-import { evaluateFactors } from "./evaluated.ts";
+import { evaluateFactors, refuseSink } from "./evaluated.ts";
 import { computeMetrics } from "./metrics.ts";
 import { SWEEP_OPTIONS, type SweepOptions } from "./sweep.ts";
 import {
@@ -134,6 +134,7 @@ export async function walkForward(
     ...IC_METRICS,
   ]);
   const analysis = IC_METRICS.includes(metric) ? ic ?? { periods: [1] } : ic;
+  if (analysis !== undefined) refuseSink("walkForward ic", analysis);
   const folds = foldsOf(agg, trainMs, testMs, stepMs);
   const plan = planSweep(agg, template, grid);
   const { bars, columns } = await evaluateFactors(
