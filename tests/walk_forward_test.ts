@@ -256,6 +256,19 @@ Deno.test("walkForward() refuses overlapping test windows, windows longer than t
   );
   await assert.rejects(
     () =>
+      walkForward(awkward, template, grid, {
+        train: "1h",
+        test: "30m",
+        select: "ic_ir",
+        ic: { quantiles: 7 },
+      }),
+    (e: Error) =>
+      e instanceof InvalidArgumentError &&
+      /^fold 0 \(training from .*\): ts_delta\(close,2\) \{"n":2\}: quantiles/
+        .test(e.message),
+  );
+  await assert.rejects(
+    () =>
       walkForward(
         awkward,
         template,

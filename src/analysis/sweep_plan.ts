@@ -225,7 +225,7 @@ export type SweepRow = Record<string, number | string | null>;
  *
  * @example
  * ```ts ignore
- * const rows = await variantRows(bars, "#0", plan.variants[0].params, plan.combos, {}, undefined);
+ * const rows = await variantRows(bars, "#0", plan.variants[0].params, plan.combos, {}, undefined, "cs_rank(close)");
  * ```
  */
 export async function variantRows(
@@ -238,11 +238,18 @@ export async function variantRows(
   name: string,
   onResult?: (result: BacktestResult) => void,
 ): Promise<SweepRow[]> {
+  // Say which run an error came from (the class stays).
+  const named = (run: Params) => (error: unknown) => {
+    if (error instanceof Error) {
+      error.message = `${name} ${JSON.stringify(run)}: ${error.message}`;
+    }
+    throw error;
+  };
   const factor = columnFactor(bars, column);
   let icColumns: Record<string, number | null> = {};
   if (ic !== undefined) {
-    const verdict = (await analyzeFactor(factor, bars, ic)).verdict
-      .toRecords()[0];
+    const analysis = await analyzeFactor(factor, bars, ic).catch(named(params));
+    const verdict = analysis.verdict.toRecords()[0];
     icColumns = {
       ic_mean: verdict.ic_mean as number | null,
       ic_ir: verdict.ic_ir as number | null,
@@ -251,7 +258,8 @@ export async function variantRows(
   }
   const rows: SweepRow[] = [];
   for (const combo of combos) {
-    const result = await backtest(bars, factor, { ...options, ...combo });
+    const result = await backtest(bars, factor, { ...options, ...combo })
+      .catch(named({ ...params, ...combo }));
     onResult?.(result);
     const m = result.metrics;
     const turnover = result.returns.getColumn("turnover").mean() as

@@ -147,6 +147,15 @@ export async function walkForward(
   const parts: DataFrame[] = [];
   let periodsPerYear: number | undefined;
   for (const [f, fold] of folds.entries()) {
+    // Say which fold an error came from (the class stays).
+    const inFold = (error: unknown) => {
+      if (error instanceof Error) {
+        error.message = `fold ${f} (training from ${
+          new Date(fold.trainStart).toISOString()
+        }): ${error.message}`;
+      }
+      throw error;
+    };
     const trainBars = bars.slice({
       start: fold.trainStart,
       end: fold.trainEnd,
@@ -162,7 +171,7 @@ export async function walkForward(
           backtestOptions,
           analysis,
           factor.name,
-        ),
+        ).catch(inFold),
       );
     }
     const chosen = new SweepResult(
@@ -198,7 +207,7 @@ export async function walkForward(
       analysis,
       plan.variants[variant].factor.name,
       (r) => result = r,
-    );
+    ).catch(inFold);
     periodsPerYear ??= result!.settings.periodsPerYear;
     parts.push(
       result!.returns.select(
