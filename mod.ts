@@ -29,6 +29,7 @@
 // Factor.analyze/backtest): loaded here so every user of mod.ts has them.
 import "./src/factor/aggbar_factors.ts";
 import "./src/analysis/factor_methods.ts";
+import "./src/analysis/aggbar_research.ts";
 
 export { AggBar, type ScanOptions, type SliceOptions } from "./src/aggbar.ts";
 export type { BarRows, Span, TimeBounds } from "./src/bar_rows.ts";
@@ -135,6 +136,36 @@ export {
   periodsPerYear,
 } from "./src/analysis/metrics.ts";
 export { type SaveOptions } from "./src/analysis/save.ts";
+export { compareFactors, type CompareOptions } from "./src/analysis/compare.ts";
+export {
+  type ComparisonChartKind,
+  type ComparisonChartOptions,
+  type ComparisonTables,
+  FactorComparison,
+} from "./src/analysis/factor_comparison.ts";
+export { sweep, type SweepOptions } from "./src/analysis/sweep.ts";
+export type {
+  Params,
+  ParamValue,
+  SweepGrid,
+  SweepMetric,
+  SweepTemplate,
+} from "./src/analysis/sweep_plan.ts";
+export {
+  type SweepChartOptions,
+  SweepResult,
+} from "./src/analysis/sweep_result.ts";
+export {
+  walkForward,
+  type WalkForwardOptions,
+} from "./src/analysis/walk_forward.ts";
+export { WalkForwardResult } from "./src/analysis/walk_forward_result.ts";
+export {
+  combine,
+  type CombineMethod,
+  type CombineOptions,
+} from "./src/analysis/combine.ts";
+export { orthogonalize } from "./src/analysis/orthogonalize.ts";
 export {
   BarFeed,
   type BarFeedOptions,

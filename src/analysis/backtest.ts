@@ -68,7 +68,8 @@ function numberIn(
   return value;
 }
 
-const BACKTEST_OPTIONS: OptionNames<BacktestOptions> = {
+/** The option names of {@linkcode BacktestOptions} (sweeps cross them with factor parameters). */
+export const BACKTEST_OPTIONS: OptionNames<BacktestOptions> = {
   normalize: true,
   allocate: true,
   topN: true,

@@ -1,0 +1,130 @@
+/**
+ * Many factors evaluated once, kept as columns of an AggBar: the shared
+ * first step of comparisons, sweeps and walk-forward runs. Each factor is
+ * then analysed or backtested as a plain column of that AggBar, so the
+ * expensive evaluation (rolling windows, ranks) happens in one pass over
+ * the shared sub-expressions, while the analysis and the backtest are
+ * exactly those of `analyze` and `backtest`.
+ *
+ * @module
+ */
+import pl from "nodejs-polars";
+import { AggBar } from "../aggbar.ts";
+import { InvalidArgumentError } from "../errors.ts";
+import { columnFactor } from "../factor/columns.ts";
+import { computeFactors } from "../factor/compute.ts";
+import { Factor } from "../factor/factor.ts";
+import { type FormulaOptions, parseFormula } from "../factor/formula.ts";
+
+/** Factors evaluated into columns `#0`, `#1`, … of `bars`, next to the price column. */
+export interface EvaluatedFactors {
+  /** The bars' keys, the price column and one column per factor. */
+  bars: AggBar;
+  /** The column of each factor, in input order. */
+  columns: string[];
+}
+
+/**
+ * A Factor, or a formula over `agg` parsed into one; `argument` names the
+ * value in errors.
+ *
+ * @example
+ * ```ts ignore
+ * const factor = factorOrFormula(agg, "cs_rank(close)", "factors.a");
+ * ```
+ */
+export function factorOrFormula(
+  agg: AggBar,
+  value: unknown,
+  argument: string,
+  options: FormulaOptions = {},
+): Factor {
+  if (typeof value === "string") return parseFormula(value, agg, options);
+  if (!(value instanceof Factor)) {
+    throw new InvalidArgumentError(
+      argument,
+      value,
+      "a Factor or a formula string",
+    );
+  }
+  return value;
+}
+
+/**
+ * Evaluates `factors` and `agg`'s `price` column (when given) in one pass
+ * (see `agg.compute`) into an AggBar with `agg`'s bar spec, so that each
+ * factor is a column factor of it: `bars.get(columns[i])`.
+ *
+ * @example
+ * ```ts ignore
+ * const { bars, columns } = await evaluateFactors(agg, [mom, rev], "close");
+ * const analysis = await bars.get(columns[0]).analyze(bars);
+ * ```
+ */
+export async function evaluateFactors(
+  agg: AggBar,
+  factors: readonly Factor[],
+  price?: string,
+): Promise<EvaluatedFactors> {
+  if (
+    price !== undefined &&
+    (typeof price !== "string" || !agg.cols.includes(price))
+  ) {
+    throw new InvalidArgumentError(
+      "price",
+      price,
+      `a column of the AggBar (${agg.cols.join(", ")})`,
+    );
+  }
+  const columns = factors.map((_, i) => `#${i}`);
+  const frame = await computeFactors({
+    ...Object.fromEntries(columns.map((column, i) => [column, factors[i]])),
+    ...(price === undefined ? {} : { [price]: columnFactor(agg, price) }),
+  });
+  return {
+    bars: new AggBar(frame, { ...agg.metadata }),
+    columns,
+  };
+}
+
+/**
+ * A factor holding computed values: `values` (one per row of `bars`, in
+ * its row order; NaN = null) as the column `name` of a new AggBar with
+ * `bars`' keys and bar spec. It joins other AggBars' factors on
+ * (start_time, end_time, symbol) like any factor of another AggBar.
+ *
+ * @example
+ * ```ts ignore
+ * const factor = valuesFactor(bars, new Float64Array(bars.length), "zero");
+ * ```
+ */
+export function valuesFactor(
+  bars: AggBar,
+  values: Float64Array,
+  name: string,
+): Factor {
+  const frame = bars.toPolars().select("start_time", "end_time", "symbol")
+    .withColumns(pl.Series(name, values))
+    .withColumns(pl.col(name).fillNan(null));
+  return columnFactor(new AggBar(frame, { ...bars.metadata }), name);
+}
+
+/**
+ * Refuses analysis options with a `sink`: many factors analysed with the
+ * same options would each overwrite the one file.
+ *
+ * @example
+ * ```ts ignore
+ * refuseSink("compareFactors", options);
+ * ```
+ */
+export function refuseSink(where: string, options: object): void {
+  const sink = (options as { sink?: unknown } | null)?.sink;
+  if (sink !== undefined) {
+    throw new InvalidArgumentError(
+      `${where} sink`,
+      sink,
+      "no sink: every factor's analysis would overwrite the one file (analyse a factor alone to sink its rows)",
+    );
+  }
+}
