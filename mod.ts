@@ -53,6 +53,7 @@ export {
   getAdapter,
   type KlineMapping,
   registerAdapter,
+  type TickDataType,
   type TickMapping,
   type TimestampUnit,
 } from "./src/data/adapters/mod.ts";
@@ -88,6 +89,18 @@ export {
   writeBinanceZip,
   writeBybitCsvGz,
 } from "./src/data/sample.ts";
+export {
+  FUNDING_COLUMNS,
+  type LoadFundingOptions,
+  withFunding,
+} from "./src/data/funding.ts";
+export {
+  fundingIntervalHours,
+  type FundingSampleOptions,
+  type FundingZipOptions,
+  generateFundingSample,
+  writeBinanceFundingZip,
+} from "./src/data/sample_funding.ts";
 export type { DataFrame } from "./src/polars.ts";
 export { withDatetimes } from "./src/datetimes.ts";
 export { Factor, type FactorOperand } from "./src/factor/factor.ts";

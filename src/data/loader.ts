@@ -6,6 +6,7 @@
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import pl from "nodejs-polars";
 import { AggBar } from "../aggbar.ts";
+import type { DataFrame } from "../polars.ts";
 import {
   DataFileError,
   describeMissing,
@@ -25,7 +26,11 @@ import {
 } from "./aggregator.ts";
 import { type BarSpec, barSpecKey, validateBarSpec } from "./bar_spec.ts";
 import { BarCache, type CacheKey, statOrNull } from "./cache.ts";
-import { downloadData, type DownloadOptions } from "./download.ts";
+import {
+  downloadData,
+  downloadOption,
+  type LoaderDownloadOptions,
+} from "./download.ts";
 import {
   type DataSelection,
   type ResolvedSelection,
@@ -43,6 +48,7 @@ import {
 import { dirname } from "node:path";
 import { removeStaleDirectories } from "../atomic.ts";
 import { findSourceFiles } from "./source_files.ts";
+import { type LoadFundingOptions, readFunding } from "./funding.ts";
 
 /** Options of {@linkcode DataLoader}. */
 export interface DataLoaderOptions {
@@ -90,17 +96,7 @@ export interface LoadAggBarOptions extends DataSelection {
   onBadRows?: "error" | "drop";
 }
 
-/** Options of the download `loadAggBar({ download })` runs first. */
-export type LoaderDownloadOptions = Pick<
-  DownloadOptions,
-  | "baseUrl"
-  | "concurrency"
-  | "retries"
-  | "retryDelayMs"
-  | "stallTimeoutMs"
-  | "signal"
-  | "onProgress"
->;
+export type { LoaderDownloadOptions };
 
 /** Prefix of the system temp directories cache-off time-bar loads use. */
 const UNCACHED_PREFIX = "factorium-bars-";
@@ -115,19 +111,6 @@ const LOAD_AGG_BAR_OPTIONS: OptionNames<LoadAggBarOptions> = {
   download: true,
   onBadRows: true,
 };
-
-/** `loadAggBar`'s `download`: a boolean or the download's options. */
-function downloadOption(value: unknown): boolean | LoaderDownloadOptions {
-  if (value === undefined || typeof value === "boolean") return value ?? false;
-  if (typeof value === "object" && value !== null && !Array.isArray(value)) {
-    return value as LoaderDownloadOptions;
-  }
-  throw new InvalidArgumentError(
-    "download",
-    value,
-    "a boolean or a download options object",
-  );
-}
 
 /** Rejects a path that exists but is not a directory. */
 function notAFile(argument: string, path: string): void {
@@ -301,6 +284,24 @@ export class DataLoader {
     });
   }
 
+  /**
+   * Loads the funding settlements of perpetual futures over the half-open
+   * UTC range `[start, end)`: a frame `symbol, funding_time` (epoch ms),
+   * `funding_interval_hours`, `funding_rate`, sorted by (funding_time,
+   * symbol), from the monthly `fundingRate` files (see {@linkcode readFunding};
+   * `download: true` fetches missing months from Binance Vision first).
+   * Pass it to `backtest(..., { funding })`, or attach it to bars with
+   * `withFunding(agg, funding)`.
+   *
+   * @example
+   * ```ts ignore
+   * const funding = await loader.loadFunding({ symbols: ["BTCUSDT", "ETHUSDT"], start: "2024-01-01", days: 30 });
+   * ```
+   */
+  loadFunding(options: LoadFundingOptions): Promise<DataFrame> {
+    return readFunding(this.dataDir, options, this.#warn);
+  }
+
   /** Counts (and reports) the rows `onBadRows: "drop"` left out. */
   async #droppedRows(request: Request, files: string[]): Promise<number> {
     const { aggregator } = await this.#database();
@@ -352,7 +353,13 @@ export class DataLoader {
       );
     }
     let source: BarSource;
-    if (dataType === "klines") {
+    if (dataType === "fundingRate") {
+      throw new InvalidArgumentError(
+        "dataType",
+        dataType,
+        'a bar source ("aggTrades", "trades" or "klines"); funding rates are read with loadFunding()',
+      );
+    } else if (dataType === "klines") {
       const mapping = adapter.klineMapping(market);
       if (bar.type !== "time" || bar.intervalMs % mapping.intervalMs !== 0) {
         throw new InvalidArgumentError(
