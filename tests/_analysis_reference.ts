@@ -152,6 +152,19 @@ export interface RefBacktestOptions {
    * are multiples of a duration ("30m", "1h", "1d"). Default: every index.
    */
   rebalance?: number | string;
+  /**
+   * Funding settlements. The held bar j spans [grid[j-1], grid[j]); each
+   * settlement of s at t in that span charges −h(s,j) · rate to the bar's
+   * return. Rows then carry `funding`.
+   */
+  funding?: RefSettlement[];
+}
+
+/** One funding settlement. */
+export interface RefSettlement {
+  symbol: string;
+  funding_time: number;
+  funding_rate: number;
 }
 
 /** Row of the backtest `returns` table. */
@@ -159,6 +172,8 @@ export interface RefBacktestReturnRow {
   end_time: number;
   gross_return: number;
   cost: number;
+  /** Only when funding settlements are given. */
+  funding?: number;
   return: number;
   turnover: number;
   gross_exposure: number;
@@ -178,6 +193,8 @@ export interface RefBacktestWeightRow {
 export interface RefBacktest {
   returns: RefBacktestReturnRow[];
   weights: RefBacktestWeightRow[];
+  /** Held bars whose weights were decided (not drifted). */
+  rebalances: number;
 }
 
 // ---------------------------------------------------------------------------
@@ -877,7 +894,7 @@ export function referenceBacktest(
     if (!decides(i)) continue;
     for (const s of symbols) if (target(s, i) !== 0) i0 = i;
   }
-  if (i0 < 0) return { returns: [], weights: [] };
+  if (i0 < 0) return { returns: [], weights: [], rebalances: 0 };
 
   const weights: RefBacktestWeightRow[] = [];
   for (let i = i0; i < T; i++) {
@@ -889,6 +906,7 @@ export function referenceBacktest(
 
   const returns: RefBacktestReturnRow[] = [];
   let drifted = new Map<string, number>(); // h̃(·, j-1); empty = all 0
+  let rebalances = 0;
   let equity = 1; // at grid time i0 + lag - 1
   let peak = 1;
   for (let j = i0 + lag; j < T; j++) {
@@ -906,7 +924,20 @@ export function referenceBacktest(
       tau += Math.abs(held(s, j) - (drifted.get(s) ?? 0));
     }
     const C = (tau * options.costBps) / 10000;
-    const R = G - C;
+    // Funding: Φ(j) = −Σ_s h(s,j) · Σ{rate of s settled in [grid[j-1], grid[j])}
+    let Phi = 0;
+    for (const s of symbols) {
+      let rate = 0;
+      for (const f of options.funding ?? []) {
+        if (
+          f.symbol === s && f.funding_time >= grid[j - 1] &&
+          f.funding_time < grid[j]
+        ) rate += f.funding_rate;
+      }
+      if (rate !== 0) Phi -= held(s, j) * rate;
+    }
+    const R = G - C + Phi;
+    if (decides(j - lag)) rebalances++;
     // exposures of the held weights
     let grossExposure = 0;
     let netExposure = 0;
@@ -921,6 +952,7 @@ export function referenceBacktest(
       end_time: grid[j],
       gross_return: clean(G),
       cost: clean(C),
+      ...(options.funding ? { funding: clean(Phi) } : {}),
       return: clean(R),
       turnover: clean(tau),
       gross_exposure: clean(grossExposure),
@@ -938,7 +970,7 @@ export function referenceBacktest(
     }
     drifted = next;
   }
-  return { returns, weights };
+  return { returns, weights, rebalances };
 }
 
 // ---------------------------------------------------------------------------

@@ -188,3 +188,54 @@ export function sineBars(
     { bar: { type: "time", intervalMs: step } },
   );
 }
+
+/** Funding settlements for test bars, as a frame and as reference rows. */
+export interface TestSettlements {
+  /** `symbol, funding_time` (Int64), `funding_interval_hours`, `funding_rate`. */
+  frame: pl.DataFrame;
+  /** The same rows as objects. */
+  rows: { symbol: string; funding_time: number; funding_rate: number }[];
+}
+
+/**
+ * Settlements for every symbol of `agg` (and one it lacks) about every
+ * `everyMs` from 5 minutes before its first bar to after its last:
+ * half exactly on a minute (a bar edge of 1-minute bars), half inside a
+ * minute; rates around 1e-4 of either sign, some 0.
+ */
+export function settlementsFor(
+  agg: AggBar,
+  { everyMs = 7 * 60_000, seed = 5 } = {},
+): TestSettlements {
+  const rand = random(seed);
+  const { minTime, maxTime } = agg.metadata;
+  const rows: TestSettlements["rows"] = [];
+  for (const symbol of [...agg.symbols, "NOTHELD"]) {
+    for (let t = minTime! - 5 * 60_000; t < maxTime! + 5 * 60_000;) {
+      t += Math.floor(everyMs * (0.5 + rand()) / 60_000) * 60_000 +
+        (rand() < 0.5 ? 0 : 1 + Math.floor(rand() * 59_998));
+      const u = rand();
+      rows.push({
+        symbol,
+        funding_time: t,
+        funding_rate: u < 0.1 ? 0 : Math.round((u - 0.3) * 5e-4 * 1e8) / 1e8,
+      });
+    }
+  }
+  rows.sort((a, b) => a.funding_time - b.funding_time);
+  const frame = pl.DataFrame([
+    pl.Series("symbol", rows.map((r) => r.symbol), pl.Utf8),
+    pl.Series(
+      "funding_time",
+      BigInt64Array.from(rows, (r) => BigInt(r.funding_time)),
+      pl.Int64,
+    ),
+    pl.Series(
+      "funding_interval_hours",
+      BigInt64Array.from(rows, () => 8n),
+      pl.Int64,
+    ),
+    pl.Series("funding_rate", rows.map((r) => r.funding_rate), pl.Float64),
+  ]);
+  return { frame, rows };
+}

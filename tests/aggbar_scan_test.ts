@@ -8,7 +8,7 @@ import {
   DataFileError,
   InvalidArgumentError,
 } from "../mod.ts";
-import { factorData } from "./_factor_data.ts";
+import { factorData, settlementsFor } from "./_factor_data.ts";
 
 const HOUR = 3_600_000;
 
@@ -144,20 +144,22 @@ Deno.test("AggBar.scan refuses an empty directory, a file without bar columns an
   }
 });
 
-Deno.test("a backtest of scanned bars run in 20-minute chunks equals the one-pass backtest, with every-bar and hourly rebalancing", async () => {
+Deno.test("a backtest of scanned bars run in 20-minute chunks equals the one-pass backtest, with every-bar and hourly rebalancing, and with funding", async () => {
   const { dir, agg } = await filesOfHours();
   try {
     const scanned = AggBar.scan(dir, { chunk: "20m" });
     const signal = "cs_rank(-ts_delta(close, 5))";
+    const funding = settlementsFor(agg).frame;
     const cases: BacktestOptions[] = [
       { costBps: 3 },
       { rebalance: "1h", costBps: 5, lag: 2 },
       { rebalance: 7, allocate: "top-n", topN: 2 },
+      { rebalance: "1h", costBps: 2, funding },
     ];
     for (const options of cases) {
       const whole = await backtest(agg, signal, options);
       const chunked = await backtest(scanned, signal, options);
-      const label = JSON.stringify(options);
+      const label = JSON.stringify({ ...options, funding: !!options.funding });
       assert.ok(chunked.returns.frameEqual(whole.returns, true), label);
       assert.ok(chunked.weights.frameEqual(whole.weights, true), label);
       assert.deepEqual(chunked.metrics, whole.metrics, label);

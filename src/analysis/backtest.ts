@@ -14,12 +14,9 @@ import { parseFormula } from "../factor/formula.ts";
 import { parseTimestep } from "../time.ts";
 import type { DataFrame } from "../polars.ts";
 import { factorWithPrice } from "./factor_price.ts";
-import {
-  checkPeriodsPerYear,
-  computeMetrics,
-  type Metrics,
-  periodsPerYear,
-} from "./metrics.ts";
+import { checkPeriodsPerYear, periodsPerYear } from "./metrics.ts";
+import { backtestMetrics } from "./backtest_metrics.ts";
+import { FundingCharges } from "./funding_charges.ts";
 import { densePanel, frameOf, type Panel } from "./panel.ts";
 import { averageRanks } from "./stats.ts";
 import { BacktestResult } from "./backtest_result.ts";
@@ -79,6 +76,7 @@ const BACKTEST_OPTIONS: OptionNames<BacktestOptions> = {
   lag: true,
   price: true,
   rebalance: true,
+  funding: true,
   periodsPerYear: true,
 };
 
@@ -129,6 +127,7 @@ function settingsOf(agg: AggBar, options: BacktestOptions) {
     ),
     price: stringOption("price", options.price) ?? "close",
     rebalance: rebalanceOption(options.rebalance),
+    funding: options.funding !== undefined,
     periodsPerYear: options.periodsPerYear === undefined
       ? undefined
       : checkPeriodsPerYear(options.periodsPerYear),
@@ -147,9 +146,12 @@ function settingsOf(agg: AggBar, options: BacktestOptions) {
  * that bar's return P(i+lag)/P(i+lag−1) − 1 (last known prices, so a
  * missing bar earns 0 until the next one). Between bars the holdings drift
  * with prices; turnover is Σ|target − drifted| and costs `costBps` per unit
- * traded, charged in the bar the new weights are held. The series starts
- * at the first bar with a non-zero weight; equity starts at 1. Positions
- * are not closed at the end.
+ * traded, charged in the bar the new weights are held. With `funding`, a
+ * position held through a settlement pays `weight × rate` of equity in
+ * the bar whose span `[previous end_time, end_time)` holds it. The net
+ * return is gross − cost + funding. The series starts at the first bar
+ * with a non-zero weight; equity starts at 1. Positions are not closed at
+ * the end.
  *
  * @example
  * ```ts ignore
@@ -174,7 +176,13 @@ export async function backtest(
     );
   }
   const symbols = agg.symbols;
-  const simulation = new Simulation(symbols.length, settings);
+  const simulation = new Simulation(
+    symbols.length,
+    settings,
+    options.funding === undefined
+      ? undefined
+      : new FundingCharges(options.funding, symbols),
+  );
   const weightParts: DataFrame[] = [];
   let gridTimes = 0;
   await factorWithPrice(
@@ -212,10 +220,7 @@ export async function backtest(
   const returns = simulation.finish();
   const perYear = settings.periodsPerYear ??
     periodsPerYear(barInterval(settings.bar, simulation.times));
-  const metrics: Metrics = computeMetrics(
-    returns.getColumn("return").toTypedArray() as Float64Array,
-    perYear,
-  );
+  const metrics = backtestMetrics(returns, perYear, simulation.rebalances);
   const weightFrame = pl.concat(weightParts, { how: "vertical" });
   return new BacktestResult(
     factor.name,
@@ -446,6 +451,7 @@ const SERIES = [
   "end_time",
   "gross_return",
   "cost",
+  "funding",
   "return",
   "turnover",
   "gross_exposure",
@@ -468,12 +474,15 @@ class Simulation {
   readonly #n: number;
   readonly #lag: number;
   readonly #costBps: number;
+  readonly #funding?: FundingCharges;
   readonly #last: Float64Array;
   readonly #held: Float64Array;
   readonly #r: Float64Array;
   /** Decisions of the last `lag` times: weights, or null to hold. */
   readonly #pending: (Float64Array | null)[] = [];
   #times: number[] = [];
+  /** The grid time before the one being run (where its held bar starts). */
+  #previous = NaN;
   #equity = 1;
   #peak = 1;
   #started = false;
@@ -484,10 +493,18 @@ class Simulation {
     number[]
   >;
 
-  constructor(symbols: number, settings: { lag: number; costBps: number }) {
+  /** Held bars whose weights were newly decided (trades could happen). */
+  rebalances = 0;
+
+  constructor(
+    symbols: number,
+    settings: { lag: number; costBps: number },
+    funding?: FundingCharges,
+  ) {
     this.#n = symbols;
     this.#lag = settings.lag;
     this.#costBps = settings.costBps;
+    this.#funding = funding;
     this.#last = new Float64Array(symbols).fill(NaN);
     this.#held = new Float64Array(symbols);
     this.#r = new Float64Array(symbols);
@@ -517,8 +534,9 @@ class Simulation {
         last[s] = now;
       }
       if (this.#pending.length === this.#lag) {
-        this.#step(times[j], this.#pending.shift()!);
+        this.#step(this.#previous, times[j], this.#pending.shift()!);
       }
+      this.#previous = times[j];
       if (!this.#started && decides[j]) {
         for (let s = 0; s < N && !this.#started; s++) {
           if (weights[j * N + s] !== 0) this.#started = true;
@@ -534,8 +552,11 @@ class Simulation {
     return started;
   }
 
-  /** One held bar: weights decided `lag` bars ago (or the drifted holdings). */
-  #step(time: number, decided: Float64Array | null): void {
+  /**
+   * The held bar `[from, time)`: weights decided `lag` bars ago (or the
+   * drifted holdings).
+   */
+  #step(from: number, time: number, decided: Float64Array | null): void {
     const N = this.#n, held = this.#held, r = this.#r;
     const h = decided ?? held;
     let gross = 0, traded = 0, exposure = 0, net = 0;
@@ -546,7 +567,9 @@ class Simulation {
       net += h[s];
     }
     const cost = traded * this.#costBps / 1e4;
-    const netReturn = gross - cost;
+    const funding = this.#funding?.charge(from, time, h) ?? 0;
+    const netReturn = gross - cost + funding;
+    if (decided) this.rebalances++;
     for (let s = 0; s < N; s++) {
       held[s] = 1 + gross > 0 ? h[s] * (1 + r[s]) / (1 + gross) : 0;
     }
@@ -556,6 +579,7 @@ class Simulation {
     out.end_time.push(time);
     out.gross_return.push(gross);
     out.cost.push(cost);
+    out.funding.push(funding);
     out.return.push(netReturn);
     out.turnover.push(traded);
     out.gross_exposure.push(exposure);
@@ -564,10 +588,11 @@ class Simulation {
     out.drawdown.push(this.#equity / this.#peak - 1);
   }
 
-  /** The return series. */
+  /** The return series (with `funding` only when funding is charged). */
   finish(): DataFrame {
     const columns = Object.fromEntries(
-      SERIES.map((name) => [name, Float64Array.from(this.#out[name])]),
+      SERIES.filter((name) => name !== "funding" || this.#funding)
+        .map((name) => [name, Float64Array.from(this.#out[name])]),
     );
     return frameOf(columns).withColumns(pl.col("end_time").cast(pl.Int64));
   }

@@ -5,6 +5,8 @@
  * @module
  */
 
+import type { DataFrame } from "../polars.ts";
+
 /** How the signal of one time slice is rescaled before allocation. */
 export type Normalizer = "raw" | "rank" | "zscore" | "minmax";
 
@@ -51,9 +53,23 @@ export interface BacktestOptions {
    * turnover, no cost). @default 1 (every bar)
    */
   rebalance?: number | string;
+  /**
+   * Funding settlements to charge (`DataLoader.loadFunding`'s frame:
+   * `symbol, funding_time, funding_rate`). A position held through a
+   * settlement at time t pays `weight × funding_rate` of equity (longs pay
+   * a positive rate, shorts receive it), charged in the held bar whose span
+   * `[previous bar's end_time, end_time)` holds t — so a settlement exactly
+   * at a bar edge is paid by the weights held from that edge on, and no
+   * rate is charged before the bar in which it settles. The position value
+   * is the weight at the start of that bar (no intra-bar drift). Results
+   * get a `funding` column and `totalFunding`. @default undefined (no funding: no `funding` column, `totalFunding` null)
+   */
+  funding?: DataFrame;
   /** Bars per year for annualising, from 1 to 365.25 × 86,400,000 (one bar a millisecond). @default 365.25 days / the bar interval (the time-bar interval, else the median spacing of bar end times) */
   periodsPerYear?: number;
 }
 
-/** The validated settings a backtest ran with. */
-export type BacktestSettings = Required<BacktestOptions>;
+/** The validated settings a backtest ran with (`funding`: whether settlements were charged). */
+export type BacktestSettings =
+  & Required<Omit<BacktestOptions, "funding">>
+  & { funding: boolean };

@@ -1,0 +1,260 @@
+/**
+ * Funding cash flows in the backtester and the money laid out in its
+ * metrics: a hand-computed two-symbol case, a no-look-ahead test, and the
+ * plain-loop reference (tests/_analysis_reference.ts) on awkward data.
+ */
+import assert from "node:assert/strict";
+import pl from "nodejs-polars";
+import {
+  AggBar,
+  backtest,
+  type BacktestOptions,
+  type Factor,
+  InvalidArgumentError,
+} from "../mod.ts";
+import { referenceBacktest, type RefRow } from "./_analysis_reference.ts";
+import { factorData, settlementsFor } from "./_factor_data.ts";
+
+const H = 3_600_000;
+const T0 = Date.UTC(2024, 0, 1);
+
+function fundingFrame(
+  rows: { symbol: string; funding_time: number; funding_rate: number }[],
+): pl.DataFrame {
+  return pl.DataFrame([
+    pl.Series("symbol", rows.map((r) => r.symbol), pl.Utf8),
+    pl.Series(
+      "funding_time",
+      BigInt64Array.from(rows, (r) => BigInt(r.funding_time)),
+      pl.Int64,
+    ),
+    pl.Series("funding_rate", rows.map((r) => r.funding_rate), pl.Float64),
+  ]);
+}
+
+/** Hourly bars of A and B from 00:00 to 16:00, constant prices, A's signal above B's. */
+function twoSymbols(): AggBar {
+  const records = [];
+  for (let i = 0; i < 16; i++) {
+    for (const [symbol, sig, close] of [["A", 2, 100], ["B", 1, 7]] as const) {
+      records.push({
+        symbol,
+        start_time: T0 + i * H,
+        end_time: T0 + (i + 1) * H,
+        close,
+        sig,
+      });
+    }
+  }
+  return AggBar.fromRecords(records);
+}
+
+Deno.test("backtest() with funding charges a long the positive rate and pays a short, at a settlement inside a bar and at a bar edge (hand-computed)", async () => {
+  const agg = twoSymbols();
+  // Weights: A +0.5, B −0.5 (rank → market-neutral), decided at 01:00
+  // (the first bar's end), held from 01:00 on; prices never move.
+  const funding = fundingFrame([
+    { symbol: "A", funding_time: T0, funding_rate: 0.01 }, // before any holding
+    { symbol: "A", funding_time: T0 + 8 * H, funding_rate: 1e-4 }, // a bar edge
+    { symbol: "B", funding_time: T0 + 10.5 * H, funding_rate: 3e-4 }, // inside
+    { symbol: "B", funding_time: T0 + 12 * H, funding_rate: -2e-4 }, // an edge
+    { symbol: "C", funding_time: T0 + 12 * H, funding_rate: 1 }, // not held
+    { symbol: "A", funding_time: T0 + 16 * H, funding_rate: 1 }, // after the end
+  ]);
+  const result = await backtest(agg, agg.get("sig"), { funding });
+  const rows = result.returns.toRecords();
+  assert.deepEqual(result.returns.columns, [
+    "end_time",
+    "gross_return",
+    "cost",
+    "funding",
+    "return",
+    "turnover",
+    "gross_exposure",
+    "net_exposure",
+    "equity",
+    "drawdown",
+  ]);
+  const flow = new Map(rows.map((r) => [r.end_time as number, r.funding]));
+  // 08:00 is the start of the bar held to 09:00: the long A pays 0.5 × 1e-4.
+  assert.equal(flow.get(T0 + 9 * H), -0.5 * 1e-4);
+  // 10:30 is inside the bar held to 11:00: the short B receives 0.5 × 3e-4.
+  assert.equal(flow.get(T0 + 11 * H), 0.5 * 3e-4);
+  // 12:00, a negative rate: the short B pays 0.5 × 2e-4 in the bar to 13:00.
+  assert.equal(flow.get(T0 + 13 * H), -0.5 * 2e-4);
+  for (const [time, value] of flow) {
+    if (![9, 11, 13].includes((time - T0) / H)) assert.equal(value, 0);
+  }
+  const equity = (1 - 0.5e-4) * (1 + 1.5e-4) * (1 - 1e-4);
+  assert.ok(Math.abs((rows.at(-1)!.equity as number) - equity) < 1e-15);
+  assert.ok(
+    Math.abs(result.metrics.totalFunding! - (-0.5e-4 + 1.5e-4 - 1e-4)) <
+      1e-18,
+  );
+  assert.equal(result.metrics.grossReturn, 0);
+  assert.equal(result.metrics.totalCost, 0);
+  assert.ok(
+    Math.abs(result.metrics.totalReturn! - (equity - 1)) < 1e-15,
+  );
+  assert.match(result.toString(), /funding charged/);
+  // Without funding there is no funding column and no total.
+  const plain = await backtest(agg, agg.get("sig"));
+  assert.ok(!plain.returns.columns.includes("funding"));
+  assert.equal(plain.metrics.totalFunding, null);
+});
+
+Deno.test("backtest() charges no funding rate before the bar in which it settles (no look-ahead)", async () => {
+  const { agg } = factorData({ symbols: 5, bars: 120, seed: 3 });
+  const signal = agg.get("close").tsDelta(2);
+  const base = settlementsFor(agg, { everyMs: 11 * 60_000, seed: 9 });
+  const held = base.rows.filter((r) => r.symbol !== "NOTHELD");
+  const before = await backtest(agg, signal, { funding: base.frame });
+  for (const k of [3, held.length >> 1, held.length - 9]) {
+    const changed = base.rows.map((r) =>
+      r === held[k] ? { ...r, funding_rate: r.funding_rate + 0.01 } : r
+    );
+    const after = await backtest(agg, signal, {
+      funding: fundingFrame(changed),
+    });
+    const t = held[k].funding_time;
+    const a = before.returns.toRecords(), b = after.returns.toRecords();
+    const firstChanged = b.findIndex((row, i) => row.return !== a[i].return);
+    for (let i = 0; i < a.length; i++) {
+      if ((a[i].end_time as number) <= t) {
+        assert.equal(b[i].return, a[i].return, `bar ${i} before ${t}`);
+      }
+    }
+    // The first bar to change is the one whose span holds t (if held then).
+    if (firstChanged >= 0) {
+      const end = b[firstChanged].end_time as number;
+      const previous = firstChanged > 0
+        ? (b[firstChanged - 1].end_time as number)
+        : -Infinity;
+      assert.ok(
+        previous <= t && t < end,
+        `settlement ${t} in (${previous}, ${end}]`,
+      );
+    }
+  }
+});
+
+async function rowsOf(factor: Factor, bars: AggBar): Promise<RefRow[]> {
+  const frame = await bars.compute({ factor, price: bars.get("close") });
+  return frame.toRecords().map((r) => ({
+    end_time: r.end_time as number,
+    symbol: r.symbol as string,
+    factor: r.factor as number | null,
+    price: r.price as number | null,
+  }));
+}
+
+function close(actual: unknown, expected: unknown, label: string) {
+  if (typeof expected === "number" && typeof actual === "number") {
+    const tolerance = 1e-12 * Math.max(1, Math.abs(expected));
+    assert.ok(
+      Math.abs(actual - expected) <= tolerance,
+      `${label}: ${actual} vs ${expected}`,
+    );
+  } else assert.deepEqual(actual, expected, label);
+}
+
+const CASES: BacktestOptions[] = [
+  {},
+  { costBps: 7, lag: 2 },
+  { rebalance: "15m", costBps: 4 },
+  { rebalance: 9, allocate: "top-n", topN: 2, costBps: 2 },
+  { normalize: "zscore", allocate: "long-only", maxNet: 0.4 },
+];
+
+for (const options of CASES) {
+  Deno.test(`backtest() with funding matches the plain-loop reference, its money laid out in the metrics, with ${JSON.stringify(options)}`, async () => {
+    // Symbols listed late, with missing bars and a one-bar symbol; settlements
+    // on bar edges, inside bars, in gaps, before the start and after the end.
+    const { agg } = factorData({ symbols: 7, bars: 260, seed: 11 });
+    const signal = agg.get("close").tsDelta(3);
+    const { frame, rows } = settlementsFor(agg);
+    const result = await backtest(agg, signal, { ...options, funding: frame });
+    const want = referenceBacktest(await rowsOf(signal, agg), {
+      normalize: options.normalize ?? "rank",
+      allocate: options.allocate ?? "market-neutral",
+      topN: options.topN ?? 5,
+      gross: 1,
+      maxPosition: Infinity,
+      maxNet: options.maxNet ?? Infinity,
+      costBps: options.costBps ?? 0,
+      lag: options.lag ?? 1,
+      rebalance: options.rebalance,
+      funding: rows,
+    });
+    const got = result.returns.toRecords();
+    assert.equal(got.length, want.returns.length);
+    assert.ok(want.returns.length > 200);
+    assert.ok(want.returns.filter((r) => r.funding !== 0).length > 50);
+    want.returns.forEach((row, i) => {
+      for (const [key, value] of Object.entries(row)) {
+        close(got[i][key], value, `returns[${i}].${key}`);
+      }
+    });
+    // The metrics, from the reference rows by their definitions.
+    const n = want.returns.length;
+    const sum = (key: "cost" | "funding" | "turnover" | "gross_exposure") =>
+      want.returns.reduce((a, r) => a + r[key]!, 0);
+    const m = result.metrics;
+    close(
+      m.grossReturn,
+      want.returns.reduce((a, r) => a * (1 + r.gross_return), 1) - 1,
+      "grossReturn",
+    );
+    close(m.totalCost, sum("cost"), "totalCost");
+    close(m.totalFunding, sum("funding"), "totalFunding");
+    close(
+      m.annualTurnover,
+      sum("turnover") / n * result.settings.periodsPerYear,
+      "annualTurnover",
+    );
+    assert.equal(m.rebalances, want.rebalances);
+    close(
+      m.averageHoldingBars,
+      2 * sum("gross_exposure") / sum("turnover"),
+      "averageHoldingBars",
+    );
+    close(m.averageGrossExposure, sum("gross_exposure") / n, "exposure");
+    close(
+      want.returns.reduce((a, r) => a + r.return, 0),
+      want.returns.reduce((a, r) => a + r.gross_return, 0) - m.totalCost! +
+        m.totalFunding!,
+      "Σ return = Σ gross − costs + funding",
+    );
+  });
+}
+
+Deno.test("backtest() rejects a funding frame without rates or with a missing rate, naming the option", async () => {
+  const agg = twoSymbols();
+  await assert.rejects(
+    () =>
+      backtest(agg, agg.get("sig"), {
+        funding: pl.DataFrame({ symbol: ["A"], funding_time: [T0] }),
+      }),
+    (error: unknown) =>
+      error instanceof InvalidArgumentError &&
+      /funding_rate/.test(error.message),
+  );
+  await assert.rejects(
+    () =>
+      backtest(agg, agg.get("sig"), {
+        funding: pl.DataFrame({
+          symbol: ["A"],
+          funding_time: [T0],
+          funding_rate: [null as unknown as number],
+        }, {
+          schema: {
+            symbol: pl.Utf8,
+            funding_time: pl.Int64,
+            funding_rate: pl.Float64,
+          },
+        }),
+      }),
+    (error: unknown) =>
+      error instanceof InvalidArgumentError && /finite/.test(error.message),
+  );
+});
