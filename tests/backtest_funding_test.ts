@@ -258,3 +258,37 @@ Deno.test("backtest() rejects a funding frame without rates or with a missing ra
       error instanceof InvalidArgumentError && /finite/.test(error.message),
   );
 });
+
+Deno.test("a backtest's display lays the money out: gross and net equity, where the money went, and a line of gross, costs and funding", async () => {
+  const agg = twoSymbols();
+  const funding = fundingFrame([
+    { symbol: "A", funding_time: T0 + 8 * H, funding_rate: 1e-4 },
+  ]);
+  const result = await backtest(agg, agg.get("sig"), {
+    funding,
+    costBps: 10,
+  });
+  const equity = result.plot("equity").toSVG();
+  assert.match(equity, />net</);
+  assert.match(equity, />gross</);
+  const money = result.plot("costs").toSVG();
+  for (const label of ["gross", "costs", "funding", "net"]) {
+    assert.match(money, new RegExp(`>${label}<`), label);
+  }
+  assert.match(
+    result.toString(),
+    /gross 0\.00%, costs 0\.10%, funding -0\.01% \(of equity\); turnover 584\.4×\/year over 15 rebalances, held 30 bars/,
+  );
+  const html = result.toHTML();
+  assert.match(html, /totalFunding/);
+  assert.match(html, /averageGrossExposure/);
+  assert.match(html, /where the money went/);
+  const plain = await backtest(agg, agg.get("sig"));
+  assert.match(plain.toString(), /funding not charged/);
+  assert.doesNotMatch(plain.plot("costs").toSVG(), />funding</);
+  assert.throws(
+    () => result.plot("pnl" as never),
+    (error: unknown) =>
+      error instanceof InvalidArgumentError && /"costs"/.test(error.message),
+  );
+});
