@@ -30,6 +30,8 @@ export interface RefRow {
   symbol: string;
   factor: number | null;
   price: number | null;
+  /** The bar's dollar volume (the backtester's impact model reads it). */
+  dollar_volume?: number | null;
 }
 
 /** Options of referenceAnalysis. */
@@ -158,6 +160,12 @@ export interface RefBacktestOptions {
    * return. Rows then carry `funding`.
    */
   funding?: RefSettlement[];
+  /**
+   * Square-root impact: trading Δ(s) = |h(s,j) − h̃(s,j−1)| at the close of
+   * grid j−1 costs Δ · coefficient/1e4 · √min(1, Δ · E(j−1) · capital /
+   * DV(s, j−1)), DV the row's `dollar_volume` (absent or ≤ 0: √1).
+   */
+  impact?: { coefficient: number; capital: number };
 }
 
 /** One funding settlement. */
@@ -337,6 +345,8 @@ interface Panel {
   factor(symbol: string, i: number): number | null;
   /** price of (symbol, grid index) when present, else null. */
   price(symbol: string, i: number): number | null;
+  /** dollar_volume of (symbol, grid index) when present, else null. */
+  dollarVolume(symbol: string, i: number): number | null;
 }
 
 function buildPanel(rows: RefRow[]): Panel {
@@ -369,6 +379,10 @@ function buildPanel(rows: RefRow[]): Panel {
     },
     price(symbol, i) {
       const v = find(symbol, i)?.price;
+      return isPresent(v) ? v : null;
+    },
+    dollarVolume(symbol, i) {
+      const v = find(symbol, i)?.dollar_volume;
       return isPresent(v) ? v : null;
     },
   };
@@ -923,7 +937,19 @@ export function referenceBacktest(
     for (const s of symbols) {
       tau += Math.abs(held(s, j) - (drifted.get(s) ?? 0));
     }
-    const C = (tau * options.costBps) / 10000;
+    let C = (tau * options.costBps) / 10000;
+    if (options.impact && decides(j - lag)) {
+      const { coefficient, capital } = options.impact;
+      for (const s of symbols) {
+        const delta = Math.abs(held(s, j) - (drifted.get(s) ?? 0));
+        if (delta === 0) continue;
+        const dv = panel.dollarVolume(s, j - 1);
+        const p = dv === null || dv <= 0
+          ? 1
+          : Math.min(1, (delta * equity * capital) / dv);
+        C += (delta * coefficient * Math.sqrt(p)) / 10000;
+      }
+    }
     // Funding: Φ(j) = −Σ_s h(s,j) · Σ{rate of s settled in [grid[j-1], grid[j])}
     let Phi = 0;
     for (const s of symbols) {

@@ -292,3 +292,124 @@ Deno.test("a backtest's display lays the money out: gross and net equity, where 
       error instanceof InvalidArgumentError && /"costs"/.test(error.message),
   );
 });
+
+Deno.test("backtest() with impact charges coefficient × √(traded notional / bar dollar volume) bps, capped at full participation (hand-computed)", async () => {
+  // Constant prices. A trades against 2e6 of dollar volume a bar, B against
+  // 1.25e5; the signal flips at the bar ending 06:00 (index 5).
+  const records: Record<string, number | string>[] = [];
+  for (let i = 0; i < 10; i++) {
+    for (const symbol of ["A", "B"]) {
+      const sig = (symbol === "A") === (i < 5) ? 2 : 1;
+      records.push({
+        symbol,
+        start_time: T0 + i * H,
+        end_time: T0 + (i + 1) * H,
+        close: 50,
+        vwap: 50,
+        volume: symbol === "A" ? 4e4 : 2.5e3,
+        sig,
+      });
+    }
+  }
+  const agg = AggBar.fromRecords(records);
+  const impact = { coefficient: 20, capital: 1e6 };
+  const result = await backtest(agg, agg.get("sig"), { costBps: 3, impact });
+  const cost = result.returns.getColumn("cost").toArray() as number[];
+  // Entry at 01:00: A +0.5 (participation 0.5e6 / 2e6 = 0.25 → √ 0.5),
+  // B −0.5 (0.5e6 / 1.25e5 = 4 → capped at 1), 3 bps on turnover 1.
+  const entry = 0.5 * 20 * 0.5 / 1e4 + 0.5 * 20 * 1 / 1e4 + 1 * 3 / 1e4;
+  assert.ok(Math.abs(cost[0] - entry) < 1e-18, `${cost[0]} vs ${entry}`);
+  // The flip, traded at 06:00 with equity 1 − entry: A −1 (participation
+  // (1 − entry) / 2), B +1 (capped), 3 bps on turnover 2.
+  const equity = 1 - entry;
+  const flip = 1 * 20 * Math.sqrt(equity * 1e6 / 2e6) / 1e4 +
+    1 * 20 / 1e4 + 2 * 3 / 1e4;
+  assert.ok(Math.abs(cost[5] - flip) < 1e-17, `${cost[5]} vs ${flip}`);
+  cost.forEach((c, i) => {
+    if (i !== 0 && i !== 5) assert.equal(c, 0, `bar ${i}`);
+  });
+  assert.equal(result.metrics.impactCappedTrades, 2);
+  assert.deepEqual(result.settings.impact, {
+    ...impact,
+    participation: "dollar_volume",
+  });
+  assert.match(result.toString(), /impact 20 bps × √participation/);
+  assert.equal(
+    (await backtest(agg, agg.get("sig"))).metrics.impactCappedTrades,
+    null,
+  );
+  await assert.rejects(
+    () =>
+      backtest(agg, agg.get("sig"), { impact: { coefficient: 20 } as never }),
+    (error: unknown) =>
+      error instanceof InvalidArgumentError &&
+      /impact\.capital/.test(error.message),
+  );
+  await assert.rejects(
+    () =>
+      backtest(
+        AggBar.fromRecords(records.map(({ vwap: _, ...r }) => r)),
+        "sig",
+        {
+          impact,
+        },
+      ),
+    (error: unknown) =>
+      error instanceof InvalidArgumentError &&
+      /'vwap' is missing/.test(error.message),
+  );
+});
+
+for (
+  const options of [
+    { impact: { coefficient: 30, capital: 2e5 } },
+    {
+      impact: { coefficient: 50, capital: 5e4 },
+      rebalance: "10m",
+      lag: 2,
+      costBps: 1,
+    },
+  ] as BacktestOptions[]
+) {
+  Deno.test(`backtest() with impact matches the plain-loop reference (zero and missing volumes included) with ${JSON.stringify(options)}`, async () => {
+    const { agg } = factorData({ symbols: 7, bars: 260, seed: 11 });
+    const signal = agg.get("close").tsDelta(3);
+    const dollarVolume = agg.get("volume").mul(agg.get("vwap"));
+    const frame = await agg.compute({
+      factor: signal,
+      price: agg.get("close"),
+      dollar_volume: dollarVolume,
+    });
+    const rows: RefRow[] = frame.toRecords().map((r) => ({
+      end_time: r.end_time as number,
+      symbol: r.symbol as string,
+      factor: r.factor as number | null,
+      price: r.price as number | null,
+      dollar_volume: r.dollar_volume as number | null,
+    }));
+    assert.ok(rows.some((r) => r.dollar_volume === 0), "a bar without volume");
+    assert.ok(rows.some((r) => r.dollar_volume === null), "a missing volume");
+    const result = await backtest(agg, signal, options);
+    const want = referenceBacktest(rows, {
+      normalize: "rank",
+      allocate: "market-neutral",
+      topN: 5,
+      gross: 1,
+      maxPosition: Infinity,
+      maxNet: Infinity,
+      costBps: options.costBps ?? 0,
+      lag: options.lag ?? 1,
+      rebalance: options.rebalance,
+      impact: options.impact,
+    });
+    const got = result.returns.toRecords();
+    assert.equal(got.length, want.returns.length);
+    want.returns.forEach((row, i) => {
+      for (const [key, value] of Object.entries(row)) {
+        close(got[i][key], value, `returns[${i}].${key}`);
+      }
+    });
+    assert.ok(result.metrics.totalCost! > 0);
+    assert.ok(result.metrics.impactCappedTrades! > 0);
+  });
+}

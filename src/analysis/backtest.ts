@@ -24,6 +24,7 @@ import {
   type Allocator,
   ALLOCATORS,
   type BacktestOptions,
+  type ImpactOptions,
   type Normalizer,
   NORMALIZERS,
 } from "./backtest_options.ts";
@@ -53,6 +54,46 @@ function rebalanceOption(value: unknown): number | string {
   );
 }
 
+/** `impact` checked: coefficient and capital, and the bar columns it reads. */
+function impactOption(
+  agg: AggBar,
+  value: unknown,
+): Required<ImpactOptions> | null {
+  if (value === undefined) return null;
+  const impact = checkOptions(
+    "impact",
+    value as ImpactOptions,
+    { coefficient: true, capital: true, participation: true },
+  );
+  const coefficient = numberIn(
+    "impact.coefficient",
+    impact.coefficient,
+    (v) => v >= 0 && Number.isFinite(v),
+    "a finite number >= 0 (basis points at 100% participation)",
+  );
+  const capital = numberIn(
+    "impact.capital",
+    impact.capital,
+    (v) => v > 0 && Number.isFinite(v),
+    "a finite number > 0 (starting capital in quote currency)",
+  );
+  const participation = oneOf(
+    "impact.participation",
+    impact.participation ?? "dollar_volume",
+    ["dollar_volume"],
+  );
+  for (const column of ["volume", "vwap"]) {
+    if (!agg.cols.includes(column)) {
+      throw new InvalidArgumentError(
+        "impact",
+        value,
+        `bars with volume and vwap columns (the dollar volume is volume × vwap; '${column}' is missing)`,
+      );
+    }
+  }
+  return { coefficient, capital, participation };
+}
+
 function numberIn(
   argument: string,
   value: unknown,
@@ -76,6 +117,7 @@ const BACKTEST_OPTIONS: OptionNames<BacktestOptions> = {
   lag: true,
   price: true,
   rebalance: true,
+  impact: true,
   funding: true,
   periodsPerYear: true,
 };
@@ -128,6 +170,7 @@ function settingsOf(agg: AggBar, options: BacktestOptions) {
     price: stringOption("price", options.price) ?? "close",
     rebalance: rebalanceOption(options.rebalance),
     funding: options.funding !== undefined,
+    impact: impactOption(agg, options.impact),
     periodsPerYear: options.periodsPerYear === undefined
       ? undefined
       : checkPeriodsPerYear(options.periodsPerYear),
@@ -183,6 +226,9 @@ export async function backtest(
       ? undefined
       : new FundingCharges(options.funding, symbols),
   );
+  const columns = settings.impact
+    ? ["factor", "price", "dollar_volume"]
+    : ["factor", "price"];
   const weightParts: DataFrame[] = [];
   let gridTimes = 0;
   await factorWithPrice(
@@ -191,7 +237,7 @@ export async function backtest(
     settings.price,
     "signal",
     (chunk: DataFrame) => {
-      const panel = densePanel(chunk, ["factor", "price"], symbols);
+      const panel = densePanel(chunk, columns, symbols);
       const T = panel.times.length, N = symbols.length;
       const weights = targetWeights(
         panel.values.factor,
@@ -211,16 +257,25 @@ export async function backtest(
         panel.values.price,
         weights,
         decides,
+        panel.values.dollar_volume,
       );
       weightParts.push(
         decidedWeights(panel, weights, decides, started),
       );
     },
+    settings.impact
+      ? { dollar_volume: agg.get("volume").mul(agg.get("vwap")) }
+      : {},
   );
   const returns = simulation.finish();
   const perYear = settings.periodsPerYear ??
     periodsPerYear(barInterval(settings.bar, simulation.times));
-  const metrics = backtestMetrics(returns, perYear, simulation.rebalances);
+  const metrics = backtestMetrics(
+    returns,
+    perYear,
+    simulation.rebalances,
+    settings.impact ? simulation.impactCapped : null,
+  );
   const weightFrame = pl.concat(weightParts, { how: "vertical" });
   return new BacktestResult(
     factor.name,
@@ -475,7 +530,10 @@ class Simulation {
   readonly #lag: number;
   readonly #costBps: number;
   readonly #funding?: FundingCharges;
+  readonly #impact: { coefficient: number; capital: number } | null;
   readonly #last: Float64Array;
+  /** Each symbol's dollar volume at the previous grid time (NaN: none). */
+  readonly #volume: Float64Array;
   readonly #held: Float64Array;
   readonly #r: Float64Array;
   /** Decisions of the last `lag` times: weights, or null to hold. */
@@ -495,15 +553,23 @@ class Simulation {
 
   /** Held bars whose weights were newly decided (trades could happen). */
   rebalances = 0;
+  /** Trades whose impact participation was capped at 1 (or had no volume). */
+  impactCapped = 0;
 
   constructor(
     symbols: number,
-    settings: { lag: number; costBps: number },
+    settings: {
+      lag: number;
+      costBps: number;
+      impact: { coefficient: number; capital: number } | null;
+    },
     funding?: FundingCharges,
   ) {
     this.#n = symbols;
     this.#lag = settings.lag;
     this.#costBps = settings.costBps;
+    this.#impact = settings.impact;
+    this.#volume = new Float64Array(symbols).fill(NaN);
     this.#funding = funding;
     this.#last = new Float64Array(symbols).fill(NaN);
     this.#held = new Float64Array(symbols);
@@ -520,6 +586,7 @@ class Simulation {
     price: Float64Array,
     weights: Float64Array,
     decides: Uint8Array,
+    dollarVolume?: Float64Array,
   ): number {
     const N = this.#n, last = this.#last, r = this.#r;
     let started = this.#started ? 0 : -1;
@@ -537,6 +604,9 @@ class Simulation {
         this.#step(this.#previous, times[j], this.#pending.shift()!);
       }
       this.#previous = times[j];
+      if (dollarVolume) {
+        this.#volume.set(dollarVolume.subarray(j * N, (j + 1) * N));
+      }
       if (!this.#started && decides[j]) {
         for (let s = 0; s < N && !this.#started; s++) {
           if (weights[j * N + s] !== 0) this.#started = true;
@@ -566,7 +636,8 @@ class Simulation {
       exposure += Math.abs(h[s]);
       net += h[s];
     }
-    const cost = traded * this.#costBps / 1e4;
+    const cost = traded * this.#costBps / 1e4 +
+      (this.#impact && decided ? this.#impactCost(h) : 0);
     const funding = this.#funding?.charge(from, time, h) ?? 0;
     const netReturn = gross - cost + funding;
     if (decided) this.rebalances++;
@@ -586,6 +657,27 @@ class Simulation {
     out.net_exposure.push(net);
     out.equity.push(this.#equity);
     out.drawdown.push(this.#equity / this.#peak - 1);
+  }
+
+  /**
+   * The square-root impact of trading from the drifted holdings to `h` at
+   * the previous grid time's close, as a fraction of equity.
+   */
+  #impactCost(h: Float64Array): number {
+    const { coefficient, capital } = this.#impact!;
+    let cost = 0;
+    for (let s = 0; s < this.#n; s++) {
+      const trade = Math.abs(h[s] - this.#held[s]);
+      if (trade === 0) continue;
+      const volume = this.#volume[s];
+      let participation = trade * this.#equity * capital / volume;
+      if (!(volume > 0) || !(participation <= 1)) {
+        participation = 1;
+        this.impactCapped++;
+      }
+      cost += trade * coefficient * Math.sqrt(participation) / 1e4;
+    }
+    return cost;
   }
 
   /** The return series (with `funding` only when funding is charged). */

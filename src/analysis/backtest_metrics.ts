@@ -27,6 +27,8 @@ export interface BacktestMetrics extends Metrics {
   averageHoldingBars: number | null;
   /** mean(gross_exposure). */
   averageGrossExposure: number | null;
+  /** Trades whose impact participation was capped at 1 or had no bar volume; null without `impact`. */
+  impactCappedTrades: number | null;
 }
 
 /**
@@ -50,6 +52,7 @@ export function backtestMetrics(
   returns: DataFrame,
   periodsPerYear: number,
   rebalances: number,
+  impactCappedTrades: number | null = null,
 ): BacktestMetrics {
   const column = (name: string) =>
     returns.getColumn(name).toTypedArray() as Float64Array;
@@ -72,5 +75,6 @@ export function backtestMetrics(
     rebalances,
     averageHoldingBars: turnover > 0 ? 2 * exposure / turnover : null,
     averageGrossExposure: n === 0 ? null : exposure / n,
+    impactCappedTrades,
   };
 }

@@ -54,6 +54,17 @@ export interface BacktestOptions {
    */
   rebalance?: number | string;
   /**
+   * Square-root market impact on top of `costBps`: a trade of |Δw| of
+   * equity in a symbol costs, in basis points of its notional,
+   * `coefficient × √(participation)`, where participation = traded notional
+   * (|Δw| × equity × `capital`) / the dollar volume (`volume × vwap`) of
+   * the bar the trade is made at the close of (the bar before the one held,
+   * known when trading), capped at 1 (a bar without volume counts as 1;
+   * both are counted in `impactCappedTrades`). Charged in `cost`.
+   * @default undefined (no impact: costs are `costBps` alone)
+   */
+  impact?: ImpactOptions;
+  /**
    * Funding settlements to charge (`DataLoader.loadFunding`'s frame:
    * `symbol, funding_time, funding_rate`). A position held through a
    * settlement at time t pays `weight × funding_rate` of equity (longs pay
@@ -69,7 +80,17 @@ export interface BacktestOptions {
   periodsPerYear?: number;
 }
 
+/** The square-root impact model of {@linkcode BacktestOptions.impact}. */
+export interface ImpactOptions {
+  /** Basis points at 100% participation (e.g. 10 to 100 for crypto perps). */
+  coefficient: number;
+  /** Starting capital in quote currency (what turns weights into notionals). */
+  capital: number;
+  /** What a trade's size is compared with: the bar's `volume × vwap`. @default "dollar_volume" */
+  participation?: "dollar_volume";
+}
+
 /** The validated settings a backtest ran with (`funding`: whether settlements were charged). */
 export type BacktestSettings =
-  & Required<Omit<BacktestOptions, "funding">>
-  & { funding: boolean };
+  & Required<Omit<BacktestOptions, "funding" | "impact">>
+  & { funding: boolean; impact: Required<ImpactOptions> | null };

@@ -69,6 +69,9 @@ export class BacktestResult {
       Number.isFinite(s.maxPosition) ? `max position ${s.maxPosition}` : "",
       Number.isFinite(s.maxNet) ? `max net ${s.maxNet}` : "",
       `${s.costBps} bps per side`,
+      s.impact
+        ? `impact ${s.impact.coefficient} bps × √participation (capital ${s.impact.capital})`
+        : "",
       s.funding ? "funding charged" : "",
       `lag ${s.lag} bar(s)`,
       `price "${s.price}"`,

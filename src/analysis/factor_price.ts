@@ -15,9 +15,9 @@ import { formatInterval } from "../time.ts";
 
 /**
  * The factor values and prices of `agg`, `start_time, end_time, symbol,
- * factor, price` (joined when the factor comes from another AggBar), passed
- * to `onChunk` in time order: in one frame, or a time chunk at a time when
- * the bars stay in files.
+ * factor, price` (joined when the factor comes from another AggBar), plus
+ * a column per `extra` factor, passed to `onChunk` in time order: in one
+ * frame, or a time chunk at a time when the bars stay in files.
  */
 export async function factorWithPrice(
   factor: Factor,
@@ -25,12 +25,16 @@ export async function factorWithPrice(
   price: string,
   argument: string,
   onChunk: (chunk: DataFrame) => void | Promise<void>,
+  extra: Record<string, Factor> = {},
 ): Promise<void> {
   if (!(factor instanceof Factor)) {
     throw new InvalidArgumentError(argument, factor, "a Factor");
   }
   checkPrice(agg, price);
-  await forEachChunk({ factor, price: columnFactor(agg, price) }, onChunk);
+  await forEachChunk(
+    { factor, price: columnFactor(agg, price), ...extra },
+    onChunk,
+  );
 }
 
 function checkPrice(agg: AggBar, price: string): void {
