@@ -134,10 +134,12 @@ export {
   type PerformanceChartKind,
 } from "./src/analysis/charts.ts";
 export { backtest, BacktestResult } from "./src/analysis/backtest.ts";
+export type { BacktestMetrics } from "./src/analysis/backtest_metrics.ts";
 export type {
   Allocator,
   BacktestOptions,
   BacktestSettings,
+  ImpactOptions,
   Normalizer,
 } from "./src/analysis/backtest_options.ts";
 export {
