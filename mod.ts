@@ -135,6 +135,13 @@ export {
 } from "./src/analysis/charts.ts";
 export { backtest, BacktestResult } from "./src/analysis/backtest.ts";
 export type { BacktestMetrics } from "./src/analysis/backtest_metrics.ts";
+export {
+  LEVERAGED_TOKENS,
+  STABLECOINS,
+  type Universe,
+  universeFactor,
+  type UniverseRule,
+} from "./src/analysis/universe.ts";
 export type {
   Allocator,
   BacktestOptions,

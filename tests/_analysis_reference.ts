@@ -32,6 +32,22 @@ export interface RefRow {
   price: number | null;
   /** The bar's dollar volume (the backtester's impact model reads it). */
   dollar_volume?: number | null;
+  /** A universe Factor's value at the bar (non-zero and present = tradable). */
+  universe?: number | null;
+}
+
+/**
+ * A universe rule: at grid i, the `top` symbols with a price at i, not in
+ * `exclude`, whose first row with a price or a dollar volume ended at or
+ * before grid[i] − minHistoryMs, ranked by Σ dollar_volume (absent = 0)
+ * of their rows with end_time in (grid[i] − windowMs, grid[i]],
+ * descending, ties by symbol.
+ */
+export interface RefUniverseRule {
+  top: number;
+  windowMs: number;
+  minHistoryMs: number;
+  exclude: string[];
 }
 
 /** Options of referenceAnalysis. */
@@ -166,6 +182,8 @@ export interface RefBacktestOptions {
    * DV(s, j−1)), DV the row's `dollar_volume` (absent or ≤ 0: √1).
    */
   impact?: { coefficient: number; capital: number };
+  /** Only symbols in this universe are eligible (see RefUniverseRule); `"factor"`: the rows' `universe` values. */
+  universe?: RefUniverseRule | "factor";
 }
 
 /** One funding settlement. */
@@ -867,7 +885,41 @@ export function referenceBacktest(
     return now / before - 1;
   }
 
-  // 2-5. Target weights per grid index; eligible = signal and price present.
+  // The universe at grid i.
+  const rowOf = new Map(rows.map((r) => [`${r.end_time}|${r.symbol}`, r]));
+  function inUniverse(s: string, i: number): boolean {
+    const universe = options.universe;
+    if (universe === undefined) return true;
+    if (universe === "factor") {
+      const v = rowOf.get(`${grid[i]}|${s}`)?.universe;
+      return isPresent(v) && v !== 0;
+    }
+    const candidates: { s: string; volume: number }[] = [];
+    for (const c of symbols) {
+      if (panel.price(c, i) === null || universe.exclude.includes(c)) continue;
+      let first = Infinity;
+      let volume = 0;
+      for (const r of rows) {
+        if (r.symbol !== c || r.end_time > grid[i]) continue;
+        if (isPresent(r.price) || isPresent(r.dollar_volume)) {
+          first = Math.min(first, r.end_time);
+          if (r.end_time > grid[i] - universe.windowMs) {
+            volume += isPresent(r.dollar_volume) ? r.dollar_volume : 0;
+          }
+        }
+      }
+      if (first <= grid[i] - universe.minHistoryMs) {
+        candidates.push({ s: c, volume });
+      }
+    }
+    candidates.sort((a, b) =>
+      b.volume - a.volume || (a.s < b.s ? -1 : a.s > b.s ? 1 : 0)
+    );
+    return candidates.slice(0, universe.top).some((c) => c.s === s);
+  }
+
+  // 2-5. Target weights per grid index; eligible = signal and price present
+  // (and in the universe).
   const eligibleAt: string[][] = [];
   const weightAt: Map<string, number>[] = [];
   for (let i = 0; i < T; i++) {
@@ -875,7 +927,7 @@ export function referenceBacktest(
     const signal: number[] = [];
     for (const s of symbols) {
       const sig = panel.factor(s, i);
-      if (sig !== null && panel.price(s, i) !== null) {
+      if (sig !== null && panel.price(s, i) !== null && inUniverse(s, i)) {
         eligible.push(s);
         signal.push(sig);
       }

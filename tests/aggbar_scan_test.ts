@@ -144,7 +144,7 @@ Deno.test("AggBar.scan refuses an empty directory, a file without bar columns an
   }
 });
 
-Deno.test("a backtest of scanned bars run in 20-minute chunks equals the one-pass backtest, with every-bar and hourly rebalancing, and with funding and impact", async () => {
+Deno.test("a backtest of scanned bars run in 20-minute chunks equals the one-pass backtest, with every-bar and hourly rebalancing, and with funding, impact and a universe", async () => {
   const { dir, agg } = await filesOfHours();
   try {
     const scanned = AggBar.scan(dir, { chunk: "20m" });
@@ -156,6 +156,7 @@ Deno.test("a backtest of scanned bars run in 20-minute chunks equals the one-pas
       { rebalance: 7, allocate: "top-n", topN: 2 },
       { rebalance: "1h", costBps: 2, funding },
       { costBps: 1, funding, impact: { coefficient: 30, capital: 1e5 } },
+      { universe: { top: 3, window: "30m", minHistory: "20m" }, costBps: 1 },
     ];
     for (const options of cases) {
       const whole = await backtest(agg, signal, options);

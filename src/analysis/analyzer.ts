@@ -16,11 +16,23 @@ import { atRows, densePanel, frameOf, type Panel } from "./panel.ts";
 import { averageRanks, moments, pearson, studentTwoSidedP } from "./stats.ts";
 import { type AnalysisTables, FactorAnalysis } from "./factor_analysis.ts";
 import { type CoverageCounts, coverageTable, refuseEmpty } from "./coverage.ts";
+import {
+  type Universe,
+  universeFactor,
+  type UniverseRule,
+} from "./universe.ts";
 import { factorAndPrice } from "./factor_price.ts";
 import { checkOptions, type OptionNames, stringOption } from "../options.ts";
 
 /** Options of {@linkcode analyzeFactor} (`factor.analyze(agg, options)`). */
 export interface AnalyzeOptions {
+  /**
+   * Only symbols in this universe at a bar are analysed there (a boolean
+   * Factor, or a rule such as `{ top: 20, window: "7d" }` evaluated from
+   * trailing data, see `UniverseRule`); outside it the factor
+   * counts as null. @default undefined (every symbol)
+   */
+  universe?: Universe;
   /** Forward-return horizons in bars of the time grid (positive integers). @default [1, 5, 20] */
   periods?: readonly number[];
   /** Number of quantile buckets, from 2 to the AggBar's symbol count. @default 5 */
@@ -52,6 +64,7 @@ const ANALYZE_OPTIONS: OptionNames<AnalyzeOptions> = {
   minSymbols: true,
   maxLoss: true,
   demeaned: true,
+  universe: true,
 };
 
 function positiveIntegers(argument: string, values: unknown): number[] {
@@ -170,7 +183,11 @@ export async function analyzeFactor(
     throw new InvalidArgumentError("demeaned", demeaned, "true or false");
   }
   const price = stringOption("price", options.price) ?? "close";
-  const { frame, factorRows } = await factorAndPrice(factor, agg, price);
+  // Outside the universe a factor value is null: no quantile, no IC pair.
+  const values = options.universe === undefined
+    ? factor
+    : factor.where(universeFactor(agg, options.universe));
+  const { frame, factorRows } = await factorAndPrice(values, agg, price);
   const panel = densePanel(frame, ["factor", "price"]);
   const { tables, counts } = analyzePanel(panel, {
     periods,

@@ -17,6 +17,12 @@ import { factorWithPrice } from "./factor_price.ts";
 import { checkPeriodsPerYear, periodsPerYear } from "./metrics.ts";
 import { backtestMetrics } from "./backtest_metrics.ts";
 import { FundingCharges } from "./funding_charges.ts";
+import {
+  checkUniverse,
+  type Universe,
+  type UniverseRule,
+  UniverseTracker,
+} from "./universe.ts";
 import { densePanel, frameOf, type Panel } from "./panel.ts";
 import { averageRanks } from "./stats.ts";
 import { BacktestResult } from "./backtest_result.ts";
@@ -52,6 +58,11 @@ function rebalanceOption(value: unknown): number | string {
     value,
     'a number of bars >= 1 or a duration such as "1h" or "1d"',
   );
+}
+
+/** A universe as the settings show it: the rule, or the Factor's name. */
+function universeSetting(universe: Universe): UniverseRule | string {
+  return universe instanceof Factor ? universe.name : universe;
 }
 
 /** `impact` checked: coefficient and capital, and the bar columns it reads. */
@@ -118,6 +129,7 @@ const BACKTEST_OPTIONS: OptionNames<BacktestOptions> = {
   price: true,
   rebalance: true,
   impact: true,
+  universe: true,
   funding: true,
   periodsPerYear: true,
 };
@@ -171,6 +183,9 @@ function settingsOf(agg: AggBar, options: BacktestOptions) {
     rebalance: rebalanceOption(options.rebalance),
     funding: options.funding !== undefined,
     impact: impactOption(agg, options.impact),
+    universe: options.universe === undefined
+      ? null
+      : universeSetting(checkUniverse(agg, options.universe)),
     periodsPerYear: options.periodsPerYear === undefined
       ? undefined
       : checkPeriodsPerYear(options.periodsPerYear),
@@ -226,9 +241,16 @@ export async function backtest(
       ? undefined
       : new FundingCharges(options.funding, symbols),
   );
-  const columns = settings.impact
-    ? ["factor", "price", "dollar_volume"]
-    : ["factor", "price"];
+  const universe = options.universe;
+  const tracker = universe && !(universe instanceof Factor)
+    ? new UniverseTracker(universe, symbols)
+    : null;
+  const extra: Record<string, Factor> = {};
+  if (settings.impact || tracker) {
+    extra.dollar_volume = agg.get("volume").mul(agg.get("vwap"));
+  }
+  if (universe instanceof Factor) extra.universe = universe;
+  const columns = ["factor", "price", ...Object.keys(extra)];
   const weightParts: DataFrame[] = [];
   let gridTimes = 0;
   await factorWithPrice(
@@ -239,6 +261,17 @@ export async function backtest(
     (chunk: DataFrame) => {
       const panel = densePanel(chunk, columns, symbols);
       const T = panel.times.length, N = symbols.length;
+      const { factor, price, dollar_volume, universe } = panel.values;
+      const member = tracker?.members(panel.times, dollar_volume, price) ??
+        (universe &&
+          Uint8Array.from(
+            universe,
+            (v) => v !== 0 && !Number.isNaN(v) ? 1 : 0,
+          ));
+      // Outside the universe: not eligible (no weight, no weights row).
+      member?.forEach((inside, c) => {
+        if (!inside) factor[c] = NaN;
+      });
       const weights = targetWeights(
         panel.values.factor,
         panel.values.price,
@@ -263,9 +296,7 @@ export async function backtest(
         decidedWeights(panel, weights, decides, started),
       );
     },
-    settings.impact
-      ? { dollar_volume: agg.get("volume").mul(agg.get("vwap")) }
-      : {},
+    extra,
   );
   const returns = simulation.finish();
   const perYear = settings.periodsPerYear ??

@@ -6,6 +6,7 @@
  */
 
 import type { DataFrame } from "../polars.ts";
+import type { Universe, UniverseRule } from "./universe.ts";
 
 /** How the signal of one time slice is rescaled before allocation. */
 export type Normalizer = "raw" | "rank" | "zscore" | "minmax";
@@ -54,6 +55,15 @@ export interface BacktestOptions {
    */
   rebalance?: number | string;
   /**
+   * Which symbols may hold a weight at each bar: a boolean Factor (non-zero
+   * = tradable then), or a rule such as `{ top: 20, window: "7d",
+   * minHistory: "30d", exclude: [...STABLECOINS] }` (the top symbols by
+   * trailing `volume × vwap`, from data up to the decision bar only; see
+   * {@linkcode UniverseRule}). Symbols outside it are not eligible: no
+   * weight, no row in `weights`. @default undefined (every symbol)
+   */
+  universe?: Universe;
+  /**
    * Square-root market impact on top of `costBps`: a trade of |Δw| of
    * equity in a symbol costs, in basis points of its notional,
    * `coefficient × √(participation)`, where participation = traded notional
@@ -92,5 +102,10 @@ export interface ImpactOptions {
 
 /** The validated settings a backtest ran with (`funding`: whether settlements were charged). */
 export type BacktestSettings =
-  & Required<Omit<BacktestOptions, "funding" | "impact">>
-  & { funding: boolean; impact: Required<ImpactOptions> | null };
+  & Required<Omit<BacktestOptions, "funding" | "impact" | "universe">>
+  & {
+    funding: boolean;
+    impact: Required<ImpactOptions> | null;
+    /** The rule, the universe Factor's name, or null (every symbol). */
+    universe: UniverseRule | string | null;
+  };

@@ -73,6 +73,13 @@ export class BacktestResult {
         ? `impact ${s.impact.coefficient} bps × √participation (capital ${s.impact.capital})`
         : "",
       s.funding ? "funding charged" : "",
+      s.universe === null
+        ? ""
+        : typeof s.universe === "string"
+        ? `universe ${s.universe}`
+        : `universe top ${s.universe.top} by ${
+          s.universe.window ?? "7d"
+        } dollar volume`,
       `lag ${s.lag} bar(s)`,
       `price "${s.price}"`,
       `${+s.periodsPerYear.toPrecision(6)} bars/year`,
