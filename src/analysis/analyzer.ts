@@ -16,11 +16,7 @@ import { atRows, densePanel, frameOf, type Panel } from "./panel.ts";
 import { averageRanks, moments, pearson, studentTwoSidedP } from "./stats.ts";
 import { type AnalysisTables, FactorAnalysis } from "./factor_analysis.ts";
 import { type CoverageCounts, coverageTable, refuseEmpty } from "./coverage.ts";
-import {
-  type Universe,
-  universeFactor,
-  type UniverseRule,
-} from "./universe.ts";
+import { type Universe, universeFactor } from "./universe.ts";
 import { factorAndPrice } from "./factor_price.ts";
 import { checkOptions, type OptionNames, stringOption } from "../options.ts";
 
