@@ -262,7 +262,19 @@ export async function backtest(
       const panel = densePanel(chunk, columns, symbols);
       const T = panel.times.length, N = symbols.length;
       const { factor, price, dollar_volume, universe } = panel.values;
-      const member = tracker?.members(panel.times, dollar_volume, price) ??
+      const decides = rebalanceTimes(
+        panel.times,
+        gridTimes,
+        settings.rebalance,
+      );
+      gridTimes += T;
+      // Ranked at decision times only: weights are read nowhere else.
+      const member = tracker?.members(
+        panel.times,
+        dollar_volume,
+        price,
+        decides,
+      ) ??
         (universe &&
           Uint8Array.from(
             universe,
@@ -279,12 +291,6 @@ export async function backtest(
         N,
         settings,
       );
-      const decides = rebalanceTimes(
-        panel.times,
-        gridTimes,
-        settings.rebalance,
-      );
-      gridTimes += T;
       const started = simulation.push(
         panel.times,
         panel.values.price,

@@ -153,8 +153,9 @@ export function checkUniverse(agg: AggBar, value: unknown): Universe {
 }
 
 /**
- * The membership of a rule, bar by bar, over time chunks in order: each
- * symbol's trailing dollar volume and first bar are carried from chunk to
+ * The membership of a rule, bar by bar, over time chunks in order: the
+ * dollar volumes of the grid times still in the window (a ring of rows,
+ * one per time) and each symbol's first bar are carried from chunk to
  * chunk, so chunks give what one pass gives.
  *
  * @example
@@ -169,11 +170,13 @@ export class UniverseTracker {
   readonly #rule: Rule;
   readonly #excluded: Uint8Array;
   readonly #first: Float64Array;
+  /** Per symbol: Σ dollar volume of the rows in the window. */
   readonly #sum: Float64Array;
-  /** Per symbol: the (time, value) pairs still in the window, oldest first. */
-  readonly #times: number[][];
-  readonly #values: number[][];
-  readonly #head: Uint32Array;
+  /** Ring of the window's rows: their times and N values each. */
+  #times = new Float64Array(64);
+  #rows: Float64Array;
+  #head = 0;
+  #size = 0;
 
   /** A tracker of `rule` over `symbols` (the panel's column order). */
   constructor(rule: UniverseRule, readonly symbols: readonly string[]) {
@@ -188,46 +191,52 @@ export class UniverseTracker {
     );
     this.#first = new Float64Array(symbols.length).fill(NaN);
     this.#sum = new Float64Array(symbols.length);
-    this.#times = symbols.map(() => []);
-    this.#values = symbols.map(() => []);
-    this.#head = new Uint32Array(symbols.length);
+    this.#rows = new Float64Array(64 * symbols.length);
   }
 
   /**
    * 1 where symbol s is in the universe at time i (cell `i × N + s`), for
    * a chunk's times, dollar volumes and tradable prices (NaN: not
-   * tradable then; a symbol is a candidate only where it has one).
+   * tradable then; a symbol is a candidate only where it has one). With
+   * `decides`, only the times it marks are ranked (the others stay 0; the
+   * window is kept at every time).
    */
   members(
     times: Float64Array,
     dollarVolume: Float64Array,
     price: Float64Array,
+    decides?: Uint8Array,
   ): Uint8Array {
     const N = this.symbols.length, T = times.length;
     const { top, windowMs, minHistoryMs } = this.#rule;
+    const sum = this.#sum, first = this.#first;
     const member = new Uint8Array(T * N);
     const candidates: number[] = [];
     for (let i = 0; i < T; i++) {
       const t = times[i];
-      candidates.length = 0;
+      this.#expire(t - windowMs);
+      const row = this.#push(t);
       for (let s = 0; s < N; s++) {
         const c = i * N + s;
-        const bar = !Number.isNaN(price[c]) || !Number.isNaN(dollarVolume[c]);
-        if (bar) {
-          if (Number.isNaN(this.#first[s])) this.#first[s] = t;
-          const value = Number.isNaN(dollarVolume[c]) ? 0 : dollarVolume[c];
-          this.#times[s].push(t);
-          this.#values[s].push(value);
-          this.#sum[s] += value;
+        const volume = dollarVolume[c];
+        if (Number.isNaN(price[c]) && Number.isNaN(volume)) continue;
+        if (Number.isNaN(first[s])) first[s] = t;
+        if (!Number.isNaN(volume)) {
+          this.#rows[row + s] = volume;
+          sum[s] += volume;
         }
-        this.#expire(s, t - windowMs);
+      }
+      if (decides && !decides[i]) continue;
+      candidates.length = 0;
+      for (let s = 0; s < N; s++) {
         if (
-          !Number.isNaN(price[c]) && !this.#excluded[s] &&
-          this.#first[s] <= t - minHistoryMs
+          !Number.isNaN(price[i * N + s]) && !this.#excluded[s] &&
+          first[s] <= t - minHistoryMs
         ) candidates.push(s);
       }
-      const sum = this.#sum;
-      candidates.sort((a, b) => sum[b] - sum[a] || a - b);
+      if (candidates.length > top) {
+        candidates.sort((a, b) => sum[b] - sum[a] || a - b);
+      }
       for (let k = 0; k < Math.min(top, candidates.length); k++) {
         member[i * N + candidates[k]] = 1;
       }
@@ -235,20 +244,39 @@ export class UniverseTracker {
     return member;
   }
 
-  /** Drops symbol s's values at or before `until` from its window. */
-  #expire(s: number, until: number): void {
-    const times = this.#times[s], values = this.#values[s];
-    let head = this.#head[s];
-    while (head < times.length && times[head] <= until) {
-      this.#sum[s] -= values[head++];
+  /** Appends a zeroed row for time `t`; returns its offset in the ring. */
+  #push(t: number): number {
+    const N = this.symbols.length;
+    if (this.#size === this.#times.length) {
+      // Full: double the ring, oldest row first.
+      const capacity = this.#times.length * 2;
+      const times = new Float64Array(capacity);
+      const rows = new Float64Array(capacity * N);
+      for (let k = 0; k < this.#size; k++) {
+        const from = (this.#head + k) % this.#times.length;
+        times[k] = this.#times[from];
+        rows.set(this.#rows.subarray(from * N, (from + 1) * N), k * N);
+      }
+      this.#times = times;
+      this.#rows = rows;
+      this.#head = 0;
     }
-    if (head > 1024 && head * 2 > times.length) {
-      times.splice(0, head);
-      values.splice(0, head);
-      head = 0;
+    const slot = (this.#head + this.#size++) % this.#times.length;
+    this.#times[slot] = t;
+    this.#rows.fill(0, slot * N, (slot + 1) * N);
+    return slot * N;
+  }
+
+  /** Drops the rows at or before `until` from the window. */
+  #expire(until: number): void {
+    const N = this.symbols.length, sum = this.#sum;
+    while (this.#size > 0 && this.#times[this.#head] <= until) {
+      const offset = this.#head * N;
+      for (let s = 0; s < N; s++) sum[s] -= this.#rows[offset + s];
+      this.#head = (this.#head + 1) % this.#times.length;
+      this.#size--;
     }
-    if (head === times.length) this.#sum[s] = 0; // no drift once empty
-    this.#head[s] = head;
+    if (this.#size === 0) sum.fill(0); // no drift once empty
   }
 }
 
