@@ -7,8 +7,10 @@
  * Returns the AggBar and the same rows as a reference Panel (in the
  * AggBar's row order, so row i of both is the same bar).
  */
+import assert from "node:assert/strict";
 import pl from "nodejs-polars";
-import { AggBar } from "../mod.ts";
+import { AggBar, type Factor } from "../mod.ts";
+import type { RefRow } from "./_analysis_reference.ts";
 import type { Panel } from "./_factor_reference.ts";
 
 export interface FactorData {
@@ -223,7 +225,18 @@ export function settlementsFor(
     }
   }
   rows.sort((a, b) => a.funding_time - b.funding_time);
-  const frame = pl.DataFrame([
+  return { frame: settlementFrame(rows), rows };
+}
+
+/** Settlement rows as a funding frame (every interval 8 hours). */
+export function settlementFrame(
+  rows: readonly {
+    symbol: string;
+    funding_time: number;
+    funding_rate: number;
+  }[],
+): pl.DataFrame {
+  return pl.DataFrame([
     pl.Series("symbol", rows.map((r) => r.symbol), pl.Utf8),
     pl.Series(
       "funding_time",
@@ -237,5 +250,39 @@ export function settlementsFor(
     ),
     pl.Series("funding_rate", rows.map((r) => r.funding_rate), pl.Float64),
   ]);
-  return { frame, rows };
+}
+
+/**
+ * The rows the reference backtester reads: `agg`'s bars with the given
+ * factors computed (`factor` and `price` at least; `dollar_volume`,
+ * `universe` when given), times as numbers.
+ */
+export async function referenceRows(
+  agg: AggBar,
+  factors: { factor: Factor; price: Factor } & Record<string, Factor>,
+): Promise<RefRow[]> {
+  const frame = await agg.compute(factors);
+  return frame.toRecords().map((r) => {
+    const row: RefRow = {
+      end_time: r.end_time as number,
+      symbol: r.symbol as string,
+      factor: r.factor as number | null,
+      price: r.price as number | null,
+    };
+    if ("dollar_volume" in factors) {
+      row.dollar_volume = r.dollar_volume as number | null;
+    }
+    if ("universe" in factors) row.universe = r.universe as number | null;
+    return row;
+  });
+}
+
+/** Asserts numbers equal to 1e-12 (relative above 1), anything else deep-equal. */
+export function assertClose(actual: unknown, expected: unknown, label: string) {
+  if (typeof expected === "number" && typeof actual === "number") {
+    assert.ok(
+      Math.abs(actual - expected) <= 1e-12 * Math.max(1, Math.abs(expected)),
+      `${label}: ${actual} vs ${expected}`,
+    );
+  } else assert.deepEqual(actual, expected, label);
 }

@@ -9,28 +9,19 @@ import {
   AggBar,
   backtest,
   type BacktestOptions,
-  type Factor,
   InvalidArgumentError,
 } from "../mod.ts";
-import { referenceBacktest, type RefRow } from "./_analysis_reference.ts";
-import { factorData, settlementsFor } from "./_factor_data.ts";
+import { referenceBacktest } from "./_analysis_reference.ts";
+import {
+  assertClose,
+  factorData,
+  referenceRows,
+  settlementFrame,
+  settlementsFor,
+} from "./_factor_data.ts";
 
 const H = 3_600_000;
 const T0 = Date.UTC(2024, 0, 1);
-
-function fundingFrame(
-  rows: { symbol: string; funding_time: number; funding_rate: number }[],
-): pl.DataFrame {
-  return pl.DataFrame([
-    pl.Series("symbol", rows.map((r) => r.symbol), pl.Utf8),
-    pl.Series(
-      "funding_time",
-      BigInt64Array.from(rows, (r) => BigInt(r.funding_time)),
-      pl.Int64,
-    ),
-    pl.Series("funding_rate", rows.map((r) => r.funding_rate), pl.Float64),
-  ]);
-}
 
 /** Hourly bars of A and B from 00:00 to 16:00, constant prices, A's signal above B's. */
 function twoSymbols(): AggBar {
@@ -53,7 +44,7 @@ Deno.test("backtest() with funding charges a long the positive rate and pays a s
   const agg = twoSymbols();
   // Weights: A +0.5, B −0.5 (rank → market-neutral), decided at 01:00
   // (the first bar's end), held from 01:00 on; prices never move.
-  const funding = fundingFrame([
+  const funding = settlementFrame([
     { symbol: "A", funding_time: T0, funding_rate: 0.01 }, // before any holding
     { symbol: "A", funding_time: T0 + 8 * H, funding_rate: 1e-4 }, // a bar edge
     { symbol: "B", funding_time: T0 + 10.5 * H, funding_rate: 3e-4 }, // inside
@@ -114,7 +105,7 @@ Deno.test("backtest() charges no funding rate before the bar in which it settles
       r === held[k] ? { ...r, funding_rate: r.funding_rate + 0.01 } : r
     );
     const after = await backtest(agg, signal, {
-      funding: fundingFrame(changed),
+      funding: settlementFrame(changed),
     });
     const t = held[k].funding_time;
     const a = before.returns.toRecords(), b = after.returns.toRecords();
@@ -138,26 +129,6 @@ Deno.test("backtest() charges no funding rate before the bar in which it settles
   }
 });
 
-async function rowsOf(factor: Factor, bars: AggBar): Promise<RefRow[]> {
-  const frame = await bars.compute({ factor, price: bars.get("close") });
-  return frame.toRecords().map((r) => ({
-    end_time: r.end_time as number,
-    symbol: r.symbol as string,
-    factor: r.factor as number | null,
-    price: r.price as number | null,
-  }));
-}
-
-function close(actual: unknown, expected: unknown, label: string) {
-  if (typeof expected === "number" && typeof actual === "number") {
-    const tolerance = 1e-12 * Math.max(1, Math.abs(expected));
-    assert.ok(
-      Math.abs(actual - expected) <= tolerance,
-      `${label}: ${actual} vs ${expected}`,
-    );
-  } else assert.deepEqual(actual, expected, label);
-}
-
 const CASES: BacktestOptions[] = [
   {},
   { costBps: 7, lag: 2 },
@@ -172,9 +143,13 @@ for (const options of CASES) {
     // on bar edges, inside bars, in gaps, before the start and after the end.
     const { agg } = factorData({ symbols: 7, bars: 260, seed: 11 });
     const signal = agg.get("close").tsDelta(3);
-    const { frame, rows } = settlementsFor(agg);
+    const { frame, rows: settlements } = settlementsFor(agg);
     const result = await backtest(agg, signal, { ...options, funding: frame });
-    const want = referenceBacktest(await rowsOf(signal, agg), {
+    const rows = await referenceRows(agg, {
+      factor: signal,
+      price: agg.get("close"),
+    });
+    const want = referenceBacktest(rows, {
       normalize: options.normalize ?? "rank",
       allocate: options.allocate ?? "market-neutral",
       topN: options.topN ?? 5,
@@ -184,7 +159,7 @@ for (const options of CASES) {
       costBps: options.costBps ?? 0,
       lag: options.lag ?? 1,
       rebalance: options.rebalance,
-      funding: rows,
+      funding: settlements,
     });
     const got = result.returns.toRecords();
     assert.equal(got.length, want.returns.length);
@@ -192,7 +167,7 @@ for (const options of CASES) {
     assert.ok(want.returns.filter((r) => r.funding !== 0).length > 50);
     want.returns.forEach((row, i) => {
       for (const [key, value] of Object.entries(row)) {
-        close(got[i][key], value, `returns[${i}].${key}`);
+        assertClose(got[i][key], value, `returns[${i}].${key}`);
       }
     });
     // The metrics, from the reference rows by their definitions.
@@ -200,26 +175,26 @@ for (const options of CASES) {
     const sum = (key: "cost" | "funding" | "turnover" | "gross_exposure") =>
       want.returns.reduce((a, r) => a + r[key]!, 0);
     const m = result.metrics;
-    close(
+    assertClose(
       m.grossReturn,
       want.returns.reduce((a, r) => a * (1 + r.gross_return), 1) - 1,
       "grossReturn",
     );
-    close(m.totalCost, sum("cost"), "totalCost");
-    close(m.totalFunding, sum("funding"), "totalFunding");
-    close(
+    assertClose(m.totalCost, sum("cost"), "totalCost");
+    assertClose(m.totalFunding, sum("funding"), "totalFunding");
+    assertClose(
       m.annualTurnover,
       sum("turnover") / n * result.settings.periodsPerYear,
       "annualTurnover",
     );
     assert.equal(m.rebalances, want.rebalances);
-    close(
+    assertClose(
       m.averageHoldingBars,
       2 * sum("gross_exposure") / sum("turnover"),
       "averageHoldingBars",
     );
-    close(m.averageGrossExposure, sum("gross_exposure") / n, "exposure");
-    close(
+    assertClose(m.averageGrossExposure, sum("gross_exposure") / n, "exposure");
+    assertClose(
       want.returns.reduce((a, r) => a + r.return, 0),
       want.returns.reduce((a, r) => a + r.gross_return, 0) - m.totalCost! +
         m.totalFunding!,
@@ -261,7 +236,7 @@ Deno.test("backtest() rejects a funding frame without rates or with a missing ra
 
 Deno.test("a backtest's display lays the money out: gross and net equity, where the money went, and a line of gross, costs and funding", async () => {
   const agg = twoSymbols();
-  const funding = fundingFrame([
+  const funding = settlementFrame([
     { symbol: "A", funding_time: T0 + 8 * H, funding_rate: 1e-4 },
   ]);
   const result = await backtest(agg, agg.get("sig"), {
@@ -374,19 +349,11 @@ for (
   Deno.test(`backtest() with impact matches the plain-loop reference (zero and missing volumes included) with ${JSON.stringify(options)}`, async () => {
     const { agg } = factorData({ symbols: 7, bars: 260, seed: 11 });
     const signal = agg.get("close").tsDelta(3);
-    const dollarVolume = agg.get("volume").mul(agg.get("vwap"));
-    const frame = await agg.compute({
+    const rows = await referenceRows(agg, {
       factor: signal,
       price: agg.get("close"),
-      dollar_volume: dollarVolume,
+      dollar_volume: agg.get("volume").mul(agg.get("vwap")),
     });
-    const rows: RefRow[] = frame.toRecords().map((r) => ({
-      end_time: r.end_time as number,
-      symbol: r.symbol as string,
-      factor: r.factor as number | null,
-      price: r.price as number | null,
-      dollar_volume: r.dollar_volume as number | null,
-    }));
     assert.ok(rows.some((r) => r.dollar_volume === 0), "a bar without volume");
     assert.ok(rows.some((r) => r.dollar_volume === null), "a missing volume");
     const result = await backtest(agg, signal, options);
@@ -406,7 +373,7 @@ for (
     assert.equal(got.length, want.returns.length);
     want.returns.forEach((row, i) => {
       for (const [key, value] of Object.entries(row)) {
-        close(got[i][key], value, `returns[${i}].${key}`);
+        assertClose(got[i][key], value, `returns[${i}].${key}`);
       }
     });
     assert.ok(result.metrics.totalCost! > 0);

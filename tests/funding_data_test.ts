@@ -22,6 +22,7 @@ import {
   MissingDataError,
 } from "../src/errors.ts";
 import { startDumpServer } from "./_dump_server.ts";
+import { settlementFrame } from "./_factor_data.ts";
 
 const H = 3_600_000;
 const JAN = Date.UTC(2024, 0, 1);
@@ -365,20 +366,7 @@ Deno.test("withFunding() puts each settlement in the bar that starts at or befor
     { symbol: "B", funding_time: 16 * H + 2, funding_rate: 3e-5 },
     { symbol: "Z", funding_time: 0, funding_rate: 1 },
   ].sort((a, b) => a.funding_time - b.funding_time);
-  const funding = pl.DataFrame([
-    pl.Series("symbol", settlements.map((s) => s.symbol)),
-    pl.Series(
-      "funding_time",
-      BigInt64Array.from(settlements, (s) => BigInt(s.funding_time)),
-      pl.Int64,
-    ),
-    pl.Series(
-      "funding_interval_hours",
-      BigInt64Array.from(settlements, () => 8n),
-      pl.Int64,
-    ),
-    pl.Series("funding_rate", settlements.map((s) => s.funding_rate)),
-  ]);
+  const funding = settlementFrame(settlements);
   const agg = withFunding(AggBar.fromRecords(bars), funding);
   const got = agg.toRecords();
   const ordered = [...bars].sort((a, b) =>

@@ -16,21 +16,11 @@ import {
 } from "../mod.ts";
 import {
   referenceBacktest,
-  type RefRow,
   type RefUniverseRule,
 } from "./_analysis_reference.ts";
-import { factorData } from "./_factor_data.ts";
+import { assertClose, factorData, referenceRows } from "./_factor_data.ts";
 
 const MINUTE = 60_000;
-
-function close(actual: unknown, expected: unknown, label: string) {
-  if (typeof expected === "number" && typeof actual === "number") {
-    assert.ok(
-      Math.abs(actual - expected) <= 1e-12 * Math.max(1, Math.abs(expected)),
-      `${label}: ${actual} vs ${expected}`,
-    );
-  } else assert.deepEqual(actual, expected, label);
-}
 
 const RULES: [BacktestOptions, RefUniverseRule | "factor"][] = [
   [
@@ -67,20 +57,12 @@ for (const [options, rule] of RULES) {
     const { agg } = factorData({ symbols: 7, bars: 260, seed: 11 });
     const signal = agg.get("close").tsDelta(3);
     const universe = agg.get("volume").gt(4);
-    const frame = await agg.compute({
+    const rows = await referenceRows(agg, {
       factor: signal,
       price: agg.get("close"),
       dollar_volume: agg.get("volume").mul(agg.get("vwap")),
       universe,
     });
-    const rows: RefRow[] = frame.toRecords().map((r) => ({
-      end_time: r.end_time as number,
-      symbol: r.symbol as string,
-      factor: r.factor as number | null,
-      price: r.price as number | null,
-      dollar_volume: r.dollar_volume as number | null,
-      universe: r.universe as number | null,
-    }));
     const result = await backtest(agg, signal, {
       ...options,
       ...(rule === "factor" ? { universe } : {}),
@@ -101,14 +83,14 @@ for (const [options, rule] of RULES) {
     assert.equal(got.length, want.returns.length);
     want.returns.forEach((row, i) => {
       for (const [key, value] of Object.entries(row)) {
-        close(got[i][key], value, `returns[${i}].${key}`);
+        assertClose(got[i][key], value, `returns[${i}].${key}`);
       }
     });
     const weights = result.weights.toRecords();
     assert.equal(weights.length, want.weights.length);
     want.weights.forEach((row, i) => {
       for (const [key, value] of Object.entries(row)) {
-        close(weights[i][key], value, `weights[${i}].${key}`);
+        assertClose(weights[i][key], value, `weights[${i}].${key}`);
       }
     });
     // Fewer symbols than without the universe, at every decision time.

@@ -17,6 +17,7 @@ import { factorWithPrice } from "./factor_price.ts";
 import { checkPeriodsPerYear, periodsPerYear } from "./metrics.ts";
 import { backtestMetrics } from "./backtest_metrics.ts";
 import { FundingCharges } from "./funding_charges.ts";
+import { dollarVolume } from "./dollar_volume.ts";
 import {
   checkUniverse,
   type Universe,
@@ -93,15 +94,7 @@ function impactOption(
     impact.participation ?? "dollar_volume",
     ["dollar_volume"],
   );
-  for (const column of ["volume", "vwap"]) {
-    if (!agg.cols.includes(column)) {
-      throw new InvalidArgumentError(
-        "impact",
-        value,
-        `bars with volume and vwap columns (the dollar volume is volume × vwap; '${column}' is missing)`,
-      );
-    }
-  }
+  dollarVolume(agg, "impact", value);
   return { coefficient, capital, participation };
 }
 
@@ -247,7 +240,11 @@ export async function backtest(
     : null;
   const extra: Record<string, Factor> = {};
   if (settings.impact || tracker) {
-    extra.dollar_volume = agg.get("volume").mul(agg.get("vwap"));
+    extra.dollar_volume = dollarVolume(
+      agg,
+      settings.impact ? "impact" : "universe",
+      options.impact ?? options.universe,
+    );
   }
   if (universe instanceof Factor) extra.universe = universe;
   const columns = ["factor", "price", ...Object.keys(extra)];

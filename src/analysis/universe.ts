@@ -13,6 +13,7 @@ import { Factor } from "../factor/factor.ts";
 import { checkOptions, oneOf, positiveInteger } from "../options.ts";
 import { parseTimestep } from "../time.ts";
 import { densePanel } from "./panel.ts";
+import { dollarVolume } from "./dollar_volume.ts";
 
 /**
  * A built-in universe rule: at each bar, the `top` symbols by trailing
@@ -140,15 +141,7 @@ export function checkUniverse(agg: AggBar, value: unknown): Universe {
     );
   }
   checkRule(value as UniverseRule);
-  for (const column of ["volume", "vwap"]) {
-    if (!agg.cols.includes(column)) {
-      throw new InvalidArgumentError(
-        "universe",
-        value,
-        `bars with volume and vwap columns (a rule ranks by volume × vwap; '${column}' is missing)`,
-      );
-    }
-  }
+  dollarVolume(agg, "universe", value);
   return value as UniverseRule;
 }
 

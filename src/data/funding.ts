@@ -21,7 +21,11 @@ import {
   downloadOption,
   type LoaderDownloadOptions,
 } from "./download.ts";
-import { type DataSelection, resolveSelection } from "./selection.ts";
+import {
+  type DataSelection,
+  resolveSelection,
+  SELECTION_OPTIONS,
+} from "./selection.ts";
 import { findSourceFiles } from "./source_files.ts";
 import { booleanOption, checkOptions, type OptionNames } from "../options.ts";
 
@@ -45,13 +49,9 @@ export const FUNDING_COLUMNS = [
   "funding_rate",
 ] as const;
 
+const { dataType: _, ...RANGE_OPTIONS } = SELECTION_OPTIONS;
 const LOAD_FUNDING_OPTIONS: OptionNames<LoadFundingOptions> = {
-  symbols: true,
-  start: true,
-  end: true,
-  days: true,
-  exchange: true,
-  market: true,
+  ...RANGE_OPTIONS,
   allowMissing: true,
   download: true,
 };
