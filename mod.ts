@@ -41,6 +41,7 @@ export {
   InvalidArgumentError,
   MissingDataError,
   type MissingSymbolDay,
+  NotKeptError,
 } from "./src/errors.ts";
 export { type RangeOptions, type TimeInput, toEpochMs } from "./src/time.ts";
 export {
@@ -127,6 +128,7 @@ export {
   type AnalysisSettings,
   type AnalysisTables,
   FactorAnalysis,
+  type FactorRowsHeld,
 } from "./src/analysis/factor_analysis.ts";
 export {
   type AnalysisChartKind,

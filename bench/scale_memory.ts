@@ -8,6 +8,8 @@
  * - `factor`: the 5-operator factor
  *   `cs_zscore(ts_mean(cs_rank(ts_zscore(ts_pct_change(close,20),60)),5))`
  *   written to Parquet with `compute(..., { sink })`, a chunk at a time;
+ * - `analyze`: that factor analysed with periods [1, 5, 60], its per-bar
+ *   rows written to Parquet (`sink`), a chunk at a time;
  * - `backtest`: that factor backtested with hourly rebalancing (`{
  *   rebalance: "1h", costBps: 2 }`), a chunk at a time.
  *
@@ -21,59 +23,10 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import pl from "nodejs-polars";
+import { generateScalePanel as generate } from "./_scale_data.ts";
 
 const FACTOR =
   "cs_zscore(ts_mean(cs_rank(ts_zscore(ts_pct_change(close,20),60)),5))";
-const DAY_MS = 86_400_000;
-const START = Date.UTC(2024, 0, 1);
-
-/** Writes `days` daily files of `symbols` × 1,440 one-minute bars. */
-async function generate(dir: string, symbols: number, days: number) {
-  await Deno.mkdir(dir, { recursive: true });
-  const names = Array.from(
-    { length: symbols },
-    (_, s) => `S${String(s).padStart(3, "0")}USDT`,
-  );
-  const price = Float64Array.from({ length: symbols }, (_, s) => 10 + s);
-  let seed = 7;
-  const random = () => {
-    seed = (seed * 1103515245 + 12345) % 2147483648;
-    return seed / 2147483648;
-  };
-  for (let d = 0; d < days; d++) {
-    const path = `${dir}/day-${String(d).padStart(4, "0")}.parquet`;
-    try {
-      await Deno.stat(path);
-      continue;
-    } catch {
-      // not yet written
-    }
-    const n = 1440 * symbols;
-    const start = new BigInt64Array(n), end = new BigInt64Array(n);
-    const close = new Float64Array(n), volume = new Float64Array(n);
-    const symbol: string[] = new Array(n);
-    for (let m = 0, i = 0; m < 1440; m++) {
-      const t = START + d * DAY_MS + m * 60_000;
-      for (let s = 0; s < symbols; s++, i++) {
-        price[s] *= 1 + (random() - 0.5) * 0.002;
-        start[i] = BigInt(t);
-        end[i] = BigInt(t + 60_000);
-        close[i] = price[s];
-        volume[i] = random() * 100;
-        symbol[i] = names[s];
-      }
-    }
-    pl.DataFrame([
-      pl.Series("start_time", start, pl.Int64),
-      pl.Series("end_time", end, pl.Int64),
-      pl.Series("symbol", symbol, pl.Utf8),
-      pl.Series("close", close, pl.Float64),
-      pl.Series("volume", volume, pl.Float64),
-    ]).writeParquet(path, { compression: "zstd" });
-  }
-}
-
 function peakMiB(): number {
   const status = Deno.readTextFileSync("/proc/self/status");
   return Number(/VmHWM:\s+(\d+) kB/.exec(status)![1]) / 1024;
@@ -101,6 +54,18 @@ async function phase(
     } finally {
       await Deno.remove(out, { recursive: true });
     }
+  } else if (name === "analyze") {
+    const out = await Deno.makeTempDir({ prefix: "factorium-scale-" });
+    try {
+      const analysis = await agg.factor(FACTOR).analyze(agg, {
+        periods: [1, 5, 60],
+        sink: `${out}/rows.parquet`,
+      });
+      rows = analysis.factorRows.rows;
+      if (analysis.ic.height === 0) throw new Error("an empty analysis");
+    } finally {
+      await Deno.remove(out, { recursive: true });
+    }
   } else if (name === "backtest") {
     const result = await backtest(agg, FACTOR, { rebalance: "1h", costBps: 2 });
     if (result.returns.height === 0) throw new Error("an empty backtest");
@@ -117,7 +82,7 @@ const { values } = parseArgs({
     symbols: { type: "string", default: "400" },
     dir: { type: "string", default: "/tmp/factorium-scale" },
     phase: { type: "string" },
-    phases: { type: "string", default: "scan,factor,backtest" },
+    phases: { type: "string", default: "scan,factor,analyze,backtest" },
     chunk: { type: "string" },
   },
 });

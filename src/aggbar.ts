@@ -5,7 +5,7 @@
  * @module
  */
 import pl from "nodejs-polars";
-import { type DataFrame, isDataFrame } from "./polars.ts";
+import { type DataFrame, isDataFrame, scanParquetFile } from "./polars.ts";
 import { writeAtomic } from "./atomic.ts";
 import { InvalidArgumentError } from "./errors.ts";
 import {
@@ -369,7 +369,7 @@ export class AggBar {
     const { paths, keep } = this.#files;
     const schema = this.head(0);
     const parts = paths.map((path) => {
-      const scan = pl.scanParquet(path);
+      const scan = scanParquetFile(path);
       return summary(keep ? scan.filter(keep) : scan, schema).collectSync();
     });
     return displayFrame(
@@ -471,7 +471,7 @@ export class AggBar {
       const { index } = files;
       // No rows, the files' own schema: what `head(0)` gives when no span
       // holds a row.
-      const schema = pl.scanParquet(files.paths[0]).head(0).collectSync();
+      const schema = scanParquetFile(files.paths[0]).head(0).collectSync();
       const agg = new AggBar(schema, metadata);
       agg.#files = files;
       let minTime = Infinity, maxTime = -Infinity, numRows = 0;

@@ -7,7 +7,7 @@
  */
 import pl from "nodejs-polars";
 import { DataFileError } from "./errors.ts";
-import type { DataFrame } from "./polars.ts";
+import { concatFrames, type DataFrame, scanParquetFile } from "./polars.ts";
 import { KEY_COLUMNS } from "./data/metadata.ts";
 
 /** A time span `[from, to)` in epoch ms. */
@@ -179,7 +179,7 @@ export function indexBarFiles(
   for (const path of paths) {
     let table: pl.DataFrame;
     try {
-      const scan = pl.scanParquet(path);
+      const scan = scanParquetFile(path);
       const names = scan.columns;
       columns ??= names;
       const missing = KEY_COLUMNS.filter((c) => !names.includes(c));
@@ -244,23 +244,6 @@ export function indexBarFiles(
   return { files, columns: columns ?? [...KEY_COLUMNS], symbols };
 }
 
-/** Frames concatenated in groups: one concat of thousands is far slower. */
-function concatenated(frames: pl.DataFrame[]): pl.DataFrame {
-  while (frames.length > 1) {
-    const groups: pl.DataFrame[] = [];
-    for (let i = 0; i < frames.length; i += 64) {
-      const group = frames.slice(i, i + 64);
-      groups.push(
-        group.length === 1
-          ? group[0]
-          : pl.concat(group, { how: "vertical", rechunk: true }),
-      );
-    }
-    frames = groups;
-  }
-  return frames[0];
-}
-
 /**
  * Bar files as {@linkcode BarRows}: a read opens only the files whose
  * time range meets the span, keeps the rows in it (and in `keep`, a filter
@@ -295,12 +278,15 @@ export function fileRows(
       if (keep) inSpan = inSpan.and(keep);
       const frames = index.files
         .filter((f) => f.bounds.last >= span.from && f.bounds.first < span.to)
-        .map((f) => pl.readParquet(f.path, { columns: wanted }).filter(inSpan));
+        // A scan reads only the row groups whose statistics meet the span.
+        .map((f) =>
+          scanParquetFile(f.path).select(...wanted).filter(inSpan).collectSync()
+        );
       if (frames.length === 0) {
         return pl.readParquet(index.files[0].path, { columns: wanted })
           .head(0);
       }
-      return concatenated(frames).sort({
+      return concatFrames(frames).sort({
         by: ["end_time", "symbol"],
         maintainOrder: true,
       });

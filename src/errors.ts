@@ -244,3 +244,24 @@ function safeJson(value: object): string {
     return String(value);
   }
 }
+
+/**
+ * A result did not keep what was asked of it (to bound memory); the message
+ * says why and how to get it.
+ *
+ * @example
+ * ```ts
+ * import { NotKeptError } from "./errors.ts";
+ * const e = new NotKeptError("factorData", "pass { sink: 'rows.parquet' } to analyze");
+ * console.log(e.what); // factorData
+ * ```
+ */
+export class NotKeptError extends FactoriumError {
+  /** What was not kept. */
+  readonly what: string;
+  /** Creates the error for `what`, with why and how to get it. */
+  constructor(what: string, how: string) {
+    super(`${what} was not kept: ${how}`);
+    this.what = what;
+  }
+}

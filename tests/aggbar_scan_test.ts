@@ -6,7 +6,9 @@ import {
   backtest,
   type BacktestOptions,
   DataFileError,
+  type FactorAnalysis,
   InvalidArgumentError,
+  NotKeptError,
 } from "../mod.ts";
 import { factorData, settlementsFor } from "./_factor_data.ts";
 
@@ -172,6 +174,93 @@ Deno.test("a backtest of scanned bars run in 20-minute chunks equals the one-pas
   }
 });
 
+/** Asserts every table of two analyses is equal, value for value. */
+function assertSameAnalysis(
+  actual: FactorAnalysis,
+  expected: FactorAnalysis,
+  label: string,
+): void {
+  const tables = expected.toPolars();
+  for (const [name, frame] of Object.entries(actual.toPolars())) {
+    if (name === "factorData") continue;
+    const want = tables[name as keyof typeof tables]!;
+    assert.ok(frame.frameEqual(want, true), `${label}: ${name}`);
+  }
+  assert.deepEqual(actual.factorRows.rows, expected.factorRows.rows, label);
+}
+
+Deno.test("an analysis of scanned bars in 20-minute chunks equals the one-pass analysis, with periods reaching over several chunks", async () => {
+  const { dir, agg } = await filesOfHours();
+  try {
+    const scanned = AggBar.scan(dir, { chunk: "20m" });
+    const options = { periods: [1, 5, 60], quantiles: 3, minSymbols: 3 };
+    const short =
+      "cs_zscore(ts_mean(cs_rank(ts_zscore(ts_pct_change(close,2),6)),3))";
+    for (const formula of [short, FACTORS.a001]) {
+      const whole = await agg.factor(formula).analyze(agg, options);
+      assert.ok(whole.ic.height > 300, `${formula}: ${whole.ic.height}`);
+      const chunked = await scanned.factor(formula).analyze(scanned, options);
+      assertSameAnalysis(chunked, whole, formula);
+      // Bars in memory analysed in chunks keep their per-bar rows.
+      const inMemory = await agg.factor(formula).analyze(agg, {
+        ...options,
+        chunk: "35m",
+        demeaned: false,
+      });
+      assertSameAnalysis(
+        inMemory,
+        await agg.factor(formula).analyze(agg, { ...options, demeaned: false }),
+        formula,
+      );
+      assert.ok(inMemory.factorData.frameEqual(whole.factorData, true));
+      // Bars in files keep no per-bar rows unless sunk to a file.
+      assert.throws(() => chunked.factorData, NotKeptError);
+      assert.equal(chunked.toPolars().factorData, undefined);
+      const path = `${dir}/out/rows.parquet`;
+      await Deno.mkdir(`${dir}/out`, { recursive: true });
+      const sunk = await scanned.factor(formula).analyze(scanned, {
+        ...options,
+        sink: path,
+      });
+      assert.equal(sunk.factorRows.path, path);
+      assert.ok(sunk.factorData.frameEqual(whole.factorData, true));
+      const saved = await sunk.save(`${dir}/saved`, { format: "csv" });
+      assert.ok(saved.some((file) => file.endsWith("factorData.csv")));
+      assert.equal(
+        pl.readCSV(await Deno.readTextFile(`${dir}/saved/factorData.csv`))
+          .height,
+        whole.factorData.height,
+      );
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("an analysis that cannot have a value writes no sink file", async () => {
+  const { dir, agg } = await filesOfHours();
+  try {
+    const path = `${dir}/rows.parquet`;
+    await assert.rejects(
+      () =>
+        agg.factor("close").analyze(agg, {
+          periods: [1],
+          maxLoss: 0,
+          sink: path,
+        }),
+      InvalidArgumentError,
+    );
+    assert.deepEqual(
+      [...Deno.readDirSync(dir)].filter((entry) =>
+        !entry.name.startsWith("hour")
+      ),
+      [],
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("AggBar.scan checks its options", async () => {
   const { dir } = await filesOfHours();
   try {
@@ -187,5 +276,28 @@ Deno.test("AggBar.scan checks its options", async () => {
     );
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("AggBar.scan reads files whose paths hold glob characters and key=value folders literally", async () => {
+  const { agg } = factorData({ symbols: 3, bars: 30, seed: 2 });
+  const root = await Deno.makeTempDir();
+  const dir = `${root}/bars[1]*?/symbol=ZZZ`;
+  try {
+    await Deno.mkdir(dir, { recursive: true });
+    agg.toPolars().writeParquet(`${dir}/all.parquet`);
+    const scanned = AggBar.scan(`${root}/bars[1]*?`);
+    assert.deepEqual(scanned.symbols, agg.symbols);
+    assert.ok(
+      (await scanned.compute({ f: "ts_delta(close, 2)" })).frameEqual(
+        await agg.compute({ f: "ts_delta(close, 2)" }),
+        true,
+      ),
+    );
+    const sink = `${dir}/out[2].parquet`;
+    const written = await scanned.compute({ f: "close" }, { sink });
+    assert.equal(pl.readParquet(sink).height, written.rows);
+  } finally {
+    await Deno.remove(root, { recursive: true });
   }
 });

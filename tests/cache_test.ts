@@ -367,3 +367,67 @@ Deno.test(
     await Deno.remove(dir, { recursive: true });
   },
 );
+
+Deno.test(
+  "a streamed load keeps the bars in one cache file per UTC day, equals the in-memory load, and a warm one builds and compacts nothing",
+  opts,
+  async () => {
+    const symbols = ["BTCUSDT", "ETHUSDT", "SOLUSDT"];
+    const dataDir = await sampleDir(symbols);
+    const loader = new DataLoader({ dataDir });
+    // 7-minute bars cross UTC midnight; the range starts and ends mid-day.
+    const partial = {
+      ...request(symbols),
+      start: START + 5 * 3_600_000,
+      end: START + 2 * 86_400_000 + 13 * 3_600_000,
+      days: undefined,
+    };
+    for (const options of [request(symbols), partial]) {
+      const inMemory = await loader.loadAggBar(options);
+      const streamed = await loader.loadAggBar({ ...options, streamed: true });
+      assert.equal(streamed.streamed, true);
+      assert.deepEqual(streamed.metadata, inMemory.metadata);
+      assert.deepEqual(streamed.symbols, symbols.toSorted());
+      assert.ok(
+        streamed.toPolars().frameEqual(inMemory.toPolars(), true),
+        "same rows, columns and order",
+      );
+      const factor = "cs_rank(ts_delta(close, 3))";
+      assert.ok(
+        (await streamed.compute({ f: factor })).frameEqual(
+          await inMemory.compute({ f: factor }),
+          true,
+        ),
+      );
+    }
+    const dayFiles = [...(await cacheFiles(`${dataDir}/.cache`)).keys()]
+      .filter((path) => path.includes("/_days/"));
+    assert.equal(dayFiles.length, 3, "one file per UTC day (the latest kept)");
+    const before = await cacheFiles(`${dataDir}/.cache`);
+    const queries = await loader.aggregationCount();
+    const warm = await loader.loadAggBar({ ...partial, streamed: true });
+    assert.equal(await loader.aggregationCount(), queries);
+    assert.deepEqual(await cacheFiles(`${dataDir}/.cache`), before);
+    assert.equal(warm.streamed, true);
+    await assert.rejects(
+      () =>
+        loader.loadAggBar({
+          ...request(symbols),
+          streamed: true,
+          cache: false,
+        }),
+      /streamed: expected time bars with the cache on/,
+    );
+    await assert.rejects(
+      () =>
+        loader.loadAggBar({
+          ...request(symbols),
+          bar: { type: "tick", ticks: 100 },
+          streamed: true,
+        }),
+      /tick bars/,
+    );
+    await loader.close();
+    await Deno.remove(dataDir, { recursive: true });
+  },
+);

@@ -12,7 +12,7 @@ import { EPS } from "../factor/kernels.ts";
 import { Factor } from "../factor/factor.ts";
 import { parseFormula } from "../factor/formula.ts";
 import { parseTimestep } from "../time.ts";
-import type { DataFrame } from "../polars.ts";
+import { concatFrames, type DataFrame } from "../polars.ts";
 import { factorWithPrice } from "./factor_price.ts";
 import { checkPeriodsPerYear, periodsPerYear } from "./metrics.ts";
 import { backtestMetrics } from "./backtest_metrics.ts";
@@ -299,6 +299,7 @@ export async function backtest(
         decidedWeights(panel, weights, decides, started),
       );
     },
+    undefined,
     extra,
   );
   const returns = simulation.finish();
@@ -310,7 +311,7 @@ export async function backtest(
     simulation.rebalances,
     settings.impact ? simulation.impactCapped : null,
   );
-  const weightFrame = pl.concat(weightParts, { how: "vertical" });
+  const weightFrame = concatFrames(weightParts);
   return new BacktestResult(
     factor.name,
     { ...settings, periodsPerYear: perYear },

@@ -5,7 +5,7 @@
  * @module
  */
 import pl from "nodejs-polars";
-import type { DataFrame } from "../polars.ts";
+import { type DataFrame, scanParquetFile } from "../polars.ts";
 import type { Chart } from "../display/plot.ts";
 import {
   escapeHtml,
@@ -15,6 +15,7 @@ import {
 } from "../display/html.ts";
 import { htmlBlock, type MimeBundle } from "../display/jupyter.ts";
 import { displayFrame } from "../display/frame.ts";
+import { NotKeptError } from "../errors.ts";
 import {
   ANALYSIS_CHARTS,
   type AnalysisChartKind,
@@ -25,8 +26,11 @@ import { type SaveOptions, saveTables } from "./save.ts";
 
 /** The tables of a factor analysis (see {@linkcode FactorAnalysis}). */
 export interface AnalysisTables {
-  /** Per bar: end_time, symbol, factor, quantile, fwd_{k} per period. */
-  factorData: DataFrame;
+  /**
+   * Per bar: end_time, symbol, factor, quantile, fwd_{k} per period
+   * (absent when not kept: bars kept in files analysed without a `sink`).
+   */
+  factorData?: DataFrame;
   /** Per time and period: end_time, period, n, spearman, pearson. */
   ic: DataFrame;
   /** Per period and method: period, method, n, mean, std, ir, t_stat, p_value, hit_rate. */
@@ -76,6 +80,14 @@ export interface AnalysisSettings {
   demeaned: boolean;
 }
 
+/** How many per-bar rows an analysis has, and the file holding them when they are not in memory. */
+export interface FactorRowsHeld {
+  /** Per-bar rows. */
+  rows: number;
+  /** The Parquet file they were written to (`sink`), if any. */
+  path?: string;
+}
+
 const TEARSHEET_CHART = { width: 760, height: 260, maxPoints: 400 };
 
 /**
@@ -95,26 +107,49 @@ export class FactorAnalysis {
   readonly name: string;
   /** The settings it ran with. */
   readonly settings: Readonly<AnalysisSettings>;
+  /** Per-bar rows, and their file when not held in memory. */
+  readonly factorRows: Readonly<FactorRowsHeld>;
   #tables: AnalysisTables;
 
-  /** Wraps computed tables; use `factor.analyze(agg)` to make one. */
+  /**
+   * Wraps computed tables; use `factor.analyze(agg)` to make one.
+   * `factorRows` says where the per-bar rows are when `tables` lacks
+   * `factorData` (default: the rows of `tables.factorData`).
+   */
   constructor(
     name: string,
     settings: AnalysisSettings,
     tables: AnalysisTables,
+    factorRows?: FactorRowsHeld,
   ) {
     this.name = name;
     this.settings = settings;
+    this.factorRows = factorRows ?? { rows: tables.factorData?.height ?? 0 };
     // Jupyter shows each table's shape, head and tail with readable times.
     this.#tables = Object.fromEntries(
-      Object.entries(tables).map((
+      Object.entries(tables).filter(([, frame]) => frame !== undefined).map((
         [name, frame],
       ) => [name, displayFrame(frame)]),
     ) as unknown as AnalysisTables;
   }
 
-  /** Per bar: end_time, symbol, factor, quantile (1 = lowest), fwd_{k} per period. */
+  /**
+   * Per bar: end_time, symbol, factor, quantile (1 = lowest), fwd_{k} per
+   * period. Read from the `sink` file when the analysis wrote one; throws
+   * {@linkcode NotKeptError} when the rows were not kept (bars kept in
+   * files analysed without a `sink`).
+   */
   get factorData(): DataFrame {
+    if (this.#tables.factorData === undefined) {
+      const { rows, path } = this.factorRows;
+      if (path === undefined) {
+        throw new NotKeptError(
+          "factorData",
+          `the analysis ran over bars kept in files (AggBar.scan), whose ${rows} per-bar rows are not held in memory; pass { sink: "rows.parquet" } to analyze to write them to a file`,
+        );
+      }
+      this.#tables.factorData = displayFrame(pl.readParquet(path));
+    }
     return this.#tables.factorData;
   }
 
@@ -231,6 +266,8 @@ export class FactorAnalysis {
 
   /**
    * Every table by name (a new record; the frames are shared).
+   * `factorData` is there when held in memory or read from its `sink`
+   * file; absent when it was not kept.
    *
    * @example
    * ```ts ignore
@@ -238,7 +275,9 @@ export class FactorAnalysis {
    * ```
    */
   toPolars(): AnalysisTables {
-    return { ...this.#tables };
+    const tables = { ...this.#tables };
+    if (this.factorRows.path !== undefined) tables.factorData = this.factorData;
+    return tables;
   }
 
   /**
@@ -297,7 +336,7 @@ export class FactorAnalysis {
         escapeHtml(
           `forward periods ${
             periods.join(", ")
-          } bars of "${price}" · ${quantiles} quantiles, returns ${relative} · IC needs ≥ ${minSymbols} symbols · ${this.factorData.height} bars`,
+          } bars of "${price}" · ${quantiles} quantiles, returns ${relative} · IC needs ≥ ${minSymbols} symbols · ${this.factorRows.rows} bars`,
         )
       }</div>` +
       htmlTable(this.verdict, {
@@ -360,7 +399,7 @@ export class FactorAnalysis {
       pl.col("method").eq(pl.lit("spearman")),
     ).toRecords();
     return [
-      `FactorAnalysis ${this.name} (${this.factorData.height} bars, periods ${
+      `FactorAnalysis ${this.name} (${this.factorRows.rows} bars, periods ${
         this.settings.periods.join(", ")
       })`,
       ...this.verdict.toRecords().map((r) =>
@@ -402,9 +441,13 @@ export class FactorAnalysis {
    * ```
    */
   save(dir: string, options: SaveOptions = {}): Promise<string[]> {
+    const { path } = this.factorRows;
     return saveTables(
       dir,
-      { ...this.#tables },
+      // Rows in a sink file are streamed from it, never read whole.
+      path === undefined
+        ? { ...this.#tables }
+        : { factorData: scanParquetFile(path), ...this.#tables },
       this.toHTML(),
       "tearsheet.html",
       options,

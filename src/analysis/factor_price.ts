@@ -17,7 +17,8 @@ import { formatInterval } from "../time.ts";
  * The factor values and prices of `agg`, `start_time, end_time, symbol,
  * factor, price` (joined when the factor comes from another AggBar), plus
  * a column per `extra` factor, passed to `onChunk` in time order: in one
- * frame, or a time chunk at a time when the bars stay in files.
+ * frame, or a time chunk at a time when the bars stay in files or
+ * `chunkMs` is given.
  */
 export async function factorWithPrice(
   factor: Factor,
@@ -25,6 +26,7 @@ export async function factorWithPrice(
   price: string,
   argument: string,
   onChunk: (chunk: DataFrame) => void | Promise<void>,
+  chunkMs?: number,
   extra: Record<string, Factor> = {},
 ): Promise<void> {
   if (!(factor instanceof Factor)) {
@@ -34,6 +36,7 @@ export async function factorWithPrice(
   await forEachChunk(
     { factor, price: columnFactor(agg, price), ...extra },
     onChunk,
+    chunkMs,
   );
 }
 

@@ -7,6 +7,7 @@
 import { join } from "node:path";
 import { writeAtomic } from "../atomic.ts";
 import { InvalidArgumentError } from "../errors.ts";
+import type pl from "nodejs-polars";
 import type { DataFrame } from "../polars.ts";
 import { checkOptions } from "../options.ts";
 
@@ -17,7 +18,8 @@ export interface SaveOptions {
 }
 
 /**
- * Writes `<name>.parquet` (zstd) or `<name>.csv` per table, then `page` as
+ * Writes `<name>.parquet` (zstd) or `<name>.csv` per table (a lazy one
+ * streamed), then `page` as
  * `pageName`, into `dir` (created if needed); returns the paths written.
  *
  * @example
@@ -27,7 +29,7 @@ export interface SaveOptions {
  */
 export async function saveTables(
   dir: string,
-  tables: Record<string, DataFrame>,
+  tables: Record<string, DataFrame | pl.LazyDataFrame>,
   page: string,
   pageName: string,
   options: SaveOptions = {},
@@ -45,8 +47,13 @@ export async function saveTables(
   const written: string[] = [];
   for (const [name, frame] of Object.entries(tables)) {
     const path = join(dir, `${name}.${format}`);
-    await writeAtomic(path, (tmp) => {
-      if (format === "csv") frame.writeCSV(tmp);
+    await writeAtomic(path, async (tmp) => {
+      if ("collect" in frame) {
+        const sunk = format === "csv"
+          ? frame.sinkCSV(tmp)
+          : frame.sinkParquet(tmp, { compression: "zstd" });
+        await sunk.collect();
+      } else if (format === "csv") frame.writeCSV(tmp);
       else frame.writeParquet(tmp, { compression: "zstd" });
     });
     written.push(path);

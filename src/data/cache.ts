@@ -113,6 +113,48 @@ export class BarCache {
     return `${this.#folder(key)}/${lo}-${hi}.${fingerprint}.parquet`;
   }
 
+  /**
+   * Path of the file of one UTC day's bars of many symbols compacted from
+   * their symbol-day files, named after the digest of `identity` (what the
+   * content depends on: those files' paths, which carry their sources'
+   * fingerprints, the range kept and the columns).
+   */
+  async compactedPath(
+    kind: Omit<CacheKey, "symbol">,
+    dayMs: number,
+    identity: string,
+  ): Promise<string> {
+    const digest = (await hex(new TextEncoder().encode(identity))).slice(0, 16);
+    // "_days" cannot be a symbol (symbols start with a letter or digit).
+    return `${this.#folder({ ...kind, symbol: "_days" })}/${
+      utcDay(dayMs)
+    }.${digest}.parquet`;
+  }
+
+  /** Writes `frame` (zstd) and commits it to `path` (see `commit`). */
+  async commitFrame(frame: pl.DataFrame, path: string): Promise<void> {
+    const scratch = await this.scratchDir();
+    try {
+      frame.writeParquet(`${scratch}/bars.parquet`, { compression: "zstd" });
+      await this.commit(`${scratch}/bars.parquet`, path);
+    } finally {
+      await Deno.remove(scratch, { recursive: true }).catch(() => {});
+    }
+  }
+
+  /**
+   * Whether the cache directory (or a load's scratch directory in it) was
+   * removed, by another process cleaning the cache; warns when so. The
+   * cache is best effort: such a load goes on without it.
+   */
+  async removedDuring(scratch: string | undefined): Promise<boolean> {
+    if (await statOrNull(scratch ?? this.dir)) return false;
+    this.#warn(
+      `the cache directory ${this.dir} was removed while bars were being cached (another process cleaning it?); these bars were built without the cache`,
+    );
+    return true;
+  }
+
   #folder(key: CacheKey): string {
     return [
       this.dir,
@@ -224,7 +266,8 @@ function readFooter(
       return { size, mtime, footer: empty };
     }
     if (length > end) tail = readAt(handle, size - 8 - length, size);
-    return { size, mtime, footer: tail.subarray(tail.length - 8 - length, -8) };
+    // A copy: the 64 KiB tail must not stay alive while many digests wait.
+    return { size, mtime, footer: tail.slice(tail.length - 8 - length, -8) };
   } finally {
     handle.close();
   }

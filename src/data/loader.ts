@@ -6,7 +6,8 @@
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import pl from "nodejs-polars";
 import { AggBar } from "../aggbar.ts";
-import type { DataFrame } from "../polars.ts";
+import { concatFrames, type DataFrame } from "../polars.ts";
+import { removeStaleDirectories } from "../atomic.ts";
 import {
   DataFileError,
   describeMissing,
@@ -15,17 +16,23 @@ import {
   MissingDataError,
   type MissingSymbolDay,
 } from "../errors.ts";
-import { ceilTo, DAY_MS, daysOverlapping } from "../time.ts";
+import { ceilTo, daysOverlapping } from "../time.ts";
 import {
   BAR_COLUMNS,
   BAR_FRAME_COLUMNS,
   BarAggregator,
   type BarSource,
   emptyBars,
-  type SourceRun,
 } from "./aggregator.ts";
 import { type BarSpec, barSpecKey, validateBarSpec } from "./bar_spec.ts";
-import { BarCache, type CacheKey, statOrNull } from "./cache.ts";
+import { BarCache, type CacheKey } from "./cache.ts";
+import {
+  cachedTimeBars,
+  compactedDays,
+  removeIfPresent,
+  type TimeBarJob,
+  uncachedTimeBars,
+} from "./time_bars.ts";
 import {
   downloadData,
   downloadOption,
@@ -45,8 +52,6 @@ import {
   type OptionNames,
   stringOption,
 } from "../options.ts";
-import { dirname } from "node:path";
-import { removeStaleDirectories } from "../atomic.ts";
 import { findSourceFiles } from "./source_files.ts";
 import { type LoadFundingOptions, readFunding } from "./funding.ts";
 
@@ -94,12 +99,18 @@ export interface LoadAggBarOptions extends DataSelection {
    * @default "error"
    */
   onBadRows?: "error" | "drop";
+  /**
+   * Keep the bars in the cache's files instead of memory, for histories too
+   * large for it: the AggBar reads them a time chunk at a time (as
+   * {@linkcode AggBar.scan}; `agg.streamed` is true). The requested
+   * symbols' bars are compacted to one file per UTC day in the cache
+   * (built once; a warm load reads no bar). Time bars with the cache only.
+   * @default false
+   */
+  streamed?: boolean;
 }
 
 export type { LoaderDownloadOptions };
-
-/** Prefix of the system temp directories cache-off time-bar loads use. */
-const UNCACHED_PREFIX = "factorium-bars-";
 
 const LOAD_AGG_BAR_OPTIONS: OptionNames<LoadAggBarOptions> = {
   ...SELECTION_OPTIONS,
@@ -110,6 +121,7 @@ const LOAD_AGG_BAR_OPTIONS: OptionNames<LoadAggBarOptions> = {
   onProgress: true,
   download: true,
   onBadRows: true,
+  streamed: true,
 };
 
 /** Rejects a path that exists but is not a directory. */
@@ -133,6 +145,7 @@ interface Request extends ResolvedSelection {
   cache: boolean;
   download: boolean | LoaderDownloadOptions;
   dropBadRows: boolean;
+  streamed: boolean;
 }
 
 /**
@@ -225,33 +238,76 @@ export class DataLoader {
         ? files.present.size
         : request.symbols.filter(hasData).length,
     );
-    const key = (symbol: string): CacheKey => ({
+    const kind = {
       exchange: request.adapter.name,
       market: request.market,
       dataType: request.dataType,
       bar: barSpecKey(request.bar),
-      symbol,
-    });
-    const frames = request.bar.type === "time"
-      ? await this.#timeBars(
+    };
+    const key = (symbol: string): CacheKey => ({ ...kind, symbol });
+    const columns = request.buyerSeller ? BAR_FRAME_COLUMNS : [...BAR_COLUMNS];
+    const job: TimeBarJob | undefined = request.bar.type === "time"
+      ? {
+        aggregator: (await this.#database()).aggregator,
+        cache: this.#cache,
+        source: request.source,
+        symbols: request.symbols,
+        lo: request.lo,
+        hi: request.hi,
+        interval: request.bar.intervalMs,
+        dropBadRows: request.dropBadRows,
+        present: files.present,
+        sourcePath: (symbol, day) => this.#path(request, symbol, day),
+        kind,
+        check: (paths) => this.#checked(request, paths),
+        progress,
+        tidyScratch: (dir, prefix) =>
+          this.#tidiedTemp ??= removeStaleDirectories(dir, prefix),
+      }
+      : undefined;
+    const metadata = async () => {
+      const droppedRows = request.dropBadRows
+        ? await this.#droppedRows(request, [...files.present])
+        : 0;
+      return {
+        bar: request.bar,
+        exchange: request.adapter.name,
+        market: request.market,
+        dataType: request.dataType,
+        ...(files.missing.length > 0
+          ? {
+            missing: files.missing.map(({ symbol, day, path }) => ({
+              symbol,
+              day,
+              path,
+            })),
+          }
+          : {}),
+        ...(droppedRows > 0 ? { droppedRows } : {}),
+      };
+    };
+    if (request.streamed) {
+      const agg = AggBar.scan(await compactedDays(job!, columns), {
+        metadata: await metadata(),
+      });
+      if (agg.length === 0) {
+        throw await this.#noBars(request, [...files.present]);
+      }
+      return agg;
+    }
+    const frames = job === undefined
+      ? await this.#sequentialBars(
         request,
-        request.bar.intervalMs,
+        request.bar as Exclude<BarSpec, { type: "time" }>,
         files.present,
         useCache,
         key,
         progress,
       )
-      : await this.#sequentialBars(
-        request,
-        request.bar,
-        files.present,
-        useCache,
-        key,
-        progress,
-      );
-    let df = frames.length > 0
-      ? pl.concat(frames, { how: "vertical" })
-      : emptyBars();
+      : useCache
+      ? await cachedTimeBars(job)
+      : await uncachedTimeBars(job);
+    let df = frames.length > 0 ? concatFrames(frames) : emptyBars();
     // Cached days of time bars may hold bars outside a partial-day range;
     // sequential bars come from the range's ticks only (no copy needed).
     if (request.bar.type === "time") {
@@ -261,27 +317,8 @@ export class DataLoader {
         ),
       );
     }
-    const columns = request.buyerSeller ? BAR_FRAME_COLUMNS : [...BAR_COLUMNS];
     if (df.height === 0) throw await this.#noBars(request, [...files.present]);
-    const droppedRows = request.dropBadRows
-      ? await this.#droppedRows(request, [...files.present])
-      : 0;
-    return new AggBar(df.select(...columns), {
-      bar: request.bar,
-      exchange: request.adapter.name,
-      market: request.market,
-      dataType: request.dataType,
-      ...(files.missing.length > 0
-        ? {
-          missing: files.missing.map(({ symbol, day, path }) => ({
-            symbol,
-            day,
-            path,
-          })),
-        }
-        : {}),
-      ...(droppedRows > 0 ? { droppedRows } : {}),
-    });
+    return new AggBar(df.select(...columns), await metadata());
   }
 
   /**
@@ -375,7 +412,7 @@ export class DataLoader {
         mapping: adapter.tickMapping(market, dataType),
       };
     }
-    return {
+    const resolved: Request = {
       ...selection,
       bar,
       source,
@@ -387,12 +424,23 @@ export class DataLoader {
       buyerSeller: booleanOption("buyerSeller", options.buyerSeller, false),
       cache: booleanOption("cache", options.cache, true),
       download: downloadOption(options.download),
+      streamed: booleanOption("streamed", options.streamed, false),
       dropBadRows: oneOf(
         "onBadRows",
         options.onBadRows ?? "error",
         ["error", "drop"],
       ) === "drop",
     };
+    if (resolved.streamed && (bar.type !== "time" || !resolved.cache)) {
+      throw new InvalidArgumentError(
+        "streamed",
+        true,
+        `time bars with the cache on (bars kept in files stay in the cache's day files); got ${
+          bar.type === "time" ? "cache: false" : `${bar.type} bars`
+        }`,
+      );
+    }
+    return resolved;
   }
 
   /**
@@ -488,191 +536,6 @@ export class DataLoader {
   }
 
   /**
-   * Time bars. With the cache, each symbol-day holds the bars starting that
-   * day, built from ticks in [ceil(day), ceil(next day)) on the bar grid, so
-   * a bar crossing midnight reads the next day's file too (an absent next
-   * day is part of the fingerprint). All missing symbol-days are built in one
-   * query, partitioned into their files.
-   */
-  async #timeBars(
-    request: Request,
-    interval: number,
-    present: Set<string>,
-    useCache: boolean,
-    key: (symbol: string) => CacheKey,
-    progress: (finished: number) => void,
-  ): Promise<pl.DataFrame[]> {
-    const { aggregator } = await this.#database();
-    const sourcesOf = (symbol: string, lo: number, hi: number) =>
-      daysOverlapping(ceilTo(lo, interval), ceilTo(hi, interval)).map((d) =>
-        this.#path(request, symbol, d)
-      );
-    if (!useCache) {
-      const scratch = await Deno.makeTempDir({ prefix: UNCACHED_PREFIX });
-      // A load killed mid-way leaves its scratch directory behind: the
-      // first cache-off load of a loader removes those older than a day.
-      await (this.#tidiedTemp ??= removeStaleDirectories(
-        dirname(scratch),
-        UNCACHED_PREFIX,
-      ));
-      try {
-        const files = await this.#checked(
-          request,
-          await existing(
-            request.symbols.flatMap((s) =>
-              sourcesOf(s, request.lo, request.hi)
-            ),
-          ),
-        );
-        if (files.length === 0) return [];
-        const file = `${scratch}/bars.parquet`;
-        await aggregator.writeTimeBars(
-          request.source,
-          [{
-            files,
-            lo: ceilTo(request.lo, interval),
-            hi: ceilTo(request.hi, interval),
-            dropBadRows: request.dropBadRows,
-          }],
-          interval,
-          { file },
-        );
-        progress(present.size);
-        return [pl.readParquet(file)];
-      } finally {
-        await Deno.remove(scratch, { recursive: true });
-      }
-    }
-    const days = daysOverlapping(request.lo, request.hi);
-    const entries = await Promise.all(
-      request.symbols.flatMap((symbol) =>
-        days.map(async (day) => {
-          if (!present.has(this.#path(request, symbol, day))) return undefined;
-          const path = this.#cache.dayPath(
-            key(symbol),
-            day,
-            await this.#cache.fingerprint(sourcesOf(symbol, day, day + DAY_MS)),
-          );
-          return {
-            symbol,
-            day,
-            path,
-            hit: await this.#cache.read(path, BAR_FRAME_COLUMNS),
-          };
-        })
-      ),
-    );
-    const frames: pl.DataFrame[] = [];
-    const misses: { symbol: string; day: number; path: string }[] = [];
-    for (const entry of entries) {
-      if (entry?.hit) frames.push(entry.hit);
-      else if (entry) misses.push(entry);
-    }
-    progress(frames.length);
-    if (misses.length === 0) return frames;
-    // Consecutive missing days of a symbol form one run; runs with the same
-    // time bounds (usually all symbols) share one read of their files.
-    const runs = new Map<string, SourceRun>();
-    for (let first = 0, last = 0; first < misses.length; first = ++last) {
-      const { symbol } = misses[first];
-      while (
-        misses[last + 1]?.symbol === symbol &&
-        misses[last + 1].day === misses[last].day + DAY_MS
-      ) last++;
-      const lo = ceilTo(misses[first].day, interval);
-      const hi = ceilTo(misses[last].day + DAY_MS, interval);
-      const run = runs.get(`${lo}-${hi}`) ??
-        { files: [], lo, hi, dropBadRows: request.dropBadRows };
-      run.files.push(
-        ...await existing(
-          sourcesOf(symbol, misses[first].day, misses[last].day + DAY_MS),
-        ),
-      );
-      runs.set(`${lo}-${hi}`, run);
-    }
-    // A day in which no bar starts (bars longer than a day) reads no file.
-    const reads = [...runs.values()].filter((run) => run.files.length > 0);
-    await this.#checked(request, reads.flatMap((r) => r.files));
-    let scratch: string | undefined;
-    let committed = 0;
-    try {
-      scratch = await this.#cache.scratchDir();
-      if (reads.length > 0) {
-        await aggregator.writeTimeBars(
-          request.source,
-          reads,
-          interval,
-          { partitionedDir: scratch },
-        );
-      }
-      // Files are committed by a few workers at once: each commit waits for
-      // its fsyncs, which the file system batches when they overlap. Each
-      // day's bars are read before its commit: once committed, another
-      // process may replace (and delete) the file at any moment.
-      const built: pl.DataFrame[] = [];
-      let next = 0;
-      const commit = async () => {
-        while (next < misses.length) {
-          const index = next++;
-          const miss = misses[index];
-          const part = `${scratch!}/part=${miss.symbol}/day=${
-            miss.day / DAY_MS
-          }`;
-          const pieces = await listFiles(part);
-          let finished = pieces[0];
-          // DuckDB writes one file per partition; rewrite only the unusual
-          // cases (no bars that day, or a split partition).
-          if (pieces.length !== 1) {
-            finished = `${scratch!}/${miss.symbol}-${miss.day}.parquet`;
-            const bars = pieces.length === 0
-              ? emptyBars()
-              : pl.concat(pieces.map((p) => pl.readParquet(p)), {
-                how: "vertical",
-              });
-            bars.writeParquet(finished, { compression: "zstd" });
-          }
-          built[index] = pl.readParquet(finished);
-          await this.#cache.commit(finished, miss.path);
-          committed++;
-          progress(1);
-        }
-      };
-      await Promise.all(Array.from({ length: COMMIT_WORKERS }, commit));
-      frames.push(...built);
-      return frames;
-    } catch (error) {
-      if (!(await this.#cacheRemoved(scratch))) throw error;
-      // Another process removed the cache mid-way: build every bar again
-      // without it (the hits read so far are dropped with the rest).
-      const bars = await this.#timeBars(
-        request,
-        interval,
-        present,
-        false,
-        key,
-        () => {},
-      );
-      progress(misses.length - committed);
-      return bars;
-    } finally {
-      if (scratch) await removeIfPresent(scratch);
-    }
-  }
-
-  /**
-   * Whether the cache directory (or the load's scratch directory in it) was
-   * removed, by another process cleaning the cache; warns once per loader
-   * when so. The cache is best effort: such a load goes on without it.
-   */
-  async #cacheRemoved(scratch: string | undefined): Promise<boolean> {
-    if (await statOrNull(scratch ?? this.cacheDir)) return false;
-    this.#warn(
-      `the cache directory ${this.cacheDir} was removed while bars were being cached (another process cleaning it?); these bars were built without the cache`,
-    );
-    return true;
-  }
-
-  /**
    * Tick, volume and dollar bars: one sequential pass per symbol over the
    * whole range; cached per (symbol, range) under the fingerprint of its
    * source files.
@@ -729,7 +592,9 @@ export class DataLoader {
           await this.#cache.commit(`${scratch}/bars.parquet`, path);
         } catch (error) {
           // The bars are in memory: a removed cache only goes unfilled.
-          if (!(cacheRemoved = await this.#cacheRemoved(scratch))) throw error;
+          if (!(cacheRemoved = await this.#cache.removedDuring(scratch))) {
+            throw error;
+          }
         } finally {
           if (scratch) await removeIfPresent(scratch);
         }
@@ -754,9 +619,6 @@ export class DataLoader {
   }
 }
 
-/** Cache files committed at once (each waits for its fsyncs). */
-const COMMIT_WORKERS = 8;
-
 /**
  * A `progress(finished)` that adds `finished` units to the count and reports
  * `(done, total)` to `onProgress`; reports `(0, total)` at once.
@@ -771,28 +633,4 @@ function progressReporter(
   return (finished) => {
     if (finished > 0) onProgress(done += finished, total);
   };
-}
-
-/** Removes a directory tree that another process may have removed already. */
-async function removeIfPresent(dir: string): Promise<void> {
-  try {
-    await Deno.remove(dir, { recursive: true });
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
-  }
-}
-
-async function existing(paths: string[]): Promise<string[]> {
-  const found: string[] = [];
-  for (const path of paths) if (await statOrNull(path)) found.push(path);
-  return found;
-}
-
-async function listFiles(dir: string): Promise<string[]> {
-  if (!(await statOrNull(dir))) return [];
-  const names: string[] = [];
-  for await (const entry of Deno.readDir(dir)) {
-    if (entry.isFile) names.push(`${dir}/${entry.name}`);
-  }
-  return names.sort();
 }

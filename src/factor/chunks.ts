@@ -15,8 +15,8 @@
  *
  * @module
  */
-import pl from "nodejs-polars";
-import { releaseUnreferenced } from "../polars.ts";
+import type pl from "nodejs-polars";
+import { concatFrames, releaseUnreferenced } from "../polars.ts";
 import { Base, type Layout, symbolMajorLayout } from "./base.ts";
 import { evaluate, type Output, type Plan, plan } from "./evaluate.ts";
 import {
@@ -171,9 +171,7 @@ export async function evaluateOutputs(
   await eachChunk(base, outputs, (chunk) => {
     frames.push(chunk);
   }, chunkMs);
-  return frames.length === 1
-    ? frames[0]
-    : pl.concat(frames, { how: "vertical", rechunk: true });
+  return concatFrames(frames);
 }
 
 function evaluateRegion(

@@ -3,11 +3,9 @@
  *
  * @module
  */
-import { join } from "node:path";
-import pl from "nodejs-polars";
-import { temporarySibling, writeAtomic } from "../atomic.ts";
 import { InvalidArgumentError } from "../errors.ts";
 import type { DataFrame } from "../polars.ts";
+import { ParquetParts } from "../parquet_parts.ts";
 import { align } from "./align.ts";
 import { KEY_COLUMNS } from "./base.ts";
 import {
@@ -75,34 +73,22 @@ export async function sinkFactors(
 ): Promise<FactorSink> {
   const { base, outputs } = placeOutputs(factors);
   const rowsOfBase = base.rows();
-  const parts = temporarySibling(path);
-  await Deno.mkdir(parts, { recursive: true });
+  const parts = await ParquetParts.open(path);
   try {
-    let rows = 0, written = 0;
     const stats = await evaluateChunks(
       rowsOfBase,
       outputs,
       chunkMs ?? autoChunk(rowsOfBase),
-      (chunk) => {
-        if (chunk.height === 0 && written > 0) return;
-        chunk.writeParquet(
-          join(parts, `part-${String(written++).padStart(8, "0")}.parquet`),
-        );
-        rows += chunk.height;
-      },
+      (chunk) => parts.write(chunk),
     );
-    await writeAtomic(path, async (temporary) => {
-      await pl.scanParquet(join(parts, "*.parquet"))
-        .sinkParquet(temporary, { compression: "zstd" }).collect();
-    });
     return {
       path,
-      rows,
+      rows: await parts.finish(),
       chunks: stats.chunks,
       largestRegion: stats.largestRegion,
     };
   } finally {
-    await Deno.remove(parts, { recursive: true }).catch(() => {});
+    await parts.discard();
   }
 }
 
