@@ -55,6 +55,7 @@ export {
   getAdapter,
   type KlineMapping,
   registerAdapter,
+  type TickDataType,
   type TickMapping,
   type TimestampUnit,
 } from "./src/data/adapters/mod.ts";
@@ -90,6 +91,18 @@ export {
   writeBinanceZip,
   writeBybitCsvGz,
 } from "./src/data/sample.ts";
+export {
+  FUNDING_COLUMNS,
+  type LoadFundingOptions,
+  withFunding,
+} from "./src/data/funding.ts";
+export {
+  fundingIntervalHours,
+  type FundingSampleOptions,
+  type FundingZipOptions,
+  generateFundingSample,
+  writeBinanceFundingZip,
+} from "./src/data/sample_funding.ts";
 export type { DataFrame } from "./src/polars.ts";
 export { withDatetimes } from "./src/datetimes.ts";
 export { Factor, type FactorOperand } from "./src/factor/factor.ts";
@@ -124,10 +137,19 @@ export {
   type PerformanceChartKind,
 } from "./src/analysis/charts.ts";
 export { backtest, BacktestResult } from "./src/analysis/backtest.ts";
+export type { BacktestMetrics } from "./src/analysis/backtest_metrics.ts";
+export {
+  LEVERAGED_TOKENS,
+  STABLECOINS,
+  type Universe,
+  universeFactor,
+  type UniverseRule,
+} from "./src/analysis/universe.ts";
 export type {
   Allocator,
   BacktestOptions,
   BacktestSettings,
+  ImpactOptions,
   Normalizer,
 } from "./src/analysis/backtest_options.ts";
 export {

@@ -17,6 +17,11 @@
  *   end_time, demean, scale to gross 1, weight × next-bar return summed
  *   per end_time; no drift, no costs, no metrics).
  *
+ * - "backtest, perps": the same backtest with funding (a settlement every
+ *   8 hours for every symbol), a universe rule (top 20 by trailing 1-day
+ *   dollar volume, 1 day of history) and hourly rebalancing, timed in the
+ *   same loop as the every-bar backtest; the ratio of the two is printed.
+ *
  * Before the benches, our IC is checked against the hand-written one and
  * both are timed alternately 5 times; medians and ratios are printed
  * (deno bench itself reports averages).
@@ -28,6 +33,7 @@ import { AggBar, backtest } from "../mod.ts";
 import { buildFactorBenchFrame } from "./_factor_bench_data.ts";
 
 const PERIODS = [1, 5, 20];
+const EIGHT_HOURS = 8 * 3_600_000;
 
 const built = performance.now();
 const df = buildFactorBenchFrame().withColumns(
@@ -42,6 +48,34 @@ console.log(
     ((performance.now() - built) / 1000).toFixed(1)
   } s`,
 );
+
+/** A settlement every 8 hours for every symbol, rates around 1e-4. */
+function benchFunding(bars: AggBar): pl.DataFrame {
+  const { minTime, maxTime } = bars.metadata;
+  const symbols: string[] = [], times: bigint[] = [], rates: number[] = [];
+  for (const [s, symbol] of bars.symbols.entries()) {
+    for (
+      let t = Math.ceil(minTime! / EIGHT_HOURS) * EIGHT_HOURS, k = 0;
+      t <= maxTime!;
+      t += EIGHT_HOURS, k++
+    ) {
+      symbols.push(symbol);
+      times.push(BigInt(t));
+      rates.push(1e-4 * (1 + Math.sin(s + k)));
+    }
+  }
+  return pl.DataFrame([
+    pl.Series("symbol", symbols, pl.Utf8),
+    pl.Series("funding_time", BigInt64Array.from(times), pl.Int64),
+    pl.Series("funding_rate", rates, pl.Float64),
+  ]);
+}
+const PERPS = {
+  costBps: 4,
+  rebalance: "1h",
+  funding: benchFunding(agg),
+  universe: { top: 20, window: "1d", minHistory: "1d" },
+};
 
 function handIc(bars: pl.DataFrame): Promise<pl.DataFrame[]> {
   const forward = bars.lazy()
@@ -104,12 +138,14 @@ const timing = {
   analyze: [] as number[],
   ic: [] as number[],
   backtest: [] as number[],
+  perps: [] as number[],
   portfolio: [] as number[],
 };
 for (let i = 0; i < 5; i++) {
   await median(() => signal.analyze(agg, { periods: PERIODS }), timing.analyze);
   await median(() => handIc(frame), timing.ic);
   await median(() => backtest(agg, signal, { costBps: 4 }), timing.backtest);
+  await median(() => backtest(agg, signal, PERPS), timing.perps);
   await median(() => handBacktest(frame), timing.portfolio);
 }
 console.log(
@@ -119,7 +155,14 @@ console.log(
     `backtest ${(mid(timing.backtest) / 1000).toFixed(2)} s, ` +
     `hand-written Polars portfolio ${
       (mid(timing.portfolio) / 1000).toFixed(2)
-    } s (ratio ${(mid(timing.backtest) / mid(timing.portfolio)).toFixed(2)})`,
+    } s (ratio ${
+      (mid(timing.backtest) / mid(timing.portfolio)).toFixed(2)
+    }); ` +
+    `backtest with funding + universe + hourly rebalance ${
+      (mid(timing.perps) / 1000).toFixed(2)
+    } s (${
+      (mid(timing.perps) / mid(timing.backtest)).toFixed(2)
+    }× the every-bar backtest)`,
 );
 
 Deno.bench({
@@ -161,5 +204,15 @@ Deno.bench({
   warmup: 1,
   async fn() {
     await backtest(agg, signal, { costBps: 4 });
+  },
+});
+
+Deno.bench({
+  name: "backtest with funding, a top-20 universe and hourly rebalancing",
+  group: "backtest",
+  n: 3,
+  warmup: 1,
+  async fn() {
+    await backtest(agg, signal, PERPS);
   },
 });

@@ -150,6 +150,26 @@ export function daysOverlapping(start: number, end: number): number[] {
 }
 
 /**
+ * Start times (epoch ms) of the UTC months that overlap `[start, end)`.
+ *
+ * @example
+ * ```ts
+ * import { monthsOverlapping } from "./time.ts";
+ * console.log(monthsOverlapping(Date.UTC(2024, 0, 31), Date.UTC(2024, 2, 1)).length); // 2
+ * ```
+ */
+export function monthsOverlapping(start: number, end: number): number[] {
+  const months: number[] = [];
+  const first = new Date(start);
+  for (
+    let m = Date.UTC(first.getUTCFullYear(), first.getUTCMonth(), 1), i = 1;
+    m < end;
+    m = Date.UTC(first.getUTCFullYear(), first.getUTCMonth() + i++, 1)
+  ) months.push(m);
+  return months;
+}
+
+/**
  * The longest range a load or download takes: 100 years. Longer ranges are
  * mistakes (`days: 1e6` listed millions of missing symbol-days for 78 s
  * before failing).

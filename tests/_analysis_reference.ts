@@ -30,6 +30,24 @@ export interface RefRow {
   symbol: string;
   factor: number | null;
   price: number | null;
+  /** The bar's dollar volume (the backtester's impact model reads it). */
+  dollar_volume?: number | null;
+  /** A universe Factor's value at the bar (non-zero and present = tradable). */
+  universe?: number | null;
+}
+
+/**
+ * A universe rule: at grid i, the `top` symbols with a price at i, not in
+ * `exclude`, whose first row with a price or a dollar volume ended at or
+ * before grid[i] − minHistoryMs, ranked by Σ dollar_volume (absent = 0)
+ * of their rows with end_time in (grid[i] − windowMs, grid[i]],
+ * descending, ties by symbol.
+ */
+export interface RefUniverseRule {
+  top: number;
+  windowMs: number;
+  minHistoryMs: number;
+  exclude: string[];
 }
 
 /** Options of referenceAnalysis. */
@@ -152,6 +170,27 @@ export interface RefBacktestOptions {
    * are multiples of a duration ("30m", "1h", "1d"). Default: every index.
    */
   rebalance?: number | string;
+  /**
+   * Funding settlements. The held bar j spans [grid[j-1], grid[j]); each
+   * settlement of s at t in that span charges −h(s,j) · rate to the bar's
+   * return. Rows then carry `funding`.
+   */
+  funding?: RefSettlement[];
+  /**
+   * Square-root impact: trading Δ(s) = |h(s,j) − h̃(s,j−1)| at the close of
+   * grid j−1 costs Δ · coefficient/1e4 · √min(1, Δ · E(j−1) · capital /
+   * DV(s, j−1)), DV the row's `dollar_volume` (absent or ≤ 0: √1).
+   */
+  impact?: { coefficient: number; capital: number };
+  /** Only symbols in this universe are eligible (see RefUniverseRule); `"factor"`: the rows' `universe` values. */
+  universe?: RefUniverseRule | "factor";
+}
+
+/** One funding settlement. */
+export interface RefSettlement {
+  symbol: string;
+  funding_time: number;
+  funding_rate: number;
 }
 
 /** Row of the backtest `returns` table. */
@@ -159,6 +198,8 @@ export interface RefBacktestReturnRow {
   end_time: number;
   gross_return: number;
   cost: number;
+  /** Only when funding settlements are given. */
+  funding?: number;
   return: number;
   turnover: number;
   gross_exposure: number;
@@ -178,6 +219,8 @@ export interface RefBacktestWeightRow {
 export interface RefBacktest {
   returns: RefBacktestReturnRow[];
   weights: RefBacktestWeightRow[];
+  /** Held bars whose weights were decided (not drifted). */
+  rebalances: number;
 }
 
 // ---------------------------------------------------------------------------
@@ -320,6 +363,8 @@ interface Panel {
   factor(symbol: string, i: number): number | null;
   /** price of (symbol, grid index) when present, else null. */
   price(symbol: string, i: number): number | null;
+  /** dollar_volume of (symbol, grid index) when present, else null. */
+  dollarVolume(symbol: string, i: number): number | null;
 }
 
 function buildPanel(rows: RefRow[]): Panel {
@@ -352,6 +397,10 @@ function buildPanel(rows: RefRow[]): Panel {
     },
     price(symbol, i) {
       const v = find(symbol, i)?.price;
+      return isPresent(v) ? v : null;
+    },
+    dollarVolume(symbol, i) {
+      const v = find(symbol, i)?.dollar_volume;
       return isPresent(v) ? v : null;
     },
   };
@@ -836,7 +885,41 @@ export function referenceBacktest(
     return now / before - 1;
   }
 
-  // 2-5. Target weights per grid index; eligible = signal and price present.
+  // The universe at grid i.
+  const rowOf = new Map(rows.map((r) => [`${r.end_time}|${r.symbol}`, r]));
+  function inUniverse(s: string, i: number): boolean {
+    const universe = options.universe;
+    if (universe === undefined) return true;
+    if (universe === "factor") {
+      const v = rowOf.get(`${grid[i]}|${s}`)?.universe;
+      return isPresent(v) && v !== 0;
+    }
+    const candidates: { s: string; volume: number }[] = [];
+    for (const c of symbols) {
+      if (panel.price(c, i) === null || universe.exclude.includes(c)) continue;
+      let first = Infinity;
+      let volume = 0;
+      for (const r of rows) {
+        if (r.symbol !== c || r.end_time > grid[i]) continue;
+        if (isPresent(r.price) || isPresent(r.dollar_volume)) {
+          first = Math.min(first, r.end_time);
+          if (r.end_time > grid[i] - universe.windowMs) {
+            volume += isPresent(r.dollar_volume) ? r.dollar_volume : 0;
+          }
+        }
+      }
+      if (first <= grid[i] - universe.minHistoryMs) {
+        candidates.push({ s: c, volume });
+      }
+    }
+    candidates.sort((a, b) =>
+      b.volume - a.volume || (a.s < b.s ? -1 : a.s > b.s ? 1 : 0)
+    );
+    return candidates.slice(0, universe.top).some((c) => c.s === s);
+  }
+
+  // 2-5. Target weights per grid index; eligible = signal and price present
+  // (and in the universe).
   const eligibleAt: string[][] = [];
   const weightAt: Map<string, number>[] = [];
   for (let i = 0; i < T; i++) {
@@ -844,7 +927,7 @@ export function referenceBacktest(
     const signal: number[] = [];
     for (const s of symbols) {
       const sig = panel.factor(s, i);
-      if (sig !== null && panel.price(s, i) !== null) {
+      if (sig !== null && panel.price(s, i) !== null && inUniverse(s, i)) {
         eligible.push(s);
         signal.push(sig);
       }
@@ -877,7 +960,7 @@ export function referenceBacktest(
     if (!decides(i)) continue;
     for (const s of symbols) if (target(s, i) !== 0) i0 = i;
   }
-  if (i0 < 0) return { returns: [], weights: [] };
+  if (i0 < 0) return { returns: [], weights: [], rebalances: 0 };
 
   const weights: RefBacktestWeightRow[] = [];
   for (let i = i0; i < T; i++) {
@@ -889,6 +972,7 @@ export function referenceBacktest(
 
   const returns: RefBacktestReturnRow[] = [];
   let drifted = new Map<string, number>(); // h̃(·, j-1); empty = all 0
+  let rebalances = 0;
   let equity = 1; // at grid time i0 + lag - 1
   let peak = 1;
   for (let j = i0 + lag; j < T; j++) {
@@ -905,8 +989,33 @@ export function referenceBacktest(
     for (const s of symbols) {
       tau += Math.abs(held(s, j) - (drifted.get(s) ?? 0));
     }
-    const C = (tau * options.costBps) / 10000;
-    const R = G - C;
+    let C = (tau * options.costBps) / 10000;
+    if (options.impact && decides(j - lag)) {
+      const { coefficient, capital } = options.impact;
+      for (const s of symbols) {
+        const delta = Math.abs(held(s, j) - (drifted.get(s) ?? 0));
+        if (delta === 0) continue;
+        const dv = panel.dollarVolume(s, j - 1);
+        const p = dv === null || dv <= 0
+          ? 1
+          : Math.min(1, (delta * equity * capital) / dv);
+        C += (delta * coefficient * Math.sqrt(p)) / 10000;
+      }
+    }
+    // Funding: Φ(j) = −Σ_s h(s,j) · Σ{rate of s settled in [grid[j-1], grid[j])}
+    let Phi = 0;
+    for (const s of symbols) {
+      let rate = 0;
+      for (const f of options.funding ?? []) {
+        if (
+          f.symbol === s && f.funding_time >= grid[j - 1] &&
+          f.funding_time < grid[j]
+        ) rate += f.funding_rate;
+      }
+      if (rate !== 0) Phi -= held(s, j) * rate;
+    }
+    const R = G - C + Phi;
+    if (decides(j - lag)) rebalances++;
     // exposures of the held weights
     let grossExposure = 0;
     let netExposure = 0;
@@ -921,6 +1030,7 @@ export function referenceBacktest(
       end_time: grid[j],
       gross_return: clean(G),
       cost: clean(C),
+      ...(options.funding ? { funding: clean(Phi) } : {}),
       return: clean(R),
       turnover: clean(tau),
       gross_exposure: clean(grossExposure),
@@ -938,7 +1048,7 @@ export function referenceBacktest(
     }
     drifted = next;
   }
-  return { returns, weights };
+  return { returns, weights, rebalances };
 }
 
 // ---------------------------------------------------------------------------

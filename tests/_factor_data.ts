@@ -7,8 +7,10 @@
  * Returns the AggBar and the same rows as a reference Panel (in the
  * AggBar's row order, so row i of both is the same bar).
  */
+import assert from "node:assert/strict";
 import pl from "nodejs-polars";
-import { AggBar } from "../mod.ts";
+import { AggBar, type Factor } from "../mod.ts";
+import type { RefRow } from "./_analysis_reference.ts";
 import type { Panel } from "./_factor_reference.ts";
 
 export interface FactorData {
@@ -187,4 +189,100 @@ export function sineBars(
     AggBar.fromRecords(records).toPolars(),
     { bar: { type: "time", intervalMs: step } },
   );
+}
+
+/** Funding settlements for test bars, as a frame and as reference rows. */
+export interface TestSettlements {
+  /** `symbol, funding_time` (Int64), `funding_interval_hours`, `funding_rate`. */
+  frame: pl.DataFrame;
+  /** The same rows as objects. */
+  rows: { symbol: string; funding_time: number; funding_rate: number }[];
+}
+
+/**
+ * Settlements for every symbol of `agg` (and one it lacks) about every
+ * `everyMs` from 5 minutes before its first bar to after its last:
+ * half exactly on a minute (a bar edge of 1-minute bars), half inside a
+ * minute; rates around 1e-4 of either sign, some 0.
+ */
+export function settlementsFor(
+  agg: AggBar,
+  { everyMs = 7 * 60_000, seed = 5 } = {},
+): TestSettlements {
+  const rand = random(seed);
+  const { minTime, maxTime } = agg.metadata;
+  const rows: TestSettlements["rows"] = [];
+  for (const symbol of [...agg.symbols, "NOTHELD"]) {
+    for (let t = minTime! - 5 * 60_000; t < maxTime! + 5 * 60_000;) {
+      t += Math.floor(everyMs * (0.5 + rand()) / 60_000) * 60_000 +
+        (rand() < 0.5 ? 0 : 1 + Math.floor(rand() * 59_998));
+      const u = rand();
+      rows.push({
+        symbol,
+        funding_time: t,
+        funding_rate: u < 0.1 ? 0 : Math.round((u - 0.3) * 5e-4 * 1e8) / 1e8,
+      });
+    }
+  }
+  rows.sort((a, b) => a.funding_time - b.funding_time);
+  return { frame: settlementFrame(rows), rows };
+}
+
+/** Settlement rows as a funding frame (every interval 8 hours). */
+export function settlementFrame(
+  rows: readonly {
+    symbol: string;
+    funding_time: number;
+    funding_rate: number;
+  }[],
+): pl.DataFrame {
+  return pl.DataFrame([
+    pl.Series("symbol", rows.map((r) => r.symbol), pl.Utf8),
+    pl.Series(
+      "funding_time",
+      BigInt64Array.from(rows, (r) => BigInt(r.funding_time)),
+      pl.Int64,
+    ),
+    pl.Series(
+      "funding_interval_hours",
+      BigInt64Array.from(rows, () => 8n),
+      pl.Int64,
+    ),
+    pl.Series("funding_rate", rows.map((r) => r.funding_rate), pl.Float64),
+  ]);
+}
+
+/**
+ * The rows the reference backtester reads: `agg`'s bars with the given
+ * factors computed (`factor` and `price` at least; `dollar_volume`,
+ * `universe` when given), times as numbers.
+ */
+export async function referenceRows(
+  agg: AggBar,
+  factors: { factor: Factor; price: Factor } & Record<string, Factor>,
+): Promise<RefRow[]> {
+  const frame = await agg.compute(factors);
+  return frame.toRecords().map((r) => {
+    const row: RefRow = {
+      end_time: r.end_time as number,
+      symbol: r.symbol as string,
+      factor: r.factor as number | null,
+      price: r.price as number | null,
+    };
+    if ("dollar_volume" in factors) {
+      row.dollar_volume = r.dollar_volume as number | null;
+    }
+    if ("universe" in factors) row.universe = r.universe as number | null;
+    return row;
+  });
+}
+
+/** Asserts numbers equal to 1e-12 (relative above 1), anything else deep-equal. */
+export function assertClose(actual: unknown, expected: unknown, label: string) {
+  if (typeof expected === "number" && typeof actual === "number") {
+    assert.ok(
+      Math.abs(actual - expected) <= 1e-12 * Math.max(1, Math.abs(expected)),
+      `${label}: ${actual} vs ${expected}`,
+    );
+  } else assert.deepEqual(actual, expected, label);
 }

@@ -10,7 +10,7 @@ import {
   InvalidArgumentError,
   NotKeptError,
 } from "../mod.ts";
-import { factorData } from "./_factor_data.ts";
+import { factorData, settlementsFor } from "./_factor_data.ts";
 
 const HOUR = 3_600_000;
 
@@ -146,20 +146,24 @@ Deno.test("AggBar.scan refuses an empty directory, a file without bar columns an
   }
 });
 
-Deno.test("a backtest of scanned bars run in 20-minute chunks equals the one-pass backtest, with every-bar and hourly rebalancing", async () => {
+Deno.test("a backtest of scanned bars run in 20-minute chunks equals the one-pass backtest, with every-bar and hourly rebalancing, and with funding, impact and a universe", async () => {
   const { dir, agg } = await filesOfHours();
   try {
     const scanned = AggBar.scan(dir, { chunk: "20m" });
     const signal = "cs_rank(-ts_delta(close, 5))";
+    const funding = settlementsFor(agg).frame;
     const cases: BacktestOptions[] = [
       { costBps: 3 },
       { rebalance: "1h", costBps: 5, lag: 2 },
       { rebalance: 7, allocate: "top-n", topN: 2 },
+      { rebalance: "1h", costBps: 2, funding },
+      { costBps: 1, funding, impact: { coefficient: 30, capital: 1e5 } },
+      { universe: { top: 3, window: "30m", minHistory: "20m" }, costBps: 1 },
     ];
     for (const options of cases) {
       const whole = await backtest(agg, signal, options);
       const chunked = await backtest(scanned, signal, options);
-      const label = JSON.stringify(options);
+      const label = JSON.stringify({ ...options, funding: !!options.funding });
       assert.ok(chunked.returns.frameEqual(whole.returns, true), label);
       assert.ok(chunked.weights.frameEqual(whole.weights, true), label);
       assert.deepEqual(chunked.metrics, whole.metrics, label);

@@ -1081,7 +1081,7 @@ Deno.test("a total loss zeroes the drifted holdings", () => {
 });
 
 Deno.test("degenerate slices have no positions and an empty backtest", () => {
-  const none = { returns: [], weights: [] };
+  const none = { returns: [], weights: [], rebalances: 0 };
   // no signal at all
   const empty = panel(["A", "B"], [[null, null], [null, null]], [[1, 1], [
     1,

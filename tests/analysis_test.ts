@@ -450,8 +450,10 @@ Deno.test("FactorAnalysis and BacktestResult display as tearsheets with tables a
     assert.deepEqual(ic.height, analysis.ic.height);
     const result = await factor.backtest(agg, { costBps: 2 });
     const shown = (await bundleOf(result))!;
-    assert.deepEqual(shown["text/html"].match(/<svg xmlns/g)?.length, 2);
+    // Equity (gross and net), drawdown, where the money went.
+    assert.deepEqual(shown["text/html"].match(/<svg xmlns/g)?.length, 3);
     assert(shown["text/plain"].includes("Sharpe"));
+    assert(shown["text/plain"].includes("costs"));
     assert.throws(() => result.plot("returns" as never), InvalidArgumentError);
     const saved = await result.save(`${dir}/bt`);
     assert.deepEqual(saved.map((p) => p.split("/").pop()), [

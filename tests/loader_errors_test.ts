@@ -85,7 +85,7 @@ const cases: [string, Partial<LoadAggBarOptions>, RegExp][] = [
   [
     "an unknown data type",
     { dataType: "orderbook" as never },
-    /dataType: expected one of .*"klines", got "orderbook"/,
+    /dataType: expected one of .*"klines", "fundingRate", got "orderbook"/,
   ],
   [
     "an unknown bar type",

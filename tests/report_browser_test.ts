@@ -32,8 +32,9 @@ Deno.test("the demo's report renders in headless Chromium without console errors
     if (screenshot) await Deno.writeFile(screenshot, page.screenshot);
     assert.deepEqual(page.consoleErrors, []);
     assert.equal(page.title, "factorium demo: sample aggTrades, 1-minute bars");
-    // 8 bar and factor charts, 8 of the analysis tearsheet, 2 of the backtest.
-    assert.equal(page.svgs.length, 18);
+    // 8 bar and factor charts, 8 of the analysis tearsheet, 3 of each backtest
+    // (equity gross and net, drawdown, where the money went).
+    assert.equal(page.svgs.length, 22);
     for (const chart of page.charts) {
       assert.ok(chart.ink > 0.01, `a blank chart: ${JSON.stringify(chart)}`);
     }

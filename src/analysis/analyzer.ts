@@ -16,10 +16,18 @@ import { FactorAnalysis } from "./factor_analysis.ts";
 import { coverageTable, refuseEmpty } from "./coverage.ts";
 import { factorAndPrice, factorWithPrice } from "./factor_price.ts";
 import { PanelAnalyzer } from "./panel_analyzer.ts";
+import { type Universe, universeFactor } from "./universe.ts";
 import { checkOptions, type OptionNames, stringOption } from "../options.ts";
 
 /** Options of {@linkcode analyzeFactor} (`factor.analyze(agg, options)`). */
 export interface AnalyzeOptions {
+  /**
+   * Only symbols in this universe at a bar are analysed there (a boolean
+   * Factor, or a rule such as `{ top: 20, window: "7d" }` evaluated from
+   * trailing data, see `UniverseRule`); outside it the factor counts as
+   * null. @default undefined (every symbol)
+   */
+  universe?: Universe;
   /** Forward-return horizons in bars of the time grid (positive integers). @default [1, 5, 20] */
   periods?: readonly number[];
   /** Number of quantile buckets, from 2 to the AggBar's symbol count. @default 5 */
@@ -66,6 +74,7 @@ const ANALYZE_OPTIONS: OptionNames<AnalyzeOptions> = {
   minSymbols: true,
   maxLoss: true,
   demeaned: true,
+  universe: true,
   chunk: true,
   sink: true,
 };
@@ -203,13 +212,17 @@ export async function analyzeFactor(
   };
   try {
     let factorRows: number;
+    // Outside the universe a factor value is null: no quantile, no IC pair.
+    const values = options.universe === undefined
+      ? factor
+      : factor.where(universeFactor(agg, options.universe));
     if (!agg.streamed && chunkMs === undefined) {
-      const joined = await factorAndPrice(factor, agg, price);
+      const joined = await factorAndPrice(values, agg, price);
       take(analyzer.push(joined.frame, true));
       factorRows = joined.factorRows;
     } else {
       await factorWithPrice(
-        factor,
+        values,
         agg,
         price,
         "factor",

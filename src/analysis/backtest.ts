@@ -14,12 +14,16 @@ import { parseFormula } from "../factor/formula.ts";
 import { parseTimestep } from "../time.ts";
 import { concatFrames, type DataFrame } from "../polars.ts";
 import { factorWithPrice } from "./factor_price.ts";
+import { checkPeriodsPerYear, periodsPerYear } from "./metrics.ts";
+import { backtestMetrics } from "./backtest_metrics.ts";
+import { FundingCharges } from "./funding_charges.ts";
+import { dollarVolume } from "./dollar_volume.ts";
 import {
-  checkPeriodsPerYear,
-  computeMetrics,
-  type Metrics,
-  periodsPerYear,
-} from "./metrics.ts";
+  checkUniverse,
+  type Universe,
+  type UniverseRule,
+  UniverseTracker,
+} from "./universe.ts";
 import { densePanel, frameOf, type Panel } from "./panel.ts";
 import { averageRanks } from "./stats.ts";
 import { BacktestResult } from "./backtest_result.ts";
@@ -27,6 +31,7 @@ import {
   type Allocator,
   ALLOCATORS,
   type BacktestOptions,
+  type ImpactOptions,
   type Normalizer,
   NORMALIZERS,
 } from "./backtest_options.ts";
@@ -56,6 +61,43 @@ function rebalanceOption(value: unknown): number | string {
   );
 }
 
+/** A universe as the settings show it: the rule, or the Factor's name. */
+function universeSetting(universe: Universe): UniverseRule | string {
+  return universe instanceof Factor ? universe.name : universe;
+}
+
+/** `impact` checked: coefficient and capital, and the bar columns it reads. */
+function impactOption(
+  agg: AggBar,
+  value: unknown,
+): Required<ImpactOptions> | null {
+  if (value === undefined) return null;
+  const impact = checkOptions(
+    "impact",
+    value as ImpactOptions,
+    { coefficient: true, capital: true, participation: true },
+  );
+  const coefficient = numberIn(
+    "impact.coefficient",
+    impact.coefficient,
+    (v) => v >= 0 && Number.isFinite(v),
+    "a finite number >= 0 (basis points at 100% participation)",
+  );
+  const capital = numberIn(
+    "impact.capital",
+    impact.capital,
+    (v) => v > 0 && Number.isFinite(v),
+    "a finite number > 0 (starting capital in quote currency)",
+  );
+  const participation = oneOf(
+    "impact.participation",
+    impact.participation ?? "dollar_volume",
+    ["dollar_volume"],
+  );
+  dollarVolume(agg, "impact", value);
+  return { coefficient, capital, participation };
+}
+
 function numberIn(
   argument: string,
   value: unknown,
@@ -80,6 +122,9 @@ export const BACKTEST_OPTIONS: OptionNames<BacktestOptions> = {
   lag: true,
   price: true,
   rebalance: true,
+  impact: true,
+  universe: true,
+  funding: true,
   periodsPerYear: true,
 };
 
@@ -130,6 +175,11 @@ function settingsOf(agg: AggBar, options: BacktestOptions) {
     ),
     price: stringOption("price", options.price) ?? "close",
     rebalance: rebalanceOption(options.rebalance),
+    funding: options.funding !== undefined,
+    impact: impactOption(agg, options.impact),
+    universe: options.universe === undefined
+      ? null
+      : universeSetting(checkUniverse(agg, options.universe)),
     periodsPerYear: options.periodsPerYear === undefined
       ? undefined
       : checkPeriodsPerYear(options.periodsPerYear),
@@ -148,9 +198,12 @@ function settingsOf(agg: AggBar, options: BacktestOptions) {
  * that bar's return P(i+lag)/P(i+lag−1) − 1 (last known prices, so a
  * missing bar earns 0 until the next one). Between bars the holdings drift
  * with prices; turnover is Σ|target − drifted| and costs `costBps` per unit
- * traded, charged in the bar the new weights are held. The series starts
- * at the first bar with a non-zero weight; equity starts at 1. Positions
- * are not closed at the end.
+ * traded, charged in the bar the new weights are held. With `funding`, a
+ * position held through a settlement pays `weight × rate` of equity in
+ * the bar whose span `[previous end_time, end_time)` holds it. The net
+ * return is gross − cost + funding. The series starts at the first bar
+ * with a non-zero weight; equity starts at 1. Positions are not closed at
+ * the end.
  *
  * @example
  * ```ts ignore
@@ -175,7 +228,27 @@ export async function backtest(
     );
   }
   const symbols = agg.symbols;
-  const simulation = new Simulation(symbols.length, settings);
+  const simulation = new Simulation(
+    symbols.length,
+    settings,
+    options.funding === undefined
+      ? undefined
+      : new FundingCharges(options.funding, symbols),
+  );
+  const universe = options.universe;
+  const tracker = universe && !(universe instanceof Factor)
+    ? new UniverseTracker(universe, symbols)
+    : null;
+  const extra: Record<string, Factor> = {};
+  if (settings.impact || tracker) {
+    extra.dollar_volume = dollarVolume(
+      agg,
+      settings.impact ? "impact" : "universe",
+      options.impact ?? options.universe,
+    );
+  }
+  if (universe instanceof Factor) extra.universe = universe;
+  const columns = ["factor", "price", ...Object.keys(extra)];
   const weightParts: DataFrame[] = [];
   let gridTimes = 0;
   await factorWithPrice(
@@ -184,8 +257,31 @@ export async function backtest(
     settings.price,
     "signal",
     (chunk: DataFrame) => {
-      const panel = densePanel(chunk, ["factor", "price"], symbols);
+      const panel = densePanel(chunk, columns, symbols);
       const T = panel.times.length, N = symbols.length;
+      const { factor, price, dollar_volume, universe } = panel.values;
+      const decides = rebalanceTimes(
+        panel.times,
+        gridTimes,
+        settings.rebalance,
+      );
+      gridTimes += T;
+      // Ranked at decision times only: weights are read nowhere else.
+      const member = tracker?.members(
+        panel.times,
+        dollar_volume,
+        price,
+        decides,
+      ) ??
+        (universe &&
+          Uint8Array.from(
+            universe,
+            (v) => v !== 0 && !Number.isNaN(v) ? 1 : 0,
+          ));
+      // Outside the universe: not eligible (no weight, no weights row).
+      member?.forEach((inside, c) => {
+        if (!inside) factor[c] = NaN;
+      });
       const weights = targetWeights(
         panel.values.factor,
         panel.values.price,
@@ -193,29 +289,28 @@ export async function backtest(
         N,
         settings,
       );
-      const decides = rebalanceTimes(
-        panel.times,
-        gridTimes,
-        settings.rebalance,
-      );
-      gridTimes += T;
       const started = simulation.push(
         panel.times,
         panel.values.price,
         weights,
         decides,
+        panel.values.dollar_volume,
       );
       weightParts.push(
         decidedWeights(panel, weights, decides, started),
       );
     },
+    undefined,
+    extra,
   );
   const returns = simulation.finish();
   const perYear = settings.periodsPerYear ??
     periodsPerYear(barInterval(settings.bar, simulation.times));
-  const metrics: Metrics = computeMetrics(
-    returns.getColumn("return").toTypedArray() as Float64Array,
+  const metrics = backtestMetrics(
+    returns,
     perYear,
+    simulation.rebalances,
+    settings.impact ? simulation.impactCapped : null,
   );
   const weightFrame = concatFrames(weightParts);
   return new BacktestResult(
@@ -447,6 +542,7 @@ const SERIES = [
   "end_time",
   "gross_return",
   "cost",
+  "funding",
   "return",
   "turnover",
   "gross_exposure",
@@ -469,12 +565,18 @@ class Simulation {
   readonly #n: number;
   readonly #lag: number;
   readonly #costBps: number;
+  readonly #funding?: FundingCharges;
+  readonly #impact: { coefficient: number; capital: number } | null;
   readonly #last: Float64Array;
+  /** Each symbol's dollar volume at the previous grid time (NaN: none). */
+  readonly #volume: Float64Array;
   readonly #held: Float64Array;
   readonly #r: Float64Array;
   /** Decisions of the last `lag` times: weights, or null to hold. */
   readonly #pending: (Float64Array | null)[] = [];
   #times: number[] = [];
+  /** The grid time before the one being run (where its held bar starts). */
+  #previous = NaN;
   #equity = 1;
   #peak = 1;
   #started = false;
@@ -485,10 +587,26 @@ class Simulation {
     number[]
   >;
 
-  constructor(symbols: number, settings: { lag: number; costBps: number }) {
+  /** Held bars whose weights were newly decided (trades could happen). */
+  rebalances = 0;
+  /** Trades whose impact participation was capped at 1 (or had no volume). */
+  impactCapped = 0;
+
+  constructor(
+    symbols: number,
+    settings: {
+      lag: number;
+      costBps: number;
+      impact: { coefficient: number; capital: number } | null;
+    },
+    funding?: FundingCharges,
+  ) {
     this.#n = symbols;
     this.#lag = settings.lag;
     this.#costBps = settings.costBps;
+    this.#impact = settings.impact;
+    this.#volume = new Float64Array(symbols).fill(NaN);
+    this.#funding = funding;
     this.#last = new Float64Array(symbols).fill(NaN);
     this.#held = new Float64Array(symbols);
     this.#r = new Float64Array(symbols);
@@ -504,6 +622,7 @@ class Simulation {
     price: Float64Array,
     weights: Float64Array,
     decides: Uint8Array,
+    dollarVolume?: Float64Array,
   ): number {
     const N = this.#n, last = this.#last, r = this.#r;
     let started = this.#started ? 0 : -1;
@@ -518,7 +637,11 @@ class Simulation {
         last[s] = now;
       }
       if (this.#pending.length === this.#lag) {
-        this.#step(times[j], this.#pending.shift()!);
+        this.#step(this.#previous, times[j], this.#pending.shift()!);
+      }
+      this.#previous = times[j];
+      if (dollarVolume) {
+        this.#volume.set(dollarVolume.subarray(j * N, (j + 1) * N));
       }
       if (!this.#started && decides[j]) {
         for (let s = 0; s < N && !this.#started; s++) {
@@ -535,8 +658,11 @@ class Simulation {
     return started;
   }
 
-  /** One held bar: weights decided `lag` bars ago (or the drifted holdings). */
-  #step(time: number, decided: Float64Array | null): void {
+  /**
+   * The held bar `[from, time)`: weights decided `lag` bars ago (or the
+   * drifted holdings).
+   */
+  #step(from: number, time: number, decided: Float64Array | null): void {
     const N = this.#n, held = this.#held, r = this.#r;
     const h = decided ?? held;
     let gross = 0, traded = 0, exposure = 0, net = 0;
@@ -546,8 +672,11 @@ class Simulation {
       exposure += Math.abs(h[s]);
       net += h[s];
     }
-    const cost = traded * this.#costBps / 1e4;
-    const netReturn = gross - cost;
+    const cost = traded * this.#costBps / 1e4 +
+      (this.#impact && decided ? this.#impactCost(h) : 0);
+    const funding = this.#funding?.charge(from, time, h) ?? 0;
+    const netReturn = gross - cost + funding;
+    if (decided) this.rebalances++;
     for (let s = 0; s < N; s++) {
       held[s] = 1 + gross > 0 ? h[s] * (1 + r[s]) / (1 + gross) : 0;
     }
@@ -557,6 +686,7 @@ class Simulation {
     out.end_time.push(time);
     out.gross_return.push(gross);
     out.cost.push(cost);
+    out.funding.push(funding);
     out.return.push(netReturn);
     out.turnover.push(traded);
     out.gross_exposure.push(exposure);
@@ -565,10 +695,32 @@ class Simulation {
     out.drawdown.push(this.#equity / this.#peak - 1);
   }
 
-  /** The return series. */
+  /**
+   * The square-root impact of trading from the drifted holdings to `h` at
+   * the previous grid time's close, as a fraction of equity.
+   */
+  #impactCost(h: Float64Array): number {
+    const { coefficient, capital } = this.#impact!;
+    let cost = 0;
+    for (let s = 0; s < this.#n; s++) {
+      const trade = Math.abs(h[s] - this.#held[s]);
+      if (trade === 0) continue;
+      const volume = this.#volume[s];
+      let participation = trade * this.#equity * capital / volume;
+      if (!(volume > 0) || !(participation <= 1)) {
+        participation = 1;
+        this.impactCapped++;
+      }
+      cost += trade * coefficient * Math.sqrt(participation) / 1e4;
+    }
+    return cost;
+  }
+
+  /** The return series (with `funding` only when funding is charged). */
   finish(): DataFrame {
     const columns = Object.fromEntries(
-      SERIES.map((name) => [name, Float64Array.from(this.#out[name])]),
+      SERIES.filter((name) => name !== "funding" || this.#funding)
+        .map((name) => [name, Float64Array.from(this.#out[name])]),
     );
     return frameOf(columns).withColumns(pl.col("end_time").cast(pl.Int64));
   }

@@ -11,7 +11,8 @@ import { displayFrame } from "../display/frame.ts";
 import type { DataFrame } from "../polars.ts";
 import type { BacktestSettings } from "./backtest_options.ts";
 import { type PerformanceChartKind, plotPerformance } from "./charts.ts";
-import { type Metrics, metricsFrame } from "./metrics.ts";
+import { metricsFrame } from "./metrics.ts";
+import type { BacktestMetrics } from "./backtest_metrics.ts";
 import {
   metricsText,
   performanceBundle,
@@ -34,12 +35,12 @@ export class BacktestResult {
   readonly name: string;
   /** The settings it ran with (periodsPerYear resolved). */
   readonly settings: Readonly<BacktestSettings>;
-  /** Per bar held: end_time, gross_return, cost, return (net), turnover, gross_exposure, net_exposure, equity, drawdown. */
+  /** Per bar held: end_time, gross_return, cost, funding (only when funding is charged), return (net), turnover, gross_exposure, net_exposure, equity, drawdown. */
   readonly returns: DataFrame;
   /** Target weights per decision bar: end_time, symbol, weight (symbols with a signal and a price). */
   readonly weights: DataFrame;
-  /** Metrics of the net return series. */
-  readonly metrics: Metrics;
+  /** Metrics of the net return series, and where the money went. */
+  readonly metrics: BacktestMetrics;
 
   /** Wraps a finished backtest; use {@linkcode backtest} to make one. */
   constructor(
@@ -47,7 +48,7 @@ export class BacktestResult {
     settings: BacktestSettings,
     returns: DataFrame,
     weights: DataFrame,
-    metrics: Metrics,
+    metrics: BacktestMetrics,
   ) {
     this.name = name;
     this.settings = settings;
@@ -68,6 +69,17 @@ export class BacktestResult {
       Number.isFinite(s.maxPosition) ? `max position ${s.maxPosition}` : "",
       Number.isFinite(s.maxNet) ? `max net ${s.maxNet}` : "",
       `${s.costBps} bps per side`,
+      s.impact
+        ? `impact ${s.impact.coefficient} bps × √participation (capital ${s.impact.capital})`
+        : "",
+      s.funding ? "funding charged" : "",
+      s.universe === null
+        ? ""
+        : typeof s.universe === "string"
+        ? `universe ${s.universe}`
+        : `universe top ${s.universe.top} by ${
+          s.universe.window ?? "7d"
+        } dollar volume`,
       `lag ${s.lag} bar(s)`,
       `price "${s.price}"`,
       `${+s.periodsPerYear.toPrecision(6)} bars/year`,

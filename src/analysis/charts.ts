@@ -500,16 +500,117 @@ export function plotEquity(
   options: ChartOptions = {},
 ): Chart {
   const { width, height, maxPoints } = sizes(options, CHART_OPTIONS);
-  return lines(returns.withColumns(pl.lit("equity").alias("symbol")), {
+  const gross = returns.columns.includes("gross_return");
+  const net = returns.select(
+    "end_time",
+    pl.col("equity"),
+    pl.lit(gross ? "net" : "equity").alias("symbol"),
+  );
+  const rows = gross
+    ? pl.concat([
+      net,
+      returns.select("end_time").withColumns(
+        pl.Series("equity", cumulative(returns, "gross_return", "product")),
+        pl.lit("gross").alias("symbol"),
+      ),
+    ], { how: "vertical" })
+    : net;
+  return lines(rows, {
     reduce: "last",
     column: "equity",
     normalize: false,
     title: `${title}: equity`,
-    interval: "growth of 1, net of costs",
+    interval: gross
+      ? "growth of 1: gross (price moves alone) and net of costs and funding"
+      : "growth of 1, net of costs",
     width,
     height,
     maxPoints,
     yLabel: "equity",
+    ...(gross ? { series: ["net", "gross"], bold: ["net"] } : {}),
+  });
+}
+
+/**
+ * Running Σ (or Π(1 + x), from 1) of a column, NaN-free per-bar values
+ * assumed (a backtest's series).
+ */
+function cumulative(
+  returns: DataFrame,
+  column: string,
+  how: "sum" | "product",
+): Float64Array {
+  const values = returns.getColumn(column).cast(pl.Float64)
+    .toTypedArray() as Float64Array;
+  const out = new Float64Array(values.length);
+  let running = how === "sum" ? 0 : 1;
+  values.forEach((v, i) => {
+    running = how === "sum" ? running + v : running * (1 + v);
+    out[i] = running;
+  });
+  return out;
+}
+
+/**
+ * Where a backtest's money went: the running sums of its per-bar price
+ * moves (`gross`), costs (drawn below zero), funding (when charged) and
+ * net returns, as fractions of equity, so a result killed by costs says
+ * so at a glance.
+ *
+ * @example
+ * ```ts ignore
+ * const chart = plotCosts(result.returns, "rank(momentum)");
+ * ```
+ *
+ * @throws {InvalidArgumentError} `returns` lacks `gross_return` and `cost` (not a backtest's series).
+ */
+export function plotCosts(
+  returns: DataFrame,
+  title: string,
+  options: ChartOptions = {},
+): Chart {
+  for (const column of ["gross_return", "cost", "return"]) {
+    if (!returns.columns.includes(column)) {
+      throw new InvalidArgumentError(
+        "returns",
+        returns.columns,
+        `a backtest's return series (with gross_return, cost and return; '${column}' is missing)`,
+      );
+    }
+  }
+  const { width, height, maxPoints } = sizes(options, CHART_OPTIONS);
+  const series: [string, string, number][] = [
+    ["gross", "gross_return", 1],
+    ["costs", "cost", -1],
+    ...(returns.columns.includes("funding")
+      ? [["funding", "funding", 1] as [string, string, number]]
+      : []),
+    ["net", "return", 1],
+  ];
+  const rows = pl.concat(
+    series.map(([label, column, sign]) =>
+      returns.select("end_time").withColumns(
+        pl.Series(
+          "value",
+          cumulative(returns, column, "sum").map((v) => sign * v),
+        ),
+        pl.lit(label).alias("symbol"),
+      )
+    ),
+    { how: "vertical" },
+  );
+  return lines(rows, {
+    reduce: "last",
+    column: "value",
+    normalize: false,
+    title: `${title}: where the money went`,
+    interval: "running sums of per-bar fractions of equity (costs below zero)",
+    width,
+    height: Math.round(height * 0.8),
+    maxPoints,
+    yLabel: "Σ per-bar return",
+    series: series.map(([label]) => label),
+    bold: ["net"],
   });
 }
 
@@ -542,12 +643,15 @@ export function plotDrawdown(
   });
 }
 
-/** Kinds of performance chart: `result.plot(kind)` of a backtest or a feed run. */
-export type PerformanceChartKind = "equity" | "drawdown";
+/**
+ * Kinds of performance chart: `result.plot(kind)` of a backtest or a feed
+ * run (`costs`: a backtest's only).
+ */
+export type PerformanceChartKind = "equity" | "drawdown" | "costs";
 
 /**
- * The `equity` or `drawdown` chart of a `returns` frame; any other kind is
- * an {@linkcode InvalidArgumentError}.
+ * The `equity`, `drawdown` or `costs` chart of a `returns` frame; any
+ * other kind is an {@linkcode InvalidArgumentError}.
  *
  * @example
  * ```ts ignore
@@ -562,5 +666,10 @@ export function plotPerformance(
 ): Chart {
   if (kind === "equity") return plotEquity(returns, title, options);
   if (kind === "drawdown") return plotDrawdown(returns, title, options);
-  throw new InvalidArgumentError("kind", kind, '"equity" or "drawdown"');
+  if (kind === "costs") return plotCosts(returns, title, options);
+  throw new InvalidArgumentError(
+    "kind",
+    kind,
+    '"equity", "drawdown" or "costs"',
+  );
 }

@@ -15,9 +15,10 @@ import { formatInterval } from "../time.ts";
 
 /**
  * The factor values and prices of `agg`, `start_time, end_time, symbol,
- * factor, price` (joined when the factor comes from another AggBar), passed
- * to `onChunk` in time order: in one frame, or a time chunk at a time when
- * the bars stay in files or `chunkMs` is given.
+ * factor, price` (joined when the factor comes from another AggBar), plus
+ * a column per `extra` factor, passed to `onChunk` in time order: in one
+ * frame, or a time chunk at a time when the bars stay in files or
+ * `chunkMs` is given.
  */
 export async function factorWithPrice(
   factor: Factor,
@@ -26,13 +27,14 @@ export async function factorWithPrice(
   argument: string,
   onChunk: (chunk: DataFrame) => void | Promise<void>,
   chunkMs?: number,
+  extra: Record<string, Factor> = {},
 ): Promise<void> {
   if (!(factor instanceof Factor)) {
     throw new InvalidArgumentError(argument, factor, "a Factor");
   }
   checkPrice(agg, price);
   await forEachChunk(
-    { factor, price: columnFactor(agg, price) },
+    { factor, price: columnFactor(agg, price), ...extra },
     onChunk,
     chunkMs,
   );

@@ -7,7 +7,8 @@
 import { escapeHtml, formatNumber, htmlTable } from "../display/html.ts";
 import { htmlBlock, type MimeBundle } from "../display/jupyter.ts";
 import type { DataFrame } from "../polars.ts";
-import { plotDrawdown, plotEquity } from "./charts.ts";
+import { plotCosts, plotDrawdown, plotEquity } from "./charts.ts";
+import type { BacktestMetrics } from "./backtest_metrics.ts";
 import { type Metrics, metricsFrame } from "./metrics.ts";
 
 const CHART = { width: 760, height: 260, maxPoints: 400 };
@@ -38,12 +39,33 @@ export function metricsText(metrics: Metrics): string {
     `win rate ${pct(metrics.winRate)}, profit factor ${
       f(metrics.profitFactor)
     }, ${metrics.bars} bars`,
+    ...("grossReturn" in metrics
+      ? [moneyText(metrics as BacktestMetrics)]
+      : []),
   ].join("\n");
+}
+
+/** Where a backtest's money went, and how much it traded, in one line. */
+function moneyText(m: BacktestMetrics): string {
+  const pct = (v: number | null) =>
+    v === null ? "—" : `${(v * 100).toFixed(2)}%`;
+  const funding = m.totalFunding === null
+    ? "funding not charged"
+    : `funding ${pct(m.totalFunding)}`;
+  return `gross ${pct(m.grossReturn)}, costs ${
+    pct(m.totalCost)
+  }, ${funding} (of equity); turnover ${
+    formatNumber(m.annualTurnover)
+  }×/year over ${m.rebalances} rebalances, held ${
+    formatNumber(m.averageHoldingBars)
+  } bars on average at gross exposure ${formatNumber(m.averageGrossExposure)}`;
 }
 
 /**
  * The body HTML: `meta` (a line of settings), the metrics table, the
- * equity and drawdown charts of `returns` (`end_time, equity, drawdown`).
+ * equity and drawdown charts of `returns` (`end_time, equity, drawdown`)
+ * and, for a backtest's series (with `gross_return`), the gross equity
+ * beside the net and where the money went (see `plotCosts`).
  *
  * @example
  * ```ts ignore
@@ -62,9 +84,12 @@ export function performanceHtml(
   if (metrics.bars === 0) {
     return head + `<div class="meta">${escapeHtml(metricsText(metrics))}</div>`;
   }
-  return head + htmlTable(metricsFrame(metrics)) +
+  return head + htmlTable(metricsFrame(metrics), { maxRows: 40 }) +
     plotEquity(returns, title, CHART).toSVG() +
-    plotDrawdown(returns, title, CHART).toSVG();
+    plotDrawdown(returns, title, CHART).toSVG() +
+    (returns.columns.includes("gross_return")
+      ? plotCosts(returns, title, CHART).toSVG()
+      : "");
 }
 
 /**

@@ -16,8 +16,13 @@ import {
   firstLine,
   InvalidArgumentError,
 } from "../errors.ts";
-import { daysOverlapping, utcDay } from "../time.ts";
-import type { DataType, DumpFormat, ExchangeAdapter } from "./adapters/mod.ts";
+import { daysOverlapping, monthsOverlapping, utcDay } from "../time.ts";
+import {
+  type DataType,
+  type DumpFormat,
+  dumpPeriod,
+  type ExchangeAdapter,
+} from "./adapters/mod.ts";
 import { sqlString } from "./aggregator.ts";
 import {
   type DataSelection,
@@ -60,6 +65,41 @@ export interface DownloadOptions extends DataSelection {
   onProgress?: (progress: DownloadProgress) => void;
 }
 
+/** Options of the download a load (`{ download }`) runs first. */
+export type LoaderDownloadOptions = Pick<
+  DownloadOptions,
+  | "baseUrl"
+  | "concurrency"
+  | "retries"
+  | "retryDelayMs"
+  | "stallTimeoutMs"
+  | "signal"
+  | "onProgress"
+>;
+
+/**
+ * A load's `download` option checked: a boolean or the download's options.
+ *
+ * @example
+ * ```ts
+ * import { downloadOption } from "./download.ts";
+ * console.log(downloadOption(undefined), downloadOption({ retries: 1 })); // false { retries: 1 }
+ * ```
+ */
+export function downloadOption(
+  value: unknown,
+): boolean | LoaderDownloadOptions {
+  if (value === undefined || typeof value === "boolean") return value ?? false;
+  if (typeof value === "object" && value !== null && !Array.isArray(value)) {
+    return value as LoaderDownloadOptions;
+  }
+  throw new InvalidArgumentError(
+    "download",
+    value,
+    "a boolean or a download options object",
+  );
+}
+
 /** Progress of a {@linkcode downloadData} call. */
 export interface DownloadProgress {
   /** Symbol-days finished: fetched, skipped, missing or failed. */
@@ -72,11 +112,11 @@ export interface DownloadProgress {
   elapsedMs: number;
 }
 
-/** One requested symbol-day. */
+/** One requested symbol-day (or symbol-month, for a monthly data type). */
 export interface DownloadDay {
   /** Symbol. */
   symbol: string;
-  /** UTC day, `YYYY-MM-DD`. */
+  /** UTC day, `YYYY-MM-DD`; the UTC month, `YYYY-MM`, for `fundingRate`. */
   day: string;
   /** The Parquet file for it. */
   path: string;
@@ -171,7 +211,8 @@ const DOWNLOAD_OPTIONS: OptionNames<DownloadOptions> = {
 
 /**
  * Downloads the daily dumps of `symbols` over the UTC days overlapping the
- * range into `dataDir`, in the layout {@linkcode DataLoader} reads. For each
+ * range (the monthly dumps over the months overlapping it, for
+ * `dataType: "fundingRate"`) into `dataDir`, in the layout {@linkcode DataLoader} reads. For each
  * symbol-day it fetches the dump from the adapter's address (and its
  * checksum where the exchange publishes one), verifies the SHA-256,
  * decompresses it, converts the CSV to zstd Parquet through DuckDB (with or
@@ -277,11 +318,16 @@ export async function downloadData(
   };
 
   const jobs: DownloadDay[] = [];
+  const monthly = dumpPeriod(dataType) === "month";
   for (const symbol of symbols) {
-    for (const dayMs of daysOverlapping(lo, hi)) {
+    for (
+      const dayMs of monthly
+        ? monthsOverlapping(lo, hi)
+        : daysOverlapping(lo, hi)
+    ) {
       jobs.push({
         symbol,
-        day: utcDay(dayMs),
+        day: monthly ? utcDay(dayMs).slice(0, 7) : utcDay(dayMs),
         path: adapter.filePath(dataDir, market, dataType, symbol, dayMs),
         url: adapter.downloadUrl(market, dataType, symbol, dayMs, baseUrl),
       });

@@ -6,7 +6,7 @@
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import pl from "nodejs-polars";
 import { AggBar } from "../aggbar.ts";
-import { concatFrames } from "../polars.ts";
+import { concatFrames, type DataFrame } from "../polars.ts";
 import { removeStaleDirectories } from "../atomic.ts";
 import {
   DataFileError,
@@ -33,7 +33,11 @@ import {
   type TimeBarJob,
   uncachedTimeBars,
 } from "./time_bars.ts";
-import { downloadData, type DownloadOptions } from "./download.ts";
+import {
+  downloadData,
+  downloadOption,
+  type LoaderDownloadOptions,
+} from "./download.ts";
 import {
   type DataSelection,
   type ResolvedSelection,
@@ -49,6 +53,7 @@ import {
   stringOption,
 } from "../options.ts";
 import { findSourceFiles } from "./source_files.ts";
+import { type LoadFundingOptions, readFunding } from "./funding.ts";
 
 /** Options of {@linkcode DataLoader}. */
 export interface DataLoaderOptions {
@@ -105,17 +110,7 @@ export interface LoadAggBarOptions extends DataSelection {
   streamed?: boolean;
 }
 
-/** Options of the download `loadAggBar({ download })` runs first. */
-export type LoaderDownloadOptions = Pick<
-  DownloadOptions,
-  | "baseUrl"
-  | "concurrency"
-  | "retries"
-  | "retryDelayMs"
-  | "stallTimeoutMs"
-  | "signal"
-  | "onProgress"
->;
+export type { LoaderDownloadOptions };
 
 const LOAD_AGG_BAR_OPTIONS: OptionNames<LoadAggBarOptions> = {
   ...SELECTION_OPTIONS,
@@ -128,19 +123,6 @@ const LOAD_AGG_BAR_OPTIONS: OptionNames<LoadAggBarOptions> = {
   onBadRows: true,
   streamed: true,
 };
-
-/** `loadAggBar`'s `download`: a boolean or the download's options. */
-function downloadOption(value: unknown): boolean | LoaderDownloadOptions {
-  if (value === undefined || typeof value === "boolean") return value ?? false;
-  if (typeof value === "object" && value !== null && !Array.isArray(value)) {
-    return value as LoaderDownloadOptions;
-  }
-  throw new InvalidArgumentError(
-    "download",
-    value,
-    "a boolean or a download options object",
-  );
-}
 
 /** Rejects a path that exists but is not a directory. */
 function notAFile(argument: string, path: string): void {
@@ -339,6 +321,24 @@ export class DataLoader {
     return new AggBar(df.select(...columns), await metadata());
   }
 
+  /**
+   * Loads the funding settlements of perpetual futures over the half-open
+   * UTC range `[start, end)`: a frame `symbol, funding_time` (epoch ms),
+   * `funding_interval_hours`, `funding_rate`, sorted by (funding_time,
+   * symbol), from the monthly `fundingRate` files (see {@linkcode readFunding};
+   * `download: true` fetches missing months from Binance Vision first).
+   * Pass it to `backtest(..., { funding })`, or attach it to bars with
+   * `withFunding(agg, funding)`.
+   *
+   * @example
+   * ```ts ignore
+   * const funding = await loader.loadFunding({ symbols: ["BTCUSDT", "ETHUSDT"], start: "2024-01-01", days: 30 });
+   * ```
+   */
+  loadFunding(options: LoadFundingOptions): Promise<DataFrame> {
+    return readFunding(this.dataDir, options, this.#warn);
+  }
+
   /** Counts (and reports) the rows `onBadRows: "drop"` left out. */
   async #droppedRows(request: Request, files: string[]): Promise<number> {
     const { aggregator } = await this.#database();
@@ -390,7 +390,13 @@ export class DataLoader {
       );
     }
     let source: BarSource;
-    if (dataType === "klines") {
+    if (dataType === "fundingRate") {
+      throw new InvalidArgumentError(
+        "dataType",
+        dataType,
+        'a bar source ("aggTrades", "trades" or "klines"); funding rates are read with loadFunding()',
+      );
+    } else if (dataType === "klines") {
       const mapping = adapter.klineMapping(market);
       if (bar.type !== "time" || bar.intervalMs % mapping.intervalMs !== 0) {
         throw new InvalidArgumentError(

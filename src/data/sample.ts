@@ -53,7 +53,7 @@
  */
 
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { temporarySibling, writeAtomic } from "../atomic.ts";
 import { hivePath } from "./adapters/adapter.ts";
 import { DAY_MS } from "../time.ts";
@@ -447,8 +447,16 @@ function formatDay(day: number): string {
 // ---------------------------------------------------------------------------
 // Paths and symbol profiles
 
-/** 32-bit FNV-1a of a string, as an unsigned integer. */
-function fnv1a(text: string, basis = 0x811c9dc5): number {
+/**
+ * 32-bit FNV-1a of a string, as an unsigned integer.
+ *
+ * @example
+ * ```ts
+ * import { fnv1a } from "./sample.ts";
+ * console.log(fnv1a("")); // 2166136261
+ * ```
+ */
+export function fnv1a(text: string, basis = 0x811c9dc5): number {
   let h = basis;
   for (let i = 0; i < text.length; i++) {
     h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
@@ -1013,7 +1021,29 @@ export async function writeBinanceZip(
     await removeQuietly(csvTmp);
   }
 
-  const zip = await zipOne(`${baseName}.csv`, csv, day * DAY_MS);
+  await writeVisionZip(zipPath, csv, day * DAY_MS);
+  return zipPath;
+}
+
+/**
+ * Writes `csv` as Binance Vision publishes a dump: the zip at `zipPath`
+ * holding one CSV named like it without `.zip`, and `{zip}.CHECKSUM`,
+ * `"<sha256 hex>  <zip file name>\n"` (both atomically).
+ *
+ * @example
+ * ```ts
+ * import { writeVisionZip } from "./sample.ts";
+ * const dir = await Deno.makeTempDir();
+ * await writeVisionZip(`${dir}/A-fundingRate-2024-01.zip`, new TextEncoder().encode("1,8,0.0001\n"), 0);
+ * ```
+ */
+export async function writeVisionZip(
+  zipPath: string,
+  csv: Uint8Array,
+  modifiedMs: number,
+): Promise<void> {
+  const name = basename(zipPath);
+  const zip = await zipOne(name.replace(/\.zip$/, ".csv"), csv, modifiedMs);
   const digest = new Uint8Array(
     await crypto.subtle.digest("SHA-256", zip as Uint8Array<ArrayBuffer>),
   );
@@ -1023,15 +1053,11 @@ export async function writeBinanceZip(
   for (
     const [path, bytes] of [
       [zipPath, zip],
-      [
-        `${zipPath}.CHECKSUM`,
-        new TextEncoder().encode(`${hex}  ${baseName}.zip\n`),
-      ],
+      [`${zipPath}.CHECKSUM`, new TextEncoder().encode(`${hex}  ${name}\n`)],
     ] as const
   ) {
     await writeAtomic(path, (tmp) => Deno.writeFile(tmp, bytes));
   }
-  return zipPath;
 }
 
 // ---------------------------------------------------------------------------

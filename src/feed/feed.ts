@@ -12,6 +12,7 @@ import { InvalidArgumentError } from "../errors.ts";
 import type { DataFrame } from "../polars.ts";
 import { BAR_FRAME_COLUMNS } from "../data/aggregator.ts";
 import {
+  ceilTo,
   formatInterval,
   MAX_EPOCH_MS,
   parseTimestep,
@@ -68,6 +69,7 @@ const RUN_OPTIONS: OptionNames<FeedRunOptions> = {
   step: true,
   capital: true,
   costBps: true,
+  funding: true,
 };
 
 /** Columns summed into a coarser bar; null when every part is null. */
@@ -452,7 +454,7 @@ export class BarFeed {
         "a function (ctx) => void | Promise<void>",
       );
     }
-    const { start, end, step, capital, costBps } = checkOptions(
+    const { start, end, step, capital, costBps, funding } = checkOptions(
       "run",
       options,
       RUN_OPTIONS,
@@ -477,7 +479,10 @@ export class BarFeed {
         "a step of at most a year (365.25 days), since metrics are annualised by it",
       );
     }
-    const first = start === undefined ? this.start : toEpochMs(start, "start");
+    // Steps sit on the step grid (multiples of the step since the epoch).
+    const first = start === undefined
+      ? this.start === null ? null : ceilTo(this.start, stepMs)
+      : toEpochMs(start, "start");
     const last = end === undefined ? this.end : toEpochMs(end, "end");
     if (first === null || last === null) {
       throw new InvalidArgumentError(
@@ -504,6 +509,7 @@ export class BarFeed {
         step: stepMs,
         capital,
         costBps,
+        funding,
       },
     );
   }

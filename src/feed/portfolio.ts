@@ -31,6 +31,7 @@ import {
   type Timestep,
 } from "./bars.ts";
 import { firstAtOrAfter } from "../bar_rows.ts";
+import { FundingCharges } from "../analysis/funding_charges.ts";
 
 /** Most steps one run may take (its per-step arrays are preallocated). */
 const MAX_STEPS = 20_000_000;
@@ -43,7 +44,7 @@ const TARGET_TOLERANCE = 1e-9;
 
 /** Options of {@linkcode BarFeed.run}. */
 export interface FeedRunOptions {
-  /** First `at` (epoch ms, `Date` or ISO string). @default the feed's first `end_time` */
+  /** First `at` (epoch ms, `Date` or ISO string). @default the feed's first `end_time`, rounded up to the step grid (`step: "1h"` steps at 01:00, 02:00 ...) */
   start?: TimeInput;
   /** Last `at`, included when on the step grid. @default the feed's last `end_time` */
   end?: TimeInput;
@@ -61,6 +62,16 @@ export interface FeedRunOptions {
    * @default 0
    */
   costBps?: number;
+  /**
+   * Funding settlements (`DataLoader.loadFunding`'s frame). At each step,
+   * a settlement at t in `[previous step, step)` takes `position × mark ×
+   * rate` from cash (longs pay a positive rate, shorts receive it), with
+   * the positions after the step's fills (which are made at bar opens from
+   * the previous step on) and the step's marks. The returns then get a
+   * `funding` column (the cash flow of the step).
+   * @default undefined (no funding)
+   */
+  funding?: DataFrame;
 }
 
 /**
@@ -310,6 +321,8 @@ export interface RunSettings {
   capital?: number;
   /** Cost in basis points, unvalidated. */
   costBps?: number;
+  /** Funding settlements, unvalidated. */
+  funding?: DataFrame;
 }
 
 /**
@@ -323,8 +336,9 @@ export interface RunSettings {
  *    `start_time >=` the order's time, skipping bars without an open) has
  *    started (`start_time < at`) fill at its open, paying
  *    `|quantity · price| · costBps / 10_000` from cash;
- * 3. equity = cash + Σ position · mark (the last fill price where a symbol
- *    has no valid close yet) is recorded;
+ * 3. funding settled in `[at − step, at)` is paid or received on the
+ *    positions after those fills; equity = cash + Σ position · mark (the
+ *    last fill price where a symbol has no valid close yet) is recorded;
  * 4. the strategy is called (awaited only when it returns a promise).
  */
 export async function runStrategy(
@@ -492,6 +506,12 @@ export async function runStrategy(
     },
   };
 
+  const funding = settings.funding === undefined
+    ? undefined
+    : new FundingCharges(settings.funding, symbols);
+  const held = new Float64Array(n);
+  const flows = funding ? new Float64Array(steps) : undefined;
+
   const t0 = performance.now();
   let peak = -Infinity;
   let previous = capital;
@@ -545,6 +565,17 @@ export async function runStrategy(
       pendingTime.length = kept;
       pendingRow.length = kept;
     }
+    // 2b. Funding settled since the previous step, on the positions after
+    // these fills (made at bar opens from the previous step on).
+    if (funding) {
+      for (let k = 0; k < n; k++) {
+        held[k] = position[k] === 0
+          ? 0
+          : position[k] * (mark[k] === mark[k] ? mark[k] : lastFill[k]);
+      }
+      flows![index] = funding.charge(at - step, at, held);
+      cash += flows![index];
+    }
     // 3. Mark to market.
     let value = 0, gross = 0;
     for (let k = 0; k < n; k++) {
@@ -585,6 +616,7 @@ export async function runStrategy(
     pl.Series("drawdown", drawdowns, pl.Float64),
     pl.Series("cash", cashes, pl.Float64),
     pl.Series("gross_exposure", exposures, pl.Float64),
+    ...(flows ? [pl.Series("funding", flows, pl.Float64)] : []),
   ]);
   const unfilled = pendingSymbol.map((k, j) => ({
     time: pendingTime[j],

@@ -6,8 +6,29 @@
  * @module
  */
 
-/** Kinds of source data. `klines` are ready-made bars; the others are ticks. */
-export type DataType = "aggTrades" | "trades" | "klines";
+/**
+ * Kinds of source data. `klines` are ready-made bars; `fundingRate` holds
+ * perpetual-futures funding settlements (published monthly, read with
+ * `DataLoader.loadFunding`); the others are ticks.
+ */
+export type DataType = "aggTrades" | "trades" | "klines" | "fundingRate";
+
+/** The tick data types (what tick, volume and dollar bars are built from). */
+export type TickDataType = Exclude<DataType, "klines" | "fundingRate">;
+
+/**
+ * How long one dump covers: a UTC day, or a UTC month (`fundingRate`, which
+ * Binance Vision publishes monthly). Files are stored one per period.
+ *
+ * @example
+ * ```ts
+ * import { dumpPeriod } from "./adapter.ts";
+ * console.log(dumpPeriod("aggTrades"), dumpPeriod("fundingRate")); // day month
+ * ```
+ */
+export function dumpPeriod(dataType: DataType): "day" | "month" {
+  return dataType === "fundingRate" ? "month" : "day";
+}
 
 /**
  * Unit of a raw timestamp column; `auto` decides per value: seconds below
@@ -125,13 +146,13 @@ export interface ExchangeAdapter {
   /** Columns a source file of this kind must have. */
   requiredColumns(market: string, dataType: DataType): readonly string[];
   /** How raw tick columns map onto factorium's tick columns. */
-  tickMapping(
-    market: string,
-    dataType: Exclude<DataType, "klines">,
-  ): TickMapping;
+  tickMapping(market: string, dataType: TickDataType): TickMapping;
   /** How raw kline columns map onto bar columns. */
   klineMapping(market: string): KlineMapping;
-  /** Path of the Parquet file holding one symbol and UTC day. */
+  /**
+   * Path of the Parquet file holding one symbol and UTC day (or UTC month,
+   * `dayMs` its first day, for a monthly {@linkcode dumpPeriod}).
+   */
   filePath(
     root: string,
     market: string,
@@ -139,7 +160,7 @@ export interface ExchangeAdapter {
     symbol: string,
     dayMs: number,
   ): string;
-  /** Address of the exchange's daily dump for one symbol-day. */
+  /** Address of the exchange's dump for one symbol-day (or symbol-month). */
   downloadUrl(
     market: string,
     dataType: DataType,
@@ -153,7 +174,9 @@ export interface ExchangeAdapter {
 
 /**
  * The Hive-partitioned path shared by every adapter:
- * `{root}/market=M/data_type=T/symbol=S/year=YYYY/month=MM/day=DD/data.parquet`.
+ * `{root}/market=M/data_type=T/symbol=S/year=YYYY/month=MM/day=DD/data.parquet`
+ * (without the `day=DD` level for monthly data types, see
+ * {@linkcode dumpPeriod}).
  *
  * @example
  * ```ts
@@ -170,7 +193,8 @@ export function hivePath(
   dayMs: number,
 ): string {
   const [y, m, d] = new Date(dayMs).toISOString().slice(0, 10).split("-");
-  return `${root}/market=${market}/data_type=${dataType}/symbol=${symbol}/year=${y}/month=${m}/day=${d}/data.parquet`;
+  const day = dumpPeriod(dataType as DataType) === "month" ? "" : `/day=${d}`;
+  return `${root}/market=${market}/data_type=${dataType}/symbol=${symbol}/year=${y}/month=${m}${day}/data.parquet`;
 }
 
 /**

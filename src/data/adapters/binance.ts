@@ -1,6 +1,7 @@
 /**
  * Binance: spot, USDⓈ-M and COIN-M futures; aggTrades, trades and 1-minute
- * klines, as published daily on Binance Vision.
+ * klines, as published daily on Binance Vision, and the futures' funding
+ * rates, published monthly.
  *
  * @module
  */
@@ -21,6 +22,7 @@ const MARKET_PATHS: Record<string, string> = {
   futures_cm: "futures/cm",
 };
 const DATA_TYPES: readonly DataType[] = ["aggTrades", "trades", "klines"];
+const FUTURES_DATA_TYPES: readonly DataType[] = [...DATA_TYPES, "fundingRate"];
 /** Every column of each dump in file order, with its DuckDB type. */
 const DUMP_COLUMNS: Record<DataType, readonly CsvColumn[]> = {
   aggTrades: columns(
@@ -32,6 +34,9 @@ const DUMP_COLUMNS: Record<DataType, readonly CsvColumn[]> = {
   klines: columns(
     "open_time BIGINT, open DOUBLE, high DOUBLE, low DOUBLE, close DOUBLE, volume DOUBLE, close_time BIGINT, quote_volume DOUBLE, count BIGINT, taker_buy_volume DOUBLE, taker_buy_quote_volume DOUBLE, ignore BIGINT",
   ),
+  fundingRate: columns(
+    "calc_time BIGINT, funding_interval_hours BIGINT, last_funding_rate DOUBLE",
+  ),
 };
 /** Spot trade dumps carry one more column than futures. */
 const BEST_MATCH: CsvColumn = { name: "is_best_match", type: "BOOLEAN" };
@@ -39,6 +44,7 @@ const TIME_COLUMNS: Record<DataType, readonly string[]> = {
   aggTrades: ["transact_time"],
   trades: ["time"],
   klines: ["open_time", "close_time"],
+  fundingRate: ["calc_time"],
 };
 
 function columns(spec: string): CsvColumn[] {
@@ -68,12 +74,14 @@ function dumpColumns(market: string, dataType: DataType): CsvColumn[] {
  * import { binance } from "./binance.ts";
  * console.log(binance.downloadUrl("futures_um", "aggTrades", "BTCUSDT", Date.UTC(2024, 0, 1)));
  * // https://data.binance.vision/data/futures/um/daily/aggTrades/BTCUSDT/BTCUSDT-aggTrades-2024-01-01.zip
+ * console.log(binance.downloadUrl("futures_um", "fundingRate", "BTCUSDT", Date.UTC(2024, 0, 1)));
+ * // https://data.binance.vision/data/futures/um/monthly/fundingRate/BTCUSDT/BTCUSDT-fundingRate-2024-01.zip
  * ```
  */
 export const binance: ExchangeAdapter = {
   name: "binance",
   markets: Object.keys(MARKET_PATHS),
-  dataTypes: () => DATA_TYPES,
+  dataTypes: (market) => market === "spot" ? DATA_TYPES : FUTURES_DATA_TYPES,
   requiredColumns: (_market, dataType) =>
     DUMP_COLUMNS[dataType].map((c) => c.name),
   tickMapping(_market, dataType): TickMapping {
@@ -114,6 +122,13 @@ export const binance: ExchangeAdapter = {
   filePath: hivePath,
   downloadUrl(market, dataType, symbol, dayMs, baseUrl = VISION_URL) {
     const day = new Date(dayMs).toISOString().slice(0, 10);
+    if (dataType === "fundingRate") {
+      return `${baseUrl}/data/${
+        MARKET_PATHS[market]
+      }/monthly/fundingRate/${symbol}/${symbol}-fundingRate-${
+        day.slice(0, 7)
+      }.zip`;
+    }
     const kind = dataType === "klines"
       ? `klines/${symbol}/1m`
       : `${dataType}/${symbol}`;
