@@ -83,7 +83,12 @@ Deno.test("sweep() metrics equal the plain-loop reference backtest of the chosen
     costBps: [5],
   }, { normalize: "zscore", rebalance: 4 });
   const rows = await referenceRows(agg.get("close").tsDelta(3), agg);
-  const options: Required<Omit<BacktestOptions, "price" | "periodsPerYear">> = {
+  const options: Required<
+    Omit<
+      BacktestOptions,
+      "price" | "periodsPerYear" | "funding" | "universe" | "impact"
+    >
+  > = {
     normalize: "zscore",
     allocate: "market-neutral",
     topN: 5,
