@@ -57,6 +57,11 @@ export interface RefAnalysisOptions {
   minSymbols: number;
   /** Quantile returns minus the time slice's mean over all bucketed symbols (default true). */
   demeaned?: boolean;
+  /**
+   * `price` holds per-bar returns: fwd_k(s, i) = (1 + r(s,i+1)) … (1 +
+   * r(s,i+k)) − 1, absent when any of them is (default false).
+   */
+  returns?: boolean;
 }
 
 /** Row of the `ic` table. */
@@ -433,6 +438,15 @@ export function referenceAnalysis(
   //    both prices present and price(s,i) > 0; non-finite -> absent.
   function fwd(k: number, s: string, i: number): number | null {
     if (i + k >= T) return null;
+    if (options.returns) {
+      let growth = 1;
+      for (let j = 1; j <= k; j++) {
+        const r = panel.price(s, i + j);
+        if (r === null) return null;
+        growth *= 1 + r;
+      }
+      return Number.isFinite(growth) ? growth - 1 : null;
+    }
     const p0 = panel.price(s, i);
     const p1 = panel.price(s, i + k);
     if (p0 === null || p1 === null || !(p0 > 0)) return null;

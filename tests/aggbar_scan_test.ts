@@ -201,6 +201,17 @@ Deno.test("an analysis of scanned bars in 20-minute chunks equals the one-pass a
       assert.ok(whole.ic.height > 300, `${formula}: ${whole.ic.height}`);
       const chunked = await scanned.factor(formula).analyze(scanned, options);
       assertSameAnalysis(chunked, whole, formula);
+      // Forward returns compounded from a returns Factor carry over chunks too.
+      const returns = {
+        ...options,
+        periods: [1, 3],
+        returns: "ts_pct_change(close, 1)",
+      };
+      assertSameAnalysis(
+        await scanned.factor(formula).analyze(scanned, returns),
+        await agg.factor(formula).analyze(agg, returns),
+        `${formula} with returns`,
+      );
       // Bars in memory analysed in chunks keep their per-bar rows.
       const inMemory = await agg.factor(formula).analyze(agg, {
         ...options,

@@ -474,3 +474,51 @@ Deno.test("FactorAnalysis and BacktestResult display as tearsheets with tables a
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("analyze() with a returns Factor compounds forward returns from the bars after t, matching the plain-loop reference", async () => {
+  // Per-bar returns with nulls (warm-up, missing closes) and gaps in the
+  // grid: a forward return needs every one of the k returns after t.
+  const returns = agg.get("close").tsPctChange(1);
+  const factor = agg.get("close").tsDelta(3);
+  const settings = { periods: [1, 4], quantiles: 3, minSymbols: 3 };
+  const analysis = await factor.analyze(agg, { ...settings, returns });
+  const frame = await agg.compute({ factor, price: returns });
+  const rows: RefRow[] = frame.toRecords().map((r) => ({
+    end_time: r.end_time as number,
+    symbol: r.symbol as string,
+    factor: r.factor as number | null,
+    price: r.price as number | null,
+  }));
+  const want = referenceAnalysis(rows, { ...settings, returns: true });
+  for (
+    const table of ["ic", "icSummary", "quantileReturns", "turnover"] as const
+  ) {
+    assertTable(table, analysis[table], want[table]);
+  }
+  let compounded = 0;
+  for (const row of analysis.factorData.toRecords()) {
+    const key = `${row.end_time}|${row.symbol}`;
+    for (const k of settings.periods) {
+      const expected = want.forward.get(`${k}|${key}`) ?? null;
+      close(row[`fwd_${k}`], expected, `fwd_${k} ${key}`);
+      if (k === 4 && expected !== null) compounded++;
+    }
+  }
+  assert.ok(compounded > 100);
+  // The returns are not a price: no "with a price" step; the same returns
+  // as a formula give the same tables; price and returns together are refused.
+  assert.ok(
+    !(analysis.coverage.getColumn("step").toArray() as string[]).includes(
+      "with a price",
+    ),
+  );
+  const parsed = await factor.analyze(agg, {
+    ...settings,
+    returns: "ts_pct_change(close, 1)",
+  });
+  assert.ok(parsed.ic.frameEqual(analysis.ic, true));
+  await assert.rejects(
+    () => factor.analyze(agg, { returns, price: "close" }),
+    InvalidArgumentError,
+  );
+});

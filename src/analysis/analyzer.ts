@@ -8,7 +8,9 @@
  */
 import type { AggBar } from "../aggbar.ts";
 import { InvalidArgumentError } from "../errors.ts";
+import { forEachChunk } from "../factor/compute.ts";
 import { Factor, placedOf } from "../factor/factor.ts";
+import { parseFormula } from "../factor/formula.ts";
 import { concatFrames, type DataFrame } from "../polars.ts";
 import { ParquetParts } from "../parquet_parts.ts";
 import { parseTimestep } from "../time.ts";
@@ -34,6 +36,14 @@ export interface AnalyzeOptions {
   quantiles?: number;
   /** The AggBar column the returns are computed from. @default "close" */
   price?: string;
+  /**
+   * Per-bar returns to evaluate against instead of a price column: a
+   * Factor (or formula on `agg`) whose value at a bar is the return over
+   * that bar (e.g. funding-adjusted returns). The forward return of k
+   * bars is Π (1 + r) over the k grid steps after t, − 1, absent when any
+   * is. Not with `price`. @default undefined (returns from `price`)
+   */
+  returns?: Factor | string;
   /** Fewest symbols a time slice needs for an IC (and a rank autocorrelation) value, from 2 to the AggBar's symbol count. @default 3 */
   minSymbols?: number;
   /**
@@ -75,6 +85,7 @@ const ANALYZE_OPTIONS: OptionNames<AnalyzeOptions> = {
   maxLoss: true,
   demeaned: true,
   universe: true,
+  returns: true,
   chunk: true,
   sink: true,
 };
@@ -194,13 +205,35 @@ export async function analyzeFactor(
   if (typeof demeaned !== "boolean") {
     throw new InvalidArgumentError("demeaned", demeaned, "true or false");
   }
-  const price = stringOption("price", options.price) ?? "close";
+  if (options.returns !== undefined && options.price !== undefined) {
+    throw new InvalidArgumentError(
+      "returns",
+      options.returns,
+      "either a returns Factor or a price column, not both (price is given)",
+    );
+  }
+  const returns = typeof options.returns === "string"
+    ? parseFormula(options.returns, agg)
+    : options.returns;
+  if (returns !== undefined && !(returns instanceof Factor)) {
+    throw new InvalidArgumentError(
+      "returns",
+      returns,
+      "a Factor or a formula of per-bar returns",
+    );
+  }
+  const price = returns === undefined
+    ? stringOption("price", options.price) ?? "close"
+    : `returns ${returns.name}`;
   const chunkMs = options.chunk === undefined
     ? undefined
     : parseTimestep(options.chunk, "chunk");
   const sink = stringOption("sink", options.sink);
   const settings = { periods, quantiles, minSymbols, price, maxLoss, demeaned };
-  const analyzer = new PanelAnalyzer(symbols, settings);
+  const analyzer = new PanelAnalyzer(symbols, {
+    ...settings,
+    forwardFrom: returns === undefined ? "price" : "returns",
+  });
   const parts = sink === undefined ? undefined : await ParquetParts.open(sink);
   // Per-bar rows of bars kept in files would not fit: not kept unless sunk.
   const keep = parts === undefined && !agg.streamed;
@@ -216,7 +249,14 @@ export async function analyzeFactor(
     const values = options.universe === undefined
       ? factor
       : factor.where(universeFactor(agg, options.universe));
-    if (!agg.streamed && chunkMs === undefined) {
+    if (returns !== undefined) {
+      await forEachChunk(
+        { factor: values, price: returns },
+        (chunk) => take(analyzer.push(chunk)),
+        chunkMs,
+      );
+      factorRows = placedOf(factor).base.rows().numRows;
+    } else if (!agg.streamed && chunkMs === undefined) {
       const joined = await factorAndPrice(values, agg, price);
       take(analyzer.push(joined.frame, true));
       factorRows = joined.factorRows;
@@ -234,7 +274,13 @@ export async function analyzeFactor(
     const { tables, counts, rows } = analyzer.finish();
     take(rows);
     counts.factorRows = factorRows;
-    const coverage = { quantiles, minSymbols, price, maxLoss };
+    const coverage = {
+      quantiles,
+      minSymbols,
+      price,
+      maxLoss,
+      fromReturns: returns !== undefined,
+    };
     refuseEmpty(counts, coverage);
     const factorData = keep ? concatFrames(kept) : undefined;
     const held = parts === undefined

@@ -50,6 +50,11 @@ export interface CoverageSettings {
   price: string;
   /** Largest share of the factor's rows that may lack a forward return, per period. */
   maxLoss: number;
+  /**
+   * Forward returns are compounded from per-bar returns (`price` names
+   * them): no value is needed at the bar itself, only after it.
+   */
+  fromReturns?: boolean;
 }
 
 /**
@@ -86,7 +91,7 @@ export function coverageTable(
   counts: CoverageCounts,
   settings: CoverageSettings,
 ): DataFrame {
-  const { quantiles, minSymbols, price } = settings;
+  const { quantiles, minSymbols, price, fromReturns } = settings;
   const rows: [string, number | null, string, number, number, string][] = [
     ["factor rows", null, "rows", counts.factorRows, counts.factorRows, ""],
     [
@@ -105,14 +110,16 @@ export function coverageTable(
       counts.onBars,
       "factor null (warm-up window, missing input or undefined value)",
     ],
-    [
-      `with a price`,
-      null,
-      "rows",
-      counts.withPrice,
-      counts.withFactor,
-      `"${price}" null, not finite or <= 0 at that bar`,
-    ],
+    ...(fromReturns ? [] : [
+      [
+        `with a price`,
+        null,
+        "rows",
+        counts.withPrice,
+        counts.withFactor,
+        `"${price}" null, not finite or <= 0 at that bar`,
+      ] as [string, null, string, number, number, string],
+    ]),
     ...counts.periods.map(({ period, withForward }) =>
       [
         "with a forward return",
@@ -120,11 +127,17 @@ export function coverageTable(
         "rows",
         withForward,
         counts.withPrice,
-        `no usable "${price}" ${
-          periodLabel(period)
-        } later on the time grid (the last ${
-          period === 1 ? "bar" : periodLabel(period)
-        }, or the symbol has no bar then)`,
+        fromReturns
+          ? `no "${price}" at some of the ${
+            periodLabel(period)
+          } after it on the time grid (the last ${
+            period === 1 ? "bar" : periodLabel(period)
+          }, a gap, or a null return)`
+          : `no usable "${price}" ${
+            periodLabel(period)
+          } later on the time grid (the last ${
+            period === 1 ? "bar" : periodLabel(period)
+          }, or the symbol has no bar then)`,
       ] as [string, number, string, number, number, string]
     ),
     ...counts.periods.map(({ period, icTimes }) =>

@@ -28,6 +28,13 @@ export interface PanelSettings {
   minSymbols: number;
   /** Whether quantile returns are relative to the cross-section's mean. */
   demeaned: boolean;
+  /**
+   * What the `price` column holds: prices (forward return = price(t+k) /
+   * price(t) − 1) or per-bar returns (forward return = Π (1 + r) over the
+   * k bars after t, − 1).
+   * @default "price"
+   */
+  forwardFrom?: "price" | "returns";
 }
 
 /** The tables an analyzer reduces to (factor rows go out chunk by chunk). */
@@ -185,6 +192,8 @@ export class PanelAnalyzer {
     const T = panel.times.length, N = this.#symbols.length;
     const factor = panel.values.factor;
     const price = panel.values.price;
+    // With returns, no value is needed at t itself: only after it.
+    const fromReturns = this.#settings.forwardFrom === "returns";
     const kept = this.#counts;
     const firstRow = rowAt(panel, from), endRow = rowAt(panel, to);
     kept.factorRows += endRow - firstRow;
@@ -215,7 +224,7 @@ export class PanelAnalyzer {
       for (let j = 0; j < m; j++) {
         const c = i * N + where[j];
         ranks[c] = rx[j];
-        if (counted && price[c] > 0) kept.withPrice++;
+        if (counted && (fromReturns || price[c] > 0)) kept.withPrice++;
       }
       if (counted) {
         kept.withFactor += m;
@@ -234,7 +243,9 @@ export class PanelAnalyzer {
     const quantileNow = new Float64Array(Q + 1);
     const fwd = this.#periods.map((state) => {
       const { k } = state;
-      const f = forwardReturns(price, N, k);
+      const f = fromReturns
+        ? compoundedReturns(price, N, k)
+        : forwardReturns(price, N, k);
       const periodCounts = state.counts;
       for (let i = from; i < to; i++) {
         let n = 0;
@@ -514,6 +525,25 @@ function forwardReturns(
       const r = price[c + shift] / now - 1;
       if (Number.isFinite(r)) out[c] = r;
     }
+  }
+  return out;
+}
+
+/**
+ * Forward returns of every cell compounded from the per-bar returns of the
+ * `k` grid steps after it: absent when any of them is (a gap is not
+ * skipped over).
+ */
+function compoundedReturns(
+  returns: Float64Array,
+  width: number,
+  k: number,
+): Float64Array {
+  const out = new Float64Array(returns.length).fill(NaN);
+  for (let c = 0; c + k * width < returns.length; c++) {
+    let growth = 1;
+    for (let j = 1; j <= k; j++) growth *= 1 + returns[c + j * width];
+    if (Number.isFinite(growth)) out[c] = growth - 1;
   }
   return out;
 }
