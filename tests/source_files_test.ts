@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import pl from "nodejs-polars";
 import {
   DataFileError,
   DataLoader,
@@ -526,6 +527,56 @@ Deno.test(
       const name of ["start_time", "close", "volume", "num_buyer"] as const
     ) {
       assert.deepEqual(column(name), expected.map((b) => b[name]), name);
+    }
+  },
+);
+
+Deno.test(
+  'loadAggBar() rejects klines with a NaN close or an infinite volume as DataFileError naming the file and the row count, and onBadRows: "drop" leaves those klines out',
+  opts,
+  async () => {
+    const { dataDir, files } = await btcSample("klines");
+    // The 8th and 301st klines of the second day: a NaN close, an infinite
+    // volume (the sample's klines skip minutes without trades).
+    const times = pl.readParquet(files[1]).getColumn("open_time").toArray();
+    const nanClose = `open_time = ${times[7]}`;
+    const infVolume = `open_time = ${times[300]}`;
+    const clean = await Deno.makeTempDir();
+    for (const file of files) {
+      const copy = file.replace(dataDir, clean);
+      await Deno.mkdir(copy.slice(0, copy.lastIndexOf("/")), {
+        recursive: true,
+      });
+      await Deno.copyFile(file, copy);
+    }
+    await rewrite(
+      [files[1].replace(dataDir, clean)],
+      "*",
+      `NOT (${nanClose} OR ${infVolume})`,
+    );
+    await rewrite(
+      [files[1]],
+      `* REPLACE (CASE WHEN ${nanClose} THEN 'nan'::DOUBLE ELSE close END AS close, CASE WHEN ${infVolume} THEN 'inf'::DOUBLE ELSE volume END AS volume)`,
+    );
+    for (const intervalMs of [60_000, 300_000]) {
+      const bar = { type: "time", intervalMs } as const;
+      for (const cache of [true, false]) {
+        const options = { bar, cache, dataType: "klines" } as const;
+        const error = await failure(dataDir, options);
+        assert.ok(error instanceof DataFileError, String(error));
+        assert.equal(error.file, files[1]);
+        assert.match(
+          error.message,
+          /2 row\(s\) have a NaN or infinite 'open' or .*'close'.*onBadRows: "drop"/,
+        );
+        const kept = await load(dataDir, { ...options, onBadRows: "drop" });
+        const want = await load(clean, options);
+        assert.deepEqual(kept.records, want.records);
+        assert.equal(kept.metadata.droppedRows, 2);
+        assert.ok(
+          kept.records.every((b) => Number.isFinite(b.close as number)),
+        );
+      }
     }
   },
 );

@@ -155,6 +155,14 @@ export class BarAggregator {
         selectSource(source, `$files${i}`, run.dropBadRows)
       }) WHERE ts >= $lo${i} AND ts < $hi${i}`;
     }).join("\nUNION ALL\n");
+    // NaN in a kline passes through the aggregation: refuse it first.
+    if (source.kind === "klines") {
+      for (const run of runs.filter((r) => !r.dropBadRows)) {
+        if ((await this.countBadRows(source, run)) > 0) {
+          throw await this.#failure(source, run.files, undefined);
+        }
+      }
+    }
     const bars = timeBarSql(source, union);
     const sql = "file" in target
       ? `COPY (${bars}) TO ${
@@ -176,15 +184,16 @@ export class BarAggregator {
   }
 
   /**
-   * How many rows of `files` with `lo <= time < hi` have a price or
-   * quantity that is NaN or ±Infinity (ticks only; klines count 0).
+   * How many rows of `files` with `lo <= time < hi` have a number that is
+   * NaN or ±Infinity: a tick's price or quantity, a kline's prices or
+   * volumes.
    */
   async countBadRows(source: BarSource, run: SourceRun): Promise<number> {
-    if (source.kind !== "ticks" || run.files.length === 0) return 0;
+    if (run.files.length === 0) return 0;
     const reader = await this.#connection.runAndReadAll(
       `SELECT count(*)::DOUBLE FROM (${
         selectSource(source, "$files")
-      }) WHERE ts >= $lo AND ts < $hi AND NOT (isfinite(price) AND isfinite(qty))`,
+      }) WHERE ts >= $lo AND ts < $hi AND NOT (${finiteSql(source)})`,
       { files: listValue(run.files), lo: run.lo, hi: run.hi },
     );
     return Number(reader.getRows()[0][0]);
@@ -209,9 +218,7 @@ export class BarAggregator {
           hi: MAX_EPOCH_MS,
         });
         if (bad > 0) {
-          const m = source.mapping as TickMapping;
-          problem =
-            `${bad} row(s) have a NaN or infinite '${m.price}' or '${m.quantity}'; fix the file, or pass onBadRows: "drop" to leave such rows out (counted in metadata.droppedRows)`;
+          problem = badRowsProblem(source, bad);
         } else {
           await this.#connection.run(
             `SELECT * FROM (${selectSource(source, "$files")})`,
@@ -362,12 +369,47 @@ function selectSource(
       FROM ${from} WHERE ${m.price} IS NOT NULL AND ${m.quantity} IS NOT NULL${finite}`;
   }
   const m = source.mapping;
-  return `SELECT symbol, ${
+  const klines = `SELECT symbol, ${
     timeToMsSql(m.openTime, m.timeUnit)
   } AS ts, CAST(${m.open} AS DOUBLE) AS open, CAST(${m.high} AS DOUBLE) AS high,
     CAST(${m.low} AS DOUBLE) AS low, CAST(${m.close} AS DOUBLE) AS close, CAST(${m.volume} AS DOUBLE) AS volume,
     CAST(${m.quoteVolume} AS DOUBLE) AS quote_volume, CAST(${m.trades} AS BIGINT) AS trades,
     CAST(${m.takerBuyVolume} AS DOUBLE) AS taker_buy_volume FROM ${from}`;
+  return dropBadRows
+    ? `SELECT * FROM (${klines}) WHERE ${finiteSql(source)} IS NOT FALSE`
+    : klines;
+}
+
+/** SQL true when a normalised row's numbers are all finite (null when one is null). */
+function finiteSql(source: BarSource): string {
+  const columns = source.kind === "ticks"
+    ? ["price", "qty"]
+    : KLINE_NUMBERS.map(([column]) => column);
+  return columns.map((c) => `isfinite(${c})`).join(" AND ");
+}
+
+/** A kline's numbers: normalised column and the mapping field it reads. */
+const KLINE_NUMBERS = [
+  ["open", "open"],
+  ["high", "high"],
+  ["low", "low"],
+  ["close", "close"],
+  ["volume", "volume"],
+  ["quote_volume", "quoteVolume"],
+  ["taker_buy_volume", "takerBuyVolume"],
+] as const;
+
+/**
+ * What is wrong with a file holding `bad` rows with a NaN or infinite
+ * number, naming the source's columns, and the two ways out.
+ */
+function badRowsProblem(source: BarSource, bad: number): string {
+  const names = source.kind === "ticks"
+    ? [source.mapping.price, source.mapping.quantity]
+    : KLINE_NUMBERS.map(([, field]) => source.mapping[field]);
+  return `${bad} row(s) have a NaN or infinite ${
+    names.map((n) => `'${n}'`).join(" or ")
+  }; fix the file, or pass onBadRows: "drop" to leave such rows out (counted in metadata.droppedRows)`;
 }
 
 /**

@@ -92,8 +92,8 @@ export interface LoadAggBarOptions extends DataSelection {
    */
   download?: boolean | LoaderDownloadOptions;
   /**
-   * What to do with source ticks whose price or quantity is NaN or
-   * ±Infinity: `"error"` throws a {@linkcode DataFileError} naming the file
+   * What to do with source rows holding a NaN or ±Infinity (a tick's price
+   * or quantity; a kline's open, high, low, close or volumes): `"error"` throws a {@linkcode DataFileError} naming the file
    * and how many such rows it has; `"drop"` leaves them out, warns, and
    * counts them in `metadata.droppedRows`.
    * @default "error"
@@ -349,7 +349,7 @@ export class DataLoader {
     });
     if (dropped > 0) {
       this.#warn(
-        `dropped ${dropped} source row(s) with a NaN or infinite price or quantity (onBadRows: "drop"), from ${files.length} file(s) of ${
+        `dropped ${dropped} source row(s) with a NaN or infinite number (onBadRows: "drop"), from ${files.length} file(s) of ${
           request.symbols.join(", ")
         }`,
       );
