@@ -226,7 +226,7 @@ Deno.test("the exclusion lists keep stablecoins and leveraged tokens out however
   );
 });
 
-Deno.test("analyze() with a universe gives symbols outside it no quantile", async () => {
+Deno.test("analyze() with a universe gives symbols outside it no quantile and counts the factor values it hid in the coverage table", async () => {
   const { agg } = factorData({ symbols: 7, bars: 260, seed: 11 });
   const factor = agg.get("close").tsDelta(3);
   const universe = { top: 3, window: "10m", minHistory: "30m" };
@@ -252,4 +252,35 @@ Deno.test("analyze() with a universe gives symbols outside it no quantile", asyn
     }
   }
   assert.ok(data.some((r) => r.quantile !== null));
+  // Outside the universe the factor reads as null, and the coverage table
+  // counts the values the universe hid (plain count over the factor's rows).
+  const values = await factor.collect();
+  let hidden = 0, present = 0;
+  values.toRecords().forEach((r) => {
+    if (r.factor === null || Number.isNaN(r.factor)) return;
+    present++;
+    if (!inside.has(`${r.end_time}|${r.symbol}`)) hidden++;
+  });
+  for (const row of data) {
+    if (!inside.has(`${row.end_time}|${row.symbol}`)) {
+      assert.equal(row.factor, null, JSON.stringify(row));
+    }
+  }
+  const step = (name: string) =>
+    analysis.coverage.toRecords().find((r) => r.step === name)!;
+  assert.ok(hidden > 100);
+  assert.deepEqual(
+    [step("with a factor value").kept, step("in the universe").kept],
+    [present, present - hidden],
+  );
+  assert.equal(step("in the universe").dropped, hidden);
+  // The same analysis in chunks counts the same.
+  const chunked = await analyzeFactor(factor, agg, {
+    periods: [1],
+    quantiles: 3,
+    universe,
+    chunk: "45m",
+  });
+  assert.ok(chunked.coverage.frameEqual(analysis.coverage, true));
+  assert.ok(chunked.ic.frameEqual(analysis.ic, true));
 });

@@ -233,6 +233,7 @@ export async function analyzeFactor(
   const analyzer = new PanelAnalyzer(symbols, {
     ...settings,
     forwardFrom: returns === undefined ? "price" : "returns",
+    universe: options.universe !== undefined,
   });
   const parts = sink === undefined ? undefined : await ParquetParts.open(sink);
   // Per-bar rows of bars kept in files would not fit: not kept unless sunk.
@@ -245,30 +246,23 @@ export async function analyzeFactor(
   };
   try {
     let factorRows: number;
-    // Outside the universe a factor value is null: no quantile, no IC pair.
-    const values = options.universe === undefined
-      ? factor
-      : factor.where(universeFactor(agg, options.universe));
+    // The universe's membership goes along as a column: outside it a factor
+    // value counts as null (no quantile, no IC pair), and is counted.
+    const extra: Record<string, Factor> = options.universe === undefined
+      ? {}
+      : { universe: universeFactor(agg, options.universe) };
+    const push = (chunk: DataFrame) => take(analyzer.push(chunk));
     if (returns !== undefined) {
-      await forEachChunk(
-        { factor: values, price: returns },
-        (chunk) => take(analyzer.push(chunk)),
-        chunkMs,
-      );
+      await forEachChunk({ factor, price: returns, ...extra }, push, chunkMs);
       factorRows = placedOf(factor).base.rows().numRows;
-    } else if (!agg.streamed && chunkMs === undefined) {
-      const joined = await factorAndPrice(values, agg, price);
+    } else if (
+      !agg.streamed && chunkMs === undefined && options.universe === undefined
+    ) {
+      const joined = await factorAndPrice(factor, agg, price);
       take(analyzer.push(joined.frame, true));
       factorRows = joined.factorRows;
     } else {
-      await factorWithPrice(
-        values,
-        agg,
-        price,
-        "factor",
-        (chunk) => take(analyzer.push(chunk)),
-        chunkMs,
-      );
+      await factorWithPrice(factor, agg, price, "factor", push, chunkMs, extra);
       factorRows = placedOf(factor).base.rows().numRows;
     }
     const { tables, counts, rows } = analyzer.finish();

@@ -29,7 +29,9 @@ export interface CoverageCounts {
   factorRows: number;
   /** Of those, rows with a bar (same start_time, end_time, symbol) in the price AggBar. */
   onBars: number;
-  /** Rows with a factor value. */
+  /** Rows with a factor value, but outside the universe (when one is set). */
+  outOfUniverse?: number;
+  /** Rows with a factor value (inside the universe, when one is set). */
   withFactor: number;
   /** Rows with a factor value and a usable price (finite, > 0). */
   withPrice: number;
@@ -106,10 +108,20 @@ export function coverageTable(
       "with a factor value",
       null,
       "rows",
-      counts.withFactor,
+      counts.withFactor + (counts.outOfUniverse ?? 0),
       counts.onBars,
       "factor null (warm-up window, missing input or undefined value)",
     ],
+    ...(counts.outOfUniverse === undefined ? [] : [
+      [
+        "in the universe",
+        null,
+        "rows",
+        counts.withFactor,
+        counts.withFactor + counts.outOfUniverse,
+        "outside the point-in-time universe at that bar",
+      ] as [string, null, string, number, number, string],
+    ]),
     ...(fromReturns ? [] : [
       [
         `with a price`,
@@ -216,7 +228,11 @@ export function refuseEmpty(
   if (counts.withFactor === 0) {
     throw new InvalidArgumentError(
       "factor",
-      `a factor whose ${counts.onBars} rows on the price AggBar's bars are all null`,
+      `a factor whose ${counts.onBars} rows on the price AggBar's bars are all null${
+        counts.outOfUniverse
+          ? ` or outside the universe (${counts.outOfUniverse} values are)`
+          : ""
+      }`,
       "a factor with at least one value",
     );
   }
@@ -278,7 +294,11 @@ export function refuseEmpty(
       } forward return (${
         [
           ...lost(counts.factorRows - counts.onBars, "not on a price bar"),
-          ...lost(counts.onBars - counts.withFactor, "factor null"),
+          ...lost(
+            counts.onBars - counts.withFactor - (counts.outOfUniverse ?? 0),
+            "factor null",
+          ),
+          ...lost(counts.outOfUniverse ?? 0, "outside the universe"),
           ...lost(counts.withFactor - counts.withPrice, `no "${price}"`),
           ...lost(
             counts.withPrice - withForward,

@@ -35,6 +35,12 @@ export interface PanelSettings {
    * @default "price"
    */
   forwardFrom?: "price" | "returns";
+  /**
+   * Rows carry a `universe` column: where it is not a non-zero number the
+   * factor counts as null, and the values so hidden are counted.
+   * @default false
+   */
+  universe?: boolean;
 }
 
 /** The tables an analyzer reduces to (factor rows go out chunk by chunk). */
@@ -111,6 +117,7 @@ export class PanelAnalyzer {
     this.#counts = {
       factorRows: 0,
       onBars: 0,
+      ...(settings.universe ? { outOfUniverse: 0 } : {}),
       withFactor: 0,
       withPrice: 0,
       times: 0,
@@ -154,7 +161,13 @@ export class PanelAnalyzer {
       ? chunk
       : pl.concat([this.#carry, chunk], { how: "vertical" });
     this.#carry = undefined;
-    const panel = densePanel(rows, ["factor", "price"], this.#symbols);
+    const panel = densePanel(
+      rows,
+      this.#settings.universe
+        ? ["factor", "price", "universe"]
+        : ["factor", "price"],
+      this.#symbols,
+    );
     const T = panel.times.length;
     const from = this.#carriedDone;
     const to = last ? T : Math.max(from, T - this.#reach);
@@ -196,6 +209,16 @@ export class PanelAnalyzer {
     const fromReturns = this.#settings.forwardFrom === "returns";
     const kept = this.#counts;
     const firstRow = rowAt(panel, from), endRow = rowAt(panel, to);
+    const member = panel.values.universe;
+    if (member) {
+      for (let c = 0; c < factor.length; c++) {
+        if (member[c] !== 0 && !Number.isNaN(member[c])) continue;
+        if (!Number.isNaN(factor[c]) && c >= from * N && c < to * N) {
+          kept.outOfUniverse!++;
+        }
+        factor[c] = NaN;
+      }
+    }
     kept.factorRows += endRow - firstRow;
     kept.onBars += endRow - firstRow;
     kept.times += to - from;
@@ -372,8 +395,16 @@ export class PanelAnalyzer {
       quantile[r] = bucket[c] || NaN;
       for (let p = 0; p < fwd.length; p++) forward[p][r] = fwd[p][c];
     }
+    const inUniverse = pl.col("universe").fillNull(0).fillNan(0).neq(0);
     return pl.concat([
-      panel.rows.slice(firstRow, rows).select("end_time", "symbol", "factor"),
+      panel.rows.slice(firstRow, rows).select(
+        "end_time",
+        "symbol",
+        member
+          ? pl.when(inUniverse).then(pl.col("factor")).otherwise(pl.lit(null))
+            .alias("factor")
+          : pl.col("factor"),
+      ),
       frameOf({
         quantile,
         ...Object.fromEntries(
