@@ -53,6 +53,17 @@ async function load(
   }
 }
 
+/** A new data folder holding copies of `files` (of `dataDir`) at their places. */
+async function copyOf(dataDir: string, files: string[]): Promise<string> {
+  const clean = await Deno.makeTempDir();
+  for (const file of files) {
+    const copy = file.replace(dataDir, clean);
+    await Deno.mkdir(copy.slice(0, copy.lastIndexOf("/")), { recursive: true });
+    await Deno.copyFile(file, copy);
+  }
+  return clean;
+}
+
 /** The error a load raises (asserting it raises one). */
 async function failure(
   dataDir: string,
@@ -232,14 +243,7 @@ for (
       )
         .length;
       // The same files without the bad rows: what "drop" must give.
-      const clean = await Deno.makeTempDir();
-      for (const file of files) {
-        const copy = file.replace(dataDir, clean);
-        await Deno.mkdir(copy.slice(0, copy.lastIndexOf("/")), {
-          recursive: true,
-        });
-        await Deno.copyFile(file, copy);
-      }
+      const clean = await copyOf(dataDir, files);
       await rewrite([files[1].replace(dataDir, clean)], "*", `NOT (${isBad})`);
       await rewrite(
         [files[1]],
@@ -541,14 +545,7 @@ Deno.test(
     const times = pl.readParquet(files[1]).getColumn("open_time").toArray();
     const nanClose = `open_time = ${times[7]}`;
     const infVolume = `open_time = ${times[300]}`;
-    const clean = await Deno.makeTempDir();
-    for (const file of files) {
-      const copy = file.replace(dataDir, clean);
-      await Deno.mkdir(copy.slice(0, copy.lastIndexOf("/")), {
-        recursive: true,
-      });
-      await Deno.copyFile(file, copy);
-    }
+    const clean = await copyOf(dataDir, files);
     await rewrite(
       [files[1].replace(dataDir, clean)],
       "*",
