@@ -8,8 +8,9 @@
  * - `factor`: the 5-operator factor
  *   `cs_zscore(ts_mean(cs_rank(ts_zscore(ts_pct_change(close,20),60)),5))`
  *   written to Parquet with `compute(..., { sink })`, a chunk at a time;
- * - `analyze`: that factor analysed with periods [1, 5, 60], its per-bar
- *   rows written to Parquet (`sink`), a chunk at a time;
+ * - `analyze`: that factor analysed with periods [1, 5, 60], a chunk at a
+ *   time (per-bar rows not kept); `analyze-sink`: the same, its per-bar
+ *   rows written to Parquet (`sink`);
  * - `backtest`: that factor backtested with hourly rebalancing (`{
  *   rebalance: "1h", costBps: 2 }`), a chunk at a time.
  *
@@ -54,12 +55,12 @@ async function phase(
     } finally {
       await Deno.remove(out, { recursive: true });
     }
-  } else if (name === "analyze") {
+  } else if (name === "analyze" || name === "analyze-sink") {
     const out = await Deno.makeTempDir({ prefix: "factorium-scale-" });
     try {
       const analysis = await agg.factor(FACTOR).analyze(agg, {
         periods: [1, 5, 60],
-        sink: `${out}/rows.parquet`,
+        ...(name === "analyze-sink" ? { sink: `${out}/rows.parquet` } : {}),
       });
       rows = analysis.factorRows.rows;
       if (analysis.ic.height === 0) throw new Error("an empty analysis");
