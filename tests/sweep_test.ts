@@ -77,6 +77,27 @@ Deno.test("sweep() gives every variant × option combination the metrics of its 
   }
 });
 
+Deno.test("sweep() passes a point-in-time universe to every run: each row equals its single backtest with that universe", async () => {
+  const universe = { top: 3, window: "10m", minHistory: "30m" };
+  const template = "cs_rank(-ts_delta(close, {n}))";
+  const result = await sweep(agg, template, { n: [2, 5] }, { universe });
+  const rows = result.table.toRecords();
+  for (const [i, n] of [2, 5].entries()) {
+    const single = await backtest(agg, template.replace("{n}", String(n)), {
+      universe,
+    });
+    const everyone = await backtest(
+      agg,
+      template.replace("{n}", String(n)),
+    );
+    for (const [column, key] of Object.entries(METRICS)) {
+      assertNear(rows[i][column], single.metrics[key], `n=${n} ${column}`);
+    }
+    // The universe changes the result, so the equality is not vacuous.
+    assert.notEqual(single.metrics.sharpe, everyone.metrics.sharpe);
+  }
+});
+
 Deno.test("sweep() metrics equal the plain-loop reference backtest of the chosen variant", async () => {
   const result = await sweep(agg, "ts_delta(close, {n})", {
     n: [3],

@@ -16,7 +16,10 @@ import { computeFactors } from "../factor/compute.ts";
 import { Factor } from "../factor/factor.ts";
 import { type FormulaOptions, parseFormula } from "../factor/formula.ts";
 
-/** Factors evaluated into columns `#0`, `#1`, … of `bars`, next to the price column. */
+/** The columns a bar's dollar volume is read from. */
+const DOLLAR_VOLUME = ["volume", "vwap"];
+
+/** Factors evaluated into columns `#0`, `#1`, … of `bars`, next to the price column (and volume and vwap). */
 export interface EvaluatedFactors {
   /** The bars' keys, the price column and one column per factor. */
   bars: AggBar;
@@ -51,7 +54,8 @@ export function factorOrFormula(
 }
 
 /**
- * Evaluates `factors` and `agg`'s `price` column (when given) in one pass
+ * Evaluates `factors`, `agg`'s `price` column (when given) and its
+ * `volume` and `vwap` columns (when present) in one pass
  * (see `agg.compute`) into an AggBar with `agg`'s bar spec, so that each
  * factor is a column factor of it: `bars.get(columns[i])`.
  *
@@ -77,9 +81,15 @@ export async function evaluateFactors(
     );
   }
   const columns = factors.map((_, i) => `#${i}`);
+  // What universe rules and the impact model read (volume × vwap) goes
+  // along, so runs on these bars take those options as on `agg`.
+  const carried = [
+    ...(price === undefined ? [] : [price]),
+    ...DOLLAR_VOLUME.filter((c) => c !== price && agg.cols.includes(c)),
+  ];
   const frame = await computeFactors({
     ...Object.fromEntries(columns.map((column, i) => [column, factors[i]])),
-    ...(price === undefined ? {} : { [price]: columnFactor(agg, price) }),
+    ...Object.fromEntries(carried.map((c) => [c, columnFactor(agg, c)])),
   });
   return {
     bars: new AggBar(frame, { ...agg.metadata }),
