@@ -316,28 +316,23 @@ export async function inspectPage(
     const boxes: Json[] = await evaluate(
       CHARTS.replace("%GROUP%", JSON.stringify(groupSelector ?? null)),
     );
-    let charts: PageReport["charts"] = [];
-    if (boxes.length > 0) {
-      // One screenshot of the whole page; each chart's ink is counted in its box.
-      const size = await evaluate(
-        "({ width: document.documentElement.scrollWidth, height: document.documentElement.scrollHeight })",
-      );
-      const page = await send("Page.captureScreenshot", {
-        format: "png",
-        clip: { x: 0, y: 0, width: size.width, height: size.height, scale: 1 },
-        captureBeyondViewport: true,
-      });
-      const url = JSON.stringify(`data:image/png;base64,${page.data}`);
-      const inks: number[] = await evaluate(
-        BOX_INK.replace("%URL%", url).replace("%BOXES%", JSON.stringify(boxes)),
-      );
-      charts = boxes.map(({ kind, width, height, group }, i) => ({
-        kind,
-        width,
-        height,
-        ink: inks[i],
-        group,
-      }));
+    const charts: PageReport["charts"] = [];
+    // A screenshot per chart, clipped to its box: one of a whole tall page
+    // is cut at Chromium's texture limit and shows the charts below blank.
+    for (const { kind, x, y, width, height, group } of boxes) {
+      let ink = 0;
+      if (width >= 1 && height >= 1) {
+        const shot = await send("Page.captureScreenshot", {
+          format: "png",
+          clip: { x, y, width, height, scale: 1 },
+          captureBeyondViewport: true,
+        });
+        const url = JSON.stringify(`data:image/png;base64,${shot.data}`);
+        [ink] = await evaluate(
+          BOX_INK.replace("%URL%", url).replace("%BOXES%", whole),
+        );
+      }
+      charts.push({ kind, width, height, ink, group });
     }
     return { consoleErrors, svgs, charts, inkRatio, title, screenshot };
   } finally {

@@ -173,6 +173,8 @@ export const STYLE = `
 .factorium-figure { margin: 0.6em 0 0.2em; }
 .factorium-figure figcaption { color: #555; max-width: 60em; }
 .factorium svg { max-width: 100%; height: auto; }
+/* One chart per line: inline, a third chart sat beyond the page edge. */
+.factorium > svg { display: block; margin: 0.4em 0; }
 `;
 
 /**
