@@ -7,7 +7,8 @@
  */
 import type { AggBar } from "../aggbar.ts";
 import { InvalidArgumentError } from "../errors.ts";
-import { Factor } from "../factor/factor.ts";
+import { namedFactors } from "../factor/compute.ts";
+import type { Factor } from "../factor/factor.ts";
 import { EPS } from "../factor/kernels.ts";
 import {
   checkOptions,
@@ -93,19 +94,7 @@ export async function combine(
       "an object mapping names to Factors",
     );
   }
-  const names = Object.keys(factors);
-  if (names.length === 0) {
-    throw new InvalidArgumentError("factors", factors, "at least one factor");
-  }
-  for (const name of names) {
-    if (!(factors[name] instanceof Factor)) {
-      throw new InvalidArgumentError(
-        `factors.${name}`,
-        factors[name],
-        "a Factor",
-      );
-    }
-  }
+  const names = namedFactors(factors, "a Factor");
   const list = names.map((name) => factors[name]);
   if (method === "equal") {
     return list.map((f) => f.csRank()).reduce((a, b) => a.add(b))

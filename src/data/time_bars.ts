@@ -406,7 +406,7 @@ export async function removeIfPresent(dir: string): Promise<void> {
 }
 
 /** The paths that exist. */
-export async function existing(paths: string[]): Promise<string[]> {
+async function existing(paths: string[]): Promise<string[]> {
   const found: string[] = [];
   for (const path of paths) if (await statOrNull(path)) found.push(path);
   return found;

@@ -92,7 +92,19 @@ export async function sinkFactors(
   }
 }
 
-function placeOutputs(factors: Record<string, Factor>) {
+/**
+ * The names of `factors` after checking there is at least one and each is
+ * a Factor (`expected` says what else a value could have been).
+ *
+ * @example
+ * ```ts ignore
+ * const names = namedFactors({ mom }, "a Factor");
+ * ```
+ */
+export function namedFactors(
+  factors: Record<string, Factor>,
+  expected: string,
+): string[] {
   const names = Object.keys(factors);
   if (names.length === 0) {
     throw new InvalidArgumentError("factors", factors, "at least one factor");
@@ -102,9 +114,16 @@ function placeOutputs(factors: Record<string, Factor>) {
       throw new InvalidArgumentError(
         `factors.${name}`,
         factors[name],
-        "a Factor or a formula string",
+        expected,
       );
     }
+  }
+  return names;
+}
+
+function placeOutputs(factors: Record<string, Factor>) {
+  const names = namedFactors(factors, "a Factor or a formula string");
+  for (const name of names) {
     if (KEY_COLUMNS.includes(name)) {
       throw new InvalidArgumentError(
         "factors",
