@@ -163,17 +163,26 @@ export class BarAggregator {
         }
       }
     }
-    const bars = timeBarSql(source, union);
-    const sql = "file" in target
-      ? `COPY (${bars}) TO ${
-        sqlString(target.file)
-      } (FORMAT parquet, COMPRESSION zstd)`
-      : `COPY (SELECT *, symbol AS part, start_time // ${DAY_MS} AS day FROM (${bars})) TO ${
-        sqlString(target.partitionedDir)
-      } (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (part, day))`;
+    const copy = (tiedIds: boolean) => {
+      const bars = timeBarSql(source, union, tiedIds);
+      return "file" in target
+        ? `COPY (${bars}) TO ${
+          sqlString(target.file)
+        } (FORMAT parquet, COMPRESSION zstd)`
+        : `COPY (SELECT *, symbol AS part, start_time // ${DAY_MS} AS day FROM (${bars})) TO ${
+          sqlString(target.partitionedDir)
+        } (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (part, day))`;
+    };
     this.queries++;
     try {
-      await this.#connection.run(sql, params);
+      try {
+        await this.#connection.run(copy(false), params);
+      } catch (error) {
+        if (!String(error).includes(TIED_IDS)) throw error;
+        await clearTarget(target);
+        this.queries++;
+        await this.#connection.run(copy(true), params);
+      }
     } catch (error) {
       throw await this.#failure(
         source,
@@ -380,6 +389,24 @@ function selectSource(
     : klines;
 }
 
+/**
+ * The message of a time-bar query that met a bar whose first or last
+ * trade id is repeated (see `timeBarSql`).
+ */
+const TIED_IDS = "a bar's first or last trade id is repeated";
+
+/** Removes what a failed time-bar query may have written to `target`. */
+async function clearTarget(target: BarTarget): Promise<void> {
+  if ("file" in target) {
+    await Deno.remove(target.file).catch((error) => {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    });
+  } else {
+    await Deno.remove(target.partitionedDir, { recursive: true });
+    await Deno.mkdir(target.partitionedDir);
+  }
+}
+
 /** SQL true when a normalised row's numbers are all finite (null when one is null). */
 function finiteSql(source: BarSource): string {
   const columns = source.kind === "ticks"
@@ -413,11 +440,14 @@ function badRowsProblem(source: BarSource, bad: number): string {
 }
 
 /**
- * Time bars with exact sums, deterministic whatever DuckDB's thread order
- * as long as trade ids are unique within a bar: open and close are
- * `arg_min/arg_max(price, id)`, which pick any of several trades sharing
- * the first or last id (a composite (id, time, file, row) key made cold
- * loads 23-36% slower, so it is not used).
+ * Time bars with exact sums, deterministic whatever DuckDB's thread order.
+ * Open and close are `arg_min/arg_max(price, id)`, which pick any one of
+ * several trades sharing a bar's first or last id: unless `tiedIds`, a
+ * bar whose two first or two last ids are equal fails the query with
+ * {@linkcode TIED_IDS}, and the caller runs it again with `tiedIds`, which
+ * orders trades by (id, time, file, row) as tick bars do. (That key made
+ * every load 2-4 times slower in DuckDB, so only files with repeated ids
+ * pay for it.)
  * Quantities are summed as integers of 1e-8 units (whole part and fraction
  * units apart) and the traded value p·q (1e-20 units) as five BIGINT (one
  * HUGEINT) product sums of the parts: with price = pw + pu·1e-12 (pu split
@@ -427,7 +457,11 @@ function badRowsProblem(source: BarSource, bad: number): string {
  * ratio (within a few ulps of the exact one). A bar whose quantity reaches
  * 1e26 (where pu·qw could pass HUGEINT) fails the query rather than wrap.
  */
-function timeBarSql(source: BarSource, rows: string): string {
+function timeBarSql(
+  source: BarSource,
+  rows: string,
+  tiedIds: boolean,
+): string {
   const bucket =
     "(ts // CAST($interval AS BIGINT)) * CAST($interval AS BIGINT)";
   const quantity = (units: string) =>
@@ -436,7 +470,13 @@ function timeBarSql(source: BarSource, rows: string): string {
   if (source.kind === "ticks") {
     const units = (filter: string) =>
       `coalesce(sum(qwi) ${filter} * ${unit} + sum(qui) ${filter}, 0)`;
-    return `SELECT symbol, start_time, end_time, open, high, low, close,
+    const order = tiedIds ? "{'id': id, 'ts': ts, 'seq': seq}" : "id";
+    const open = tiedIds
+      ? "open"
+      : `CASE WHEN first_ids[1] = first_ids[2] OR last_ids[1] = last_ids[2] THEN error(${
+        sqlString(TIED_IDS)
+      }) ELSE open END`;
+    return `SELECT symbol, start_time, end_time, ${open} AS open, high, low, close,
       ${quantity("q")} AS volume,
       CASE WHEN whole >= 1e26 THEN error('the ' || symbol || ' bar starting at ' || start_time || ' ms trades 1e26 or more, too much to sum exactly')
       ELSE (CAST(t1 AS DOUBLE) * 1e20 + CAST(t2 AS DOUBLE) * 1e12 + CAST(t3 AS DOUBLE) * 1e8
@@ -445,8 +485,10 @@ function timeBarSql(source: BarSource, rows: string): string {
       ${quantity("sell")} AS num_seller_volume
     FROM (
       SELECT symbol, ${bucket} AS start_time, ${bucket} + CAST($interval AS BIGINT) AS end_time,
-        arg_min(price, id) AS open, max(price) AS high, min(price) AS low,
-        arg_max(price, id) AS close,
+        arg_min(price, ${order}) AS open, max(price) AS high, min(price) AS low,
+        arg_max(price, ${order}) AS close,${
+      tiedIds ? "" : " min(id, 2) AS first_ids, max(id, 2) AS last_ids,"
+    }
         ${units("")} AS q, sum(qwi) AS whole,
         sum(pwi * qwi) AS t1, sum(pwi * qui) AS t2, sum(CAST(pu AS HUGEINT) * qwi) AS t3,
         sum(CAST(floor(pu / 1e6) * qu AS BIGINT)) AS t4,
@@ -459,7 +501,9 @@ function timeBarSql(source: BarSource, rows: string): string {
       FROM (SELECT *, CAST(qw AS BIGINT) AS qwi, CAST(qu AS BIGINT) AS qui, CAST(pw AS BIGINT) AS pwi
         FROM (${
       tickPartsSql(
-        `SELECT symbol, id, ts, price, qty, CAST(ibm AS BIGINT) AS s FROM (${rows})`,
+        `SELECT symbol, id, ts, price, qty, CAST(ibm AS BIGINT) AS s${
+          tiedIds ? ", seq" : ""
+        } FROM (${rows})`,
       )
     })) GROUP BY symbol, start_time)`;
   }
