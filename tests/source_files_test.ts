@@ -407,6 +407,41 @@ Deno.test(
 );
 
 Deno.test(
+  "loadAggBar() orders klines that repeat an open time by file and row: a bar opens on the first copy and closes on the last, on every load",
+  opts,
+  async () => {
+    const { dataDir, files } = await btcSample("klines");
+    const clean = await copyOf(dataDir, files);
+    // Every kline followed by a copy 1 higher at open and close.
+    for (const file of files) {
+      await rewrite(
+        [file],
+        "*",
+        `true UNION ALL SELECT * REPLACE (open + 1 AS open, close + 1 AS close) FROM read_parquet('${file}')`,
+      );
+    }
+    for (const intervalMs of [60_000, 300_000]) {
+      const bar = { type: "time", intervalMs } as const;
+      for (const cache of [true, false]) {
+        const options = { bar, cache, dataType: "klines" } as const;
+        const want = (await load(clean, options)).records;
+        for (let i = 0; i < 3; i++) {
+          const { records } = await load(dataDir, options);
+          assert.deepEqual(
+            records.map((b) => [b.start_time, b.open, b.close]),
+            want.map((b) => [
+              b.start_time,
+              b.open,
+              (b.close as number) + 1,
+            ]),
+          );
+        }
+      }
+    }
+  },
+);
+
+Deno.test(
   "loadAggBar() rebuilds cached bars when a source file is rewritten at the same size with its mtime restored",
   opts,
   async () => {
