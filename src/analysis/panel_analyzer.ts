@@ -16,7 +16,13 @@ import type { DataFrame } from "../polars.ts";
 import type { AnalysisTables } from "./factor_analysis.ts";
 import type { CoverageCounts, PeriodCounts } from "./coverage.ts";
 import { densePanel, frameOf, type Panel } from "./panel.ts";
-import { averageRanks, moments, pearson, studentTwoSidedP } from "./stats.ts";
+import { Float64Buffer } from "./float64_buffer.ts";
+import {
+  averageRanks,
+  pearson,
+  RunningMoments,
+  studentTwoSidedP,
+} from "./stats.ts";
 
 /** The settings the loops need (checked by the caller). */
 export interface PanelSettings {
@@ -46,30 +52,44 @@ export interface PanelSettings {
 /** The tables an analyzer reduces to (factor rows go out chunk by chunk). */
 export type ReducedTables = Omit<AnalysisTables, "factorData" | "coverage">;
 
-/** What one period accumulates over the time slices. */
+/**
+ * What one period accumulates over the time slices: the per-time series
+ * the tables list, in buffers of doubles, and running moments for what is
+ * only summarised (a year of 1-minute slices is 525,600 of each).
+ */
 interface PeriodState {
   k: number;
   counts: PeriodCounts;
+  /** Per time slice with an IC. */
   ic: {
-    end_time: number[];
-    n: number[];
-    spearman: number[];
-    pearson: number[];
+    end_time: Float64Buffer;
+    n: Float64Buffer;
+    spearman: Float64Buffer;
+    pearson: Float64Buffer;
   };
-  spearmans: number[];
-  pearsons: number[];
-  /** Per quantile (index 1..Q), its per-time mean forward return. */
-  perQuantile: number[][];
-  /** Per time slice, top minus bottom (NaN when missing). */
-  spreads: number[];
-  longShort: { end_time: number[]; spread: number[]; cumulative: number[] };
+  spearman: RunningMoments;
+  pearson: RunningMoments;
+  /** Per quantile (index 1..Q): its mean forward return per time slice. */
+  quantileMeans: RunningMoments[];
+  /** Top minus bottom per time slice. */
+  spread: RunningMoments;
+  /**
+   * Non-overlapping steps every k slices: where each ends, the long-short
+   * spread and its growth, and per quantile (index 1..Q) its mean return
+   * and growth.
+   */
+  steps: {
+    end_time: Float64Buffer;
+    spread: Float64Buffer;
+    cumulative: Float64Buffer;
+    quantileReturn: Float64Buffer[];
+    quantileCumulative: Float64Buffer[];
+  };
   growth: number;
-  /** Per quantile (index 1..Q): non-overlapping steps. */
-  steps: { end_time: number[]; return: number[]; cumulative: number[] }[];
   quantileGrowth: Float64Array;
   turnoverSums: Float64Array;
   turnoverCounts: Uint32Array;
-  autocorrelations: number[];
+  autocorrelation: RunningMoments;
 }
 
 /**
@@ -128,24 +148,36 @@ export class PanelAnalyzer {
     this.#periods = settings.periods.map((k) => {
       const counts = { period: k, withForward: 0, icTimes: 0, maxPairs: 0 };
       this.#counts.periods.push(counts);
+      const perQuantile = () =>
+        Array.from({ length: Q + 1 }, () => new Float64Buffer());
       return {
         k,
         counts,
-        ic: { end_time: [], n: [], spearman: [], pearson: [] },
-        spearmans: [],
-        pearsons: [],
-        perQuantile: Array.from({ length: Q + 1 }, () => []),
-        spreads: [],
-        longShort: { end_time: [], spread: [], cumulative: [] },
-        growth: 1,
-        steps: Array.from(
+        ic: {
+          end_time: new Float64Buffer(),
+          n: new Float64Buffer(),
+          spearman: new Float64Buffer(),
+          pearson: new Float64Buffer(),
+        },
+        spearman: new RunningMoments(),
+        pearson: new RunningMoments(),
+        quantileMeans: Array.from(
           { length: Q + 1 },
-          () => ({ end_time: [], return: [], cumulative: [] }),
+          () => new RunningMoments(),
         ),
+        spread: new RunningMoments(),
+        steps: {
+          end_time: new Float64Buffer(),
+          spread: new Float64Buffer(),
+          cumulative: new Float64Buffer(),
+          quantileReturn: perQuantile(),
+          quantileCumulative: perQuantile(),
+        },
+        growth: 1,
         quantileGrowth: new Float64Array(Q + 1).fill(1),
         turnoverSums: new Float64Array(Q + 1),
         turnoverCounts: new Uint32Array(Q + 1),
-        autocorrelations: [],
+        autocorrelation: new RunningMoments(),
       };
     });
   }
@@ -300,8 +332,8 @@ export class PanelAnalyzer {
           state.ic.n.push(n);
           state.ic.spearman.push(rho);
           state.ic.pearson.push(r);
-          if (!Number.isNaN(rho)) state.spearmans.push(rho);
-          if (!Number.isNaN(r)) state.pearsons.push(r);
+          state.spearman.add(rho);
+          state.pearson.add(r);
         }
         quantileNow.fill(NaN);
         let spread = NaN;
@@ -325,28 +357,28 @@ export class PanelAnalyzer {
             if (counts[q] > 0) {
               const value = sums[q] / counts[q] - market;
               quantileNow[q] = value;
-              state.perQuantile[q].push(value);
+              state.quantileMeans[q].add(value);
             }
           }
           if (counts[1] > 0 && counts[Q] > 0) {
             spread = sums[Q] / counts[Q] - sums[1] / counts[1];
           }
         }
-        state.spreads.push(spread);
+        state.spread.add(spread);
         // Non-overlapping steps every k slices of the whole grid, each
         // ending k slices later (so the last ones need that slice).
         if ((this.#offset + i) % k === 0 && i + k <= T - 1) {
           const end = panel.times[i + k];
           if (!Number.isNaN(spread)) state.growth *= 1 + spread;
-          state.longShort.end_time.push(end);
-          state.longShort.spread.push(spread);
-          state.longShort.cumulative.push(state.growth);
+          const steps = state.steps;
+          steps.end_time.push(end);
+          steps.spread.push(spread);
+          steps.cumulative.push(state.growth);
           for (let q = 1; q <= Q; q++) {
             const step = quantileNow[q];
             if (!Number.isNaN(step)) state.quantileGrowth[q] *= 1 + step;
-            state.steps[q].end_time.push(end);
-            state.steps[q].return.push(step);
-            state.steps[q].cumulative.push(state.quantileGrowth[q]);
+            steps.quantileReturn[q].push(step);
+            steps.quantileCumulative[q].push(state.quantileGrowth[q]);
           }
         }
       }
@@ -381,7 +413,7 @@ export class PanelAnalyzer {
         }
         if (n >= minSymbols) {
           const r = pearson(x, y, n);
-          if (!Number.isNaN(r)) state.autocorrelations.push(r);
+          state.autocorrelation.add(r);
         }
       }
       return f;
@@ -417,35 +449,20 @@ export class PanelAnalyzer {
   /** The summaries and per-time tables, in period order. */
   #tables(): ReducedTables {
     const Q = this.#settings.quantiles;
-    const ic = emptyColumns("end_time period n spearman pearson");
+    const periods = this.#periods;
     const icSummary = emptyColumns(
       "period method n mean std ir t_stat p_value hit_rate",
     );
     const quantileReturns = emptyColumns("period quantile mean std n");
     const spread = emptyColumns("period mean std t_stat n");
-    const longShort = emptyColumns("end_time period spread cumulative");
-    const quantileCumulative = emptyColumns(
-      "end_time period quantile return cumulative",
-    );
     const turnover = emptyColumns("period quantile mean n");
     const autocorrelation = emptyColumns("period mean n");
     const decay = emptyColumns("period spearman pearson");
-    for (const state of this.#periods) {
+    for (const state of periods) {
       const { k } = state;
-      append(ic, {
-        end_time: state.ic.end_time,
-        period: state.ic.n.map(() => k),
-        n: state.ic.n,
-        spearman: state.ic.spearman,
-        pearson: state.ic.pearson,
-      });
-      for (
-        const [method, values] of [
-          ["spearman", state.spearmans],
-          ["pearson", state.pearsons],
-        ] as const
-      ) {
-        const m = moments(values);
+      for (const method of ["spearman", "pearson"] as const) {
+        const running = state[method];
+        const m = running.moments();
         const stats = tStatistics(m);
         append(icSummary, {
           period: [k],
@@ -456,16 +473,16 @@ export class PanelAnalyzer {
           ir: [stats.ir],
           t_stat: [stats.t],
           p_value: [stats.p],
-          hit_rate: [m.n > 0 ? values.filter((v) => v > 0).length / m.n : NaN],
+          hit_rate: [m.n > 0 ? running.positive / m.n : NaN],
         });
       }
       append(decay, {
         period: [k],
-        spearman: [moments(state.spearmans).mean],
-        pearson: [moments(state.pearsons).mean],
+        spearman: [state.spearman.moments().mean],
+        pearson: [state.pearson.moments().mean],
       });
       for (let q = 1; q <= Q; q++) {
-        const m = moments(state.perQuantile[q]);
+        const m = state.quantileMeans[q].moments();
         append(quantileReturns, {
           period: [k],
           quantile: [q],
@@ -474,7 +491,7 @@ export class PanelAnalyzer {
           n: [m.n],
         });
       }
-      const s = moments(state.spreads);
+      const s = state.spread.moments();
       append(spread, {
         period: [k],
         mean: [s.mean],
@@ -482,18 +499,6 @@ export class PanelAnalyzer {
         t_stat: [tStatistics(s).t],
         n: [s.n],
       });
-      append(longShort, {
-        ...state.longShort,
-        period: state.longShort.spread.map(() => k),
-      });
-      for (let q = 1; q <= Q; q++) {
-        const steps = state.steps[q];
-        append(quantileCumulative, {
-          ...steps,
-          period: steps.return.map(() => k),
-          quantile: steps.return.map(() => q),
-        });
-      }
       for (let q = 1; q <= Q; q++) {
         const n = state.turnoverCounts[q];
         append(turnover, {
@@ -503,11 +508,52 @@ export class PanelAnalyzer {
           n: [n],
         });
       }
-      const a = moments(state.autocorrelations);
+      const a = state.autocorrelation.moments();
       append(autocorrelation, { period: [k], mean: [a.mean], n: [a.n] });
     }
+    // The per-time tables go straight from the buffers into typed columns,
+    // one table at a time, each table's buffers dropped once it is built.
+    const ic = periods.map((state) => state.ic);
+    const icTable = typed(
+      frameOf({
+        end_time: joined(ic.map((c) => c.end_time)),
+        period: labels(ic.map((c, p) => [periods[p].k, c.n.length])),
+        n: joined(ic.map((c) => c.n)),
+        spearman: joined(ic.map((c) => c.spearman)),
+        pearson: joined(ic.map((c) => c.pearson)),
+      }),
+      "n",
+    );
+    ic.forEach((c) => Object.values(c).forEach((b) => b.clear()));
+    const steps = periods.map((state) => state.steps);
+    const quantiles = Array.from({ length: Q }, (_, q) => q + 1);
+    const perQuantile = <T>(
+      of: (step: PeriodState["steps"], q: number) => T,
+    ): T[] => steps.flatMap((step) => quantiles.map((q) => of(step, q)));
+    const quantileCumulative = typed(
+      frameOf({
+        end_time: joined(perQuantile((step) => step.end_time)),
+        period: labels(
+          steps.map((step, p) => [periods[p].k, Q * step.end_time.length]),
+        ),
+        quantile: labels(
+          perQuantile((step, q): [number, number] => [
+            q,
+            step.end_time.length,
+          ]),
+        ),
+        return: joined(perQuantile((step, q) => step.quantileReturn[q])),
+        cumulative: joined(
+          perQuantile((step, q) => step.quantileCumulative[q]),
+        ),
+      }),
+    );
+    perQuantile((step, q) => {
+      step.quantileReturn[q].clear();
+      step.quantileCumulative[q].clear();
+    });
     return {
-      ic: typed(frameOf(ic), "period", "n"),
+      ic: icTable,
       icSummary: typed(frameOf(icSummary), "period", "n"),
       quantileReturns: typed(
         frameOf(quantileReturns),
@@ -515,18 +561,45 @@ export class PanelAnalyzer {
         "quantile",
         "n",
       ),
-      quantileCumulative: typed(
-        frameOf(quantileCumulative),
-        "period",
-        "quantile",
-      ),
+      quantileCumulative,
       spread: typed(frameOf(spread), "period", "n"),
-      longShort: typed(frameOf(longShort), "period"),
+      longShort: typed(frameOf({
+        end_time: joined(steps.map((step) => step.end_time)),
+        period: labels(
+          steps.map((step, p) => [periods[p].k, step.end_time.length]),
+        ),
+        spread: joined(steps.map((step) => step.spread)),
+        cumulative: joined(steps.map((step) => step.cumulative)),
+      })),
       turnover: typed(frameOf(turnover), "period", "quantile", "n"),
       rankAutocorrelation: typed(frameOf(autocorrelation), "period", "n"),
       icDecay: typed(frameOf(decay), "period"),
     };
   }
+}
+
+/** The buffers' values one after another, in one array. */
+function joined(buffers: Float64Buffer[]): Float64Array {
+  const out = new Float64Array(
+    buffers.reduce((n, buffer) => n + buffer.length, 0),
+  );
+  let at = 0;
+  for (const buffer of buffers) {
+    buffer.copyTo(out, at);
+    at += buffer.length;
+  }
+  return out;
+}
+
+/** A key column: each `[value, count]` run's value `count` times. */
+function labels(runs: [number, number][]): Int32Array {
+  const out = new Int32Array(runs.reduce((n, [, count]) => n + count, 0));
+  let at = 0;
+  for (const [value, count] of runs) {
+    out.fill(value, at, at + count);
+    at += count;
+  }
+  return out;
 }
 
 /** The first row of the panel at time slice `i` or later (rows are sorted). */

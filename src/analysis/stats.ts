@@ -113,6 +113,51 @@ export function moments(values: ArrayLike<number>): Moments {
 }
 
 /**
+ * Count, mean and sample standard deviation (ddof 1) of the finite values
+ * added one at a time, without keeping them, and how many are above zero.
+ * The mean is their sum over n, as {@linkcode moments} computes it; the
+ * deviation is Welford's update (within a few ulps of the two-pass one).
+ *
+ * @example
+ * ```ts
+ * import { RunningMoments } from "./stats.ts";
+ * const m = new RunningMoments();
+ * for (const v of [1, 2, NaN, 3]) m.add(v);
+ * console.log(m.moments(), m.positive); // { n: 3, mean: 2, std: 1 } 3
+ * ```
+ */
+export class RunningMoments {
+  /** How many finite values were added. */
+  n = 0;
+  /** How many of them are above zero. */
+  positive = 0;
+  #sum = 0;
+  #mean = 0;
+  #squares = 0;
+
+  /** Adds `value` (ignored unless finite). */
+  add(value: number): void {
+    if (!Number.isFinite(value)) return;
+    this.n++;
+    if (value > 0) this.positive++;
+    this.#sum += value;
+    const delta = value - this.#mean;
+    this.#mean += delta / this.n;
+    this.#squares += delta * (value - this.#mean);
+  }
+
+  /** Count, mean (NaN when n = 0) and std (NaN when n < 2). */
+  moments(): Moments {
+    const n = this.n;
+    return {
+      n,
+      mean: n > 0 ? this.#sum / n : NaN,
+      std: n > 1 ? Math.sqrt(this.#squares / (n - 1)) : NaN,
+    };
+  }
+}
+
+/**
  * The `p` quantile of the sorted values with linear interpolation between
  * neighbours (numpy's default).
  *
