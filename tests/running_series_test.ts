@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import pl from "nodejs-polars";
+import { PanelAnalyzer } from "../src/analysis/panel_analyzer.ts";
 import { Float64Buffer } from "../src/analysis/float64_buffer.ts";
 import { moments, RunningMoments } from "../src/analysis/stats.ts";
 
@@ -65,4 +67,56 @@ Deno.test("RunningMoments gives moments()'s count and mean exactly and its std w
   const same = new RunningMoments();
   for (let i = 0; i < 10; i++) same.add(0.1);
   assert.deepEqual(same.moments().std, 0);
+});
+
+Deno.test("PanelAnalyzer gives the same tables when its per-time series move into frames every few values, over many chunks, as in one pass", () => {
+  const symbols = Array.from(
+    { length: 30 },
+    (_, s) => `S${String(s).padStart(2, "0")}`,
+  );
+  const T = 400;
+  let seed = 3;
+  const next = () =>
+    (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+  const end_time: number[] = [], symbol: string[] = [];
+  const factor: (number | null)[] = [], price: number[] = [];
+  const last = symbols.map(() => 100);
+  for (let t = 0; t < T; t++) {
+    symbols.forEach((name, s) => {
+      last[s] *= 1 + (next() - 0.5) * 0.02;
+      if (next() < 0.05) return; // a missing bar
+      end_time.push((t + 1) * 60_000);
+      symbol.push(name);
+      factor.push(next() < 0.05 ? null : Math.round(next() * 20)); // ties
+      price.push(last[s]);
+    });
+  }
+  const rows = pl.DataFrame({ end_time, symbol, factor, price });
+  const settings = {
+    periods: [1, 3, 10],
+    quantiles: 5,
+    minSymbols: 5,
+    demeaned: true,
+  };
+  const once = new PanelAnalyzer(symbols, settings);
+  once.push(rows, true);
+  const want = once.finish().tables;
+  const chunked = new PanelAnalyzer(symbols, { ...settings, frameRows: 7 });
+  for (let t = 0; t < T; t += 37) {
+    chunked.push(
+      rows.filter(
+        pl.col("end_time").gt(t * 60_000).and(
+          pl.col("end_time").ltEq((t + 37) * 60_000),
+        ),
+      ),
+    );
+  }
+  const got = chunked.finish().tables;
+  for (const [name, table] of Object.entries(want)) {
+    const other = got[name as keyof typeof got];
+    assert.ok(table.height > 0 || name === "turnover", name);
+    assert.deepEqual(other.dtypes.map(String), table.dtypes.map(String), name);
+    assert.deepEqual(other.toRecords(), table.toRecords(), name);
+  }
+  assert.equal(want.quantileCumulative.height, 5 * (399 + 133 + 39));
 });

@@ -6,6 +6,13 @@
  * @module
  */
 
+/**
+ * How many values a series collects in buffers before its owner moves them
+ * into a frame: large frames, few of them (a year of 1-minute slices in
+ * two), and buffers that stay small.
+ */
+export const FRAME_ROWS = 262_144;
+
 /** The first block's length; each next block doubles, up to {@linkcode MAX_BLOCK}. */
 const FIRST_BLOCK = 1_024;
 /** The largest block: 512 KiB. */

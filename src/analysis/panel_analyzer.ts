@@ -12,11 +12,11 @@
  */
 import pl from "nodejs-polars";
 import { EPS } from "../factor/kernels.ts";
-import type { DataFrame } from "../polars.ts";
+import { concatFrames, type DataFrame } from "../polars.ts";
 import type { AnalysisTables } from "./factor_analysis.ts";
 import type { CoverageCounts, PeriodCounts } from "./coverage.ts";
 import { densePanel, frameOf, type Panel } from "./panel.ts";
-import { Float64Buffer } from "./float64_buffer.ts";
+import { Float64Buffer, FRAME_ROWS } from "./float64_buffer.ts";
 import {
   averageRanks,
   pearson,
@@ -47,6 +47,11 @@ export interface PanelSettings {
    * @default false
    */
   universe?: boolean;
+  /**
+   * How many per-time values are buffered before they move into a frame.
+   * @default FRAME_ROWS (262,144)
+   */
+  frameRows?: number;
 }
 
 /** The tables an analyzer reduces to (factor rows go out chunk by chunk). */
@@ -121,6 +126,16 @@ export class PanelAnalyzer {
   readonly #reach: number;
   readonly #periods: PeriodState[];
   readonly #counts: CoverageCounts;
+  /**
+   * The per-time tables' rows so far, as frames moved out of the buffers
+   * (see `#flush`): per period for `ic` and `longShort`, per period and
+   * quantile for `quantileCumulative` (their order in the tables).
+   */
+  readonly #parts: {
+    ic: DataFrame[][];
+    longShort: DataFrame[][];
+    quantileCumulative: DataFrame[][][];
+  };
   /** Rows of the slices carried into the next chunk. */
   #carry: DataFrame | undefined;
   /** Of the carried slices, how many were analysed already (look-back only). */
@@ -180,6 +195,13 @@ export class PanelAnalyzer {
         autocorrelation: new RunningMoments(),
       };
     });
+    this.#parts = {
+      ic: this.#periods.map(() => []),
+      longShort: this.#periods.map(() => []),
+      quantileCumulative: this.#periods.map(() =>
+        Array.from({ length: Q + 1 }, () => [])
+      ),
+    };
   }
 
   /**
@@ -204,6 +226,7 @@ export class PanelAnalyzer {
     const from = this.#carriedDone;
     const to = last ? T : Math.max(from, T - this.#reach);
     const out = this.#analyse(panel, from, to);
+    this.#flush(false);
     if (!last) {
       const keep = Math.max(0, to - this.#reach);
       this.#carry = panel.rows.slice(
@@ -446,6 +469,59 @@ export class PanelAnalyzer {
     ], { how: "horizontal" });
   }
 
+  /**
+   * Moves the per-time series buffered since the last flush into frames
+   * once they hold {@linkcode FRAME_ROWS} values (or any, when `always`):
+   * a year of them is millions of rows, kept once, natively and typed,
+   * instead of as buffers copied into tables at the end. (Flushing after
+   * every chunk made 4,400 small frames in a year of 1-minute bars, and the
+   * process grew by about 300 MiB more.)
+   */
+  #flush(always: boolean): void {
+    const Q = this.#settings.quantiles;
+    const frameRows = this.#settings.frameRows ?? FRAME_ROWS;
+    this.#periods.forEach((state, p) => {
+      const { k, ic, steps } = state;
+      const period = (n: number) => new Int32Array(n).fill(k);
+      if (always || ic.n.length >= frameRows) {
+        this.#parts.ic[p].push(typed(
+          frameOf({
+            end_time: ic.end_time.toArray(),
+            period: period(ic.n.length),
+            n: ic.n.toArray(),
+            spearman: ic.spearman.toArray(),
+            pearson: ic.pearson.toArray(),
+          }),
+          "n",
+        ));
+        Object.values(ic).forEach((buffer) => buffer.clear());
+      }
+      const n = steps.end_time.length;
+      if (!always && n < frameRows) return;
+      const end = steps.end_time.toArray();
+      this.#parts.longShort[p].push(typed(frameOf({
+        end_time: end,
+        period: period(n),
+        spread: steps.spread.toArray(),
+        cumulative: steps.cumulative.toArray(),
+      })));
+      for (let q = 1; q <= Q; q++) {
+        this.#parts.quantileCumulative[p][q].push(typed(frameOf({
+          end_time: end,
+          period: period(n),
+          quantile: new Int32Array(n).fill(q),
+          return: steps.quantileReturn[q].toArray(),
+          cumulative: steps.quantileCumulative[q].toArray(),
+        })));
+        steps.quantileReturn[q].clear();
+        steps.quantileCumulative[q].clear();
+      }
+      for (const buffer of [steps.end_time, steps.spread, steps.cumulative]) {
+        buffer.clear();
+      }
+    });
+  }
+
   /** The summaries and per-time tables, in period order. */
   #tables(): ReducedTables {
     const Q = this.#settings.quantiles;
@@ -511,49 +587,11 @@ export class PanelAnalyzer {
       const a = state.autocorrelation.moments();
       append(autocorrelation, { period: [k], mean: [a.mean], n: [a.n] });
     }
-    // The per-time tables go straight from the buffers into typed columns,
-    // one table at a time, each table's buffers dropped once it is built.
-    const ic = periods.map((state) => state.ic);
-    const icTable = typed(
-      frameOf({
-        end_time: joined(ic.map((c) => c.end_time)),
-        period: labels(ic.map((c, p) => [periods[p].k, c.n.length])),
-        n: joined(ic.map((c) => c.n)),
-        spearman: joined(ic.map((c) => c.spearman)),
-        pearson: joined(ic.map((c) => c.pearson)),
-      }),
-      "n",
-    );
-    ic.forEach((c) => Object.values(c).forEach((b) => b.clear()));
-    const steps = periods.map((state) => state.steps);
-    const quantiles = Array.from({ length: Q }, (_, q) => q + 1);
-    const perQuantile = <T>(
-      of: (step: PeriodState["steps"], q: number) => T,
-    ): T[] => steps.flatMap((step) => quantiles.map((q) => of(step, q)));
-    const quantileCumulative = typed(
-      frameOf({
-        end_time: joined(perQuantile((step) => step.end_time)),
-        period: labels(
-          steps.map((step, p) => [periods[p].k, Q * step.end_time.length]),
-        ),
-        quantile: labels(
-          perQuantile((step, q): [number, number] => [
-            q,
-            step.end_time.length,
-          ]),
-        ),
-        return: joined(perQuantile((step, q) => step.quantileReturn[q])),
-        cumulative: joined(
-          perQuantile((step, q) => step.quantileCumulative[q]),
-        ),
-      }),
-    );
-    perQuantile((step, q) => {
-      step.quantileReturn[q].clear();
-      step.quantileCumulative[q].clear();
-    });
+    this.#flush(true);
+    const stacked = (parts: DataFrame[][]) =>
+      concatFrames(parts.flat(), { rechunk: false });
     return {
-      ic: icTable,
+      ic: stacked(this.#parts.ic),
       icSummary: typed(frameOf(icSummary), "period", "n"),
       quantileReturns: typed(
         frameOf(quantileReturns),
@@ -561,45 +599,18 @@ export class PanelAnalyzer {
         "quantile",
         "n",
       ),
-      quantileCumulative,
-      spread: typed(frameOf(spread), "period", "n"),
-      longShort: typed(frameOf({
-        end_time: joined(steps.map((step) => step.end_time)),
-        period: labels(
-          steps.map((step, p) => [periods[p].k, step.end_time.length]),
+      quantileCumulative: stacked(
+        this.#parts.quantileCumulative.flatMap((quantiles) =>
+          quantiles.slice(1)
         ),
-        spread: joined(steps.map((step) => step.spread)),
-        cumulative: joined(steps.map((step) => step.cumulative)),
-      })),
+      ),
+      spread: typed(frameOf(spread), "period", "n"),
+      longShort: stacked(this.#parts.longShort),
       turnover: typed(frameOf(turnover), "period", "quantile", "n"),
       rankAutocorrelation: typed(frameOf(autocorrelation), "period", "n"),
       icDecay: typed(frameOf(decay), "period"),
     };
   }
-}
-
-/** The buffers' values one after another, in one array. */
-function joined(buffers: Float64Buffer[]): Float64Array {
-  const out = new Float64Array(
-    buffers.reduce((n, buffer) => n + buffer.length, 0),
-  );
-  let at = 0;
-  for (const buffer of buffers) {
-    buffer.copyTo(out, at);
-    at += buffer.length;
-  }
-  return out;
-}
-
-/** A key column: each `[value, count]` run's value `count` times. */
-function labels(runs: [number, number][]): Int32Array {
-  const out = new Int32Array(runs.reduce((n, [, count]) => n + count, 0));
-  let at = 0;
-  for (const [value, count] of runs) {
-    out.fill(value, at, at + count);
-    at += count;
-  }
-  return out;
 }
 
 /** The first row of the panel at time slice `i` or later (rows are sorted). */
