@@ -135,7 +135,7 @@ class PathProbe {
       const parent = folder.slice(0, slash);
       exists = slash <= 0 ||
         (await this.folderExists(parent) &&
-          (await this.#listing(parent))?.has(folder.slice(slash + 1)) ===
+          this.#listing(parent)?.has(folder.slice(slash + 1)) ===
             true);
       this.#folders.set(folder, exists);
     }
@@ -158,7 +158,7 @@ class PathProbe {
     return found;
   }
 
-  async #listing(dir: string): Promise<Set<string> | null> {
+  #listing(dir: string): Set<string> | null {
     let names = this.#listings.get(dir);
     if (names === undefined) {
       names = listDirectories(dir);
