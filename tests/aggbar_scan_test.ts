@@ -5,10 +5,13 @@ import {
   ALPHA101,
   backtest,
   type BacktestOptions,
+  compareFactors,
   DataFileError,
   type FactorAnalysis,
   InvalidArgumentError,
   NotKeptError,
+  sweep,
+  walkForward,
 } from "../mod.ts";
 import { factorData, settlementsFor } from "./_factor_data.ts";
 
@@ -310,5 +313,60 @@ Deno.test("AggBar.scan reads files whose paths hold glob characters and key=valu
     assert.equal(pl.readParquet(sink).height, written.rows);
   } finally {
     await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("a sweep, a factor comparison and a walk-forward run of scanned bars in 20-minute chunks equal those of the same bars in memory, read no file whole and leave no temporary file", async () => {
+  const { dir, agg } = await filesOfHours();
+  const temp = Deno.env.get("TMPDIR") ?? "/tmp";
+  const evaluated = () =>
+    [...Deno.readDirSync(temp)].filter((e) =>
+      e.name.startsWith("factorium-evaluated-")
+    ).length;
+  const before = evaluated();
+  const warn = console.warn;
+  const warnings: string[] = [];
+  console.warn = (message: string) => warnings.push(message);
+  try {
+    const scanned = AggBar.scan(dir, { chunk: "20m" });
+    const settings = { periods: [1, 5], quantiles: 3, minSymbols: 3 };
+    const template = "cs_rank(-ts_delta(close, {n}))";
+    const grid = { n: [2, 5], costBps: [0, 4] };
+    const swept = async (bars: AggBar) =>
+      (await sweep(bars, template, grid, { ic: settings })).table;
+    const whole = await swept(agg);
+    assert.equal(whole.height, 4);
+    assert.ok((await swept(scanned)).frameEqual(whole, true), "sweep");
+
+    const factors = {
+      chain:
+        "cs_zscore(ts_mean(cs_rank(ts_zscore(ts_pct_change(close,2),6)),3))",
+      a001: FACTORS.a001,
+    };
+    const inMemory = await compareFactors(agg, factors, settings);
+    const inFiles = await compareFactors(scanned, factors, settings);
+    for (
+      const table of [
+        "table",
+        "ic",
+        "valueCorrelation",
+        "icCorrelation",
+      ] as const
+    ) {
+      assert.ok(inFiles[table].frameEqual(inMemory[table], true), table);
+    }
+    assert.ok(inMemory.valueCorrelation.height === 2);
+
+    const walk = (bars: AggBar) =>
+      walkForward(bars, template, { n: [2, 5] }, { train: "2h", test: "1h" });
+    const [walked, walkedInFiles] = [await walk(agg), await walk(scanned)];
+    assert.ok(walked.folds.height >= 3);
+    assert.ok(walkedInFiles.folds.frameEqual(walked.folds, true), "folds");
+    assert.ok(walkedInFiles.returns.frameEqual(walked.returns, true));
+    assert.deepEqual(warnings, []);
+    assert.equal(evaluated(), before);
+  } finally {
+    console.warn = warn;
+    await Deno.remove(dir, { recursive: true });
   }
 });

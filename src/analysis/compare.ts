@@ -10,10 +10,15 @@ import pl from "nodejs-polars";
 import type { AggBar } from "../aggbar.ts";
 import { InvalidArgumentError } from "../errors.ts";
 import { columnFactor } from "../factor/columns.ts";
+import { forEachChunk } from "../factor/compute.ts";
 import type { Factor } from "../factor/factor.ts";
 import type { DataFrame } from "../polars.ts";
 import { analyzeFactor, type AnalyzeOptions } from "./analyzer.ts";
-import { evaluateFactors, factorOrFormula, refuseSink } from "./evaluated.ts";
+import {
+  factorOrFormula,
+  refuseSink,
+  withEvaluatedFactors,
+} from "./evaluated.ts";
 import { FactorComparison } from "./factor_comparison.ts";
 import { densePanel, frameOf } from "./panel.ts";
 import { averageRanks, pearson } from "./stats.ts";
@@ -79,48 +84,59 @@ export async function compareFactors(
     factorOrFormula(agg, factors[name], `factors.${name}`)
   );
   const price = options.price ?? "close";
-  const { bars, columns } = await evaluateFactors(agg, parsed, price);
-  const rows: DataFrame[] = [];
-  const ics: DataFrame[] = [];
-  let settings;
-  for (const [i, column] of columns.entries()) {
-    const analysis = await analyzeFactor(
-      columnFactor(bars, column),
-      bars,
-      options,
-    ).catch((error) => {
-      // Say which factor could not be analysed (the class stays).
-      if (error instanceof Error) {
-        error.message = `factors.${names[i]} (${
-          parsed[i].name
-        }): ${error.message}`;
+  return await withEvaluatedFactors(
+    agg,
+    parsed,
+    price,
+    async ({ bars, columns }) => {
+      const rows: DataFrame[] = [];
+      const ics: DataFrame[] = [];
+      let settings;
+      for (const [i, column] of columns.entries()) {
+        const analysis = await analyzeFactor(
+          columnFactor(bars, column),
+          bars,
+          options,
+        ).catch((error) => {
+          // Say which factor could not be analysed (the class stays).
+          if (error instanceof Error) {
+            error.message = `factors.${names[i]} (${
+              parsed[i].name
+            }): ${error.message}`;
+          }
+          throw error;
+        });
+        settings = analysis.settings;
+        rows.push(summaryRows(names[i], analysis));
+        ics.push(
+          analysis.ic.select(
+            pl.lit(names[i]).alias("factor"),
+            "end_time",
+            "period",
+            "n",
+            "spearman",
+          ),
+        );
       }
-      throw error;
-    });
-    settings = analysis.settings;
-    rows.push(summaryRows(names[i], analysis));
-    ics.push(
-      analysis.ic.select(
-        pl.lit(names[i]).alias("factor"),
-        "end_time",
-        "period",
-        "n",
-        "spearman",
-      ),
-    );
-  }
-  const table = pl.concat(rows, { how: "vertical" })
-    .withColumns(pl.col("ic_ir").abs().alias("order"))
-    .sort(["period", "order"], [false, true], true)
-    .drop("order");
-  const ic = pl.concat(ics, { how: "vertical" });
-  const minSymbols = settings!.minSymbols;
-  return new FactorComparison(names, settings!, {
-    table,
-    ic,
-    valueCorrelation: valueCorrelation(bars, columns, names, minSymbols),
-    icCorrelation: icCorrelation(ic, names, settings!.periods),
-  });
+      const table = pl.concat(rows, { how: "vertical" })
+        .withColumns(pl.col("ic_ir").abs().alias("order"))
+        .sort(["period", "order"], [false, true], true)
+        .drop("order");
+      const ic = pl.concat(ics, { how: "vertical" });
+      const minSymbols = settings!.minSymbols;
+      return new FactorComparison(names, settings!, {
+        table,
+        ic,
+        valueCorrelation: await valueCorrelation(
+          bars,
+          columns,
+          names,
+          minSymbols,
+        ),
+        icCorrelation: icCorrelation(ic, names, settings!.periods),
+      });
+    },
+  );
 }
 
 /** One factor's rows of the comparison table. */
@@ -169,42 +185,56 @@ function summaryRows(
  * Mean over time slices of the cross-sectional Spearman correlation of
  * each pair of factors: `factor` and a column per factor.
  */
-function valueCorrelation(
+async function valueCorrelation(
   bars: AggBar,
   columns: string[],
   names: string[],
   minSymbols: number,
-): DataFrame {
-  const panel = densePanel(bars.toPolars(), columns);
-  const T = panel.times.length, N = panel.symbols.length, F = columns.length;
-  const matrix = new Float64Array(F * F).fill(NaN);
+): Promise<DataFrame> {
+  const F = columns.length, symbols = bars.symbols, N = symbols.length;
+  const sums = new Float64Array(F * F), counts = new Uint32Array(F * F);
   const x = new Float64Array(N), y = new Float64Array(N);
   const rx = new Float64Array(N), ry = new Float64Array(N);
   const scratch = new Float64Array(N);
-  for (let a = 0; a < F; a++) {
-    const va = panel.values[columns[a]];
-    for (let b = a; b < F; b++) {
-      const vb = panel.values[columns[b]];
-      let sum = 0, count = 0;
-      for (let i = 0; i < T; i++) {
-        let n = 0;
-        for (let s = 0; s < N; s++) {
-          const c = i * N + s;
-          if (!Number.isNaN(va[c]) && !Number.isNaN(vb[c])) {
-            x[n] = va[c];
-            y[n++] = vb[c];
+  // Per time slice, so bars kept in files are read a time chunk at a time.
+  await forEachChunk(
+    Object.fromEntries(columns.map((c) => [c, columnFactor(bars, c)])),
+    (chunk) => {
+      const panel = densePanel(chunk, columns, symbols);
+      const T = panel.times.length;
+      for (let a = 0; a < F; a++) {
+        const va = panel.values[columns[a]];
+        for (let b = a; b < F; b++) {
+          const vb = panel.values[columns[b]];
+          for (let i = 0; i < T; i++) {
+            let n = 0;
+            for (let s = 0; s < N; s++) {
+              const c = i * N + s;
+              if (!Number.isNaN(va[c]) && !Number.isNaN(vb[c])) {
+                x[n] = va[c];
+                y[n++] = vb[c];
+              }
+            }
+            if (n < minSymbols) continue;
+            averageRanks(x, n, rx, scratch);
+            averageRanks(y, n, ry, scratch);
+            const rho = pearson(rx, ry, n);
+            if (!Number.isNaN(rho)) {
+              sums[a * F + b] += rho;
+              counts[a * F + b]++;
+            }
           }
         }
-        if (n < minSymbols) continue;
-        averageRanks(x, n, rx, scratch);
-        averageRanks(y, n, ry, scratch);
-        const rho = pearson(rx, ry, n);
-        if (!Number.isNaN(rho)) {
-          sum += rho;
-          count++;
-        }
       }
-      matrix[a * F + b] = matrix[b * F + a] = count > 0 ? sum / count : NaN;
+    },
+  );
+  const matrix = new Float64Array(F * F).fill(NaN);
+  for (let a = 0; a < F; a++) {
+    for (let b = a; b < F; b++) {
+      const count = counts[a * F + b];
+      matrix[a * F + b] = matrix[b * F + a] = count > 0
+        ? sums[a * F + b] / count
+        : NaN;
     }
   }
   return matrixFrame(names, matrix);

@@ -12,7 +12,7 @@ import pl from "nodejs-polars";
 import { AggBar } from "../aggbar.ts";
 import { InvalidArgumentError } from "../errors.ts";
 import { columnFactor } from "../factor/columns.ts";
-import { computeFactors } from "../factor/compute.ts";
+import { computeFactors, sinkFactors } from "../factor/compute.ts";
 import { Factor } from "../factor/factor.ts";
 import { type FormulaOptions, parseFormula } from "../factor/formula.ts";
 
@@ -70,6 +70,63 @@ export async function evaluateFactors(
   factors: readonly Factor[],
   price?: string,
 ): Promise<EvaluatedFactors> {
+  const { named, columns } = evaluationOf(agg, factors, price);
+  return {
+    bars: new AggBar(await computeFactors(named), { ...agg.metadata }),
+    columns,
+  };
+}
+
+/**
+ * Runs `use` on `factors` evaluated as by {@linkcode evaluateFactors}; for
+ * bars kept in files ({@linkcode AggBar.scan}) the values are written a
+ * time chunk at a time to a temporary Parquet file, read back as bars kept
+ * in that file (so a sweep over a year holds a chunk, not every variant's
+ * every value), and the file is removed once `use` settles.
+ *
+ * @example
+ * ```ts ignore
+ * const rows = await withEvaluatedFactors(agg, [mom, rev], "close", ({ bars, columns }) =>
+ *   bars.get(columns[0]).analyze(bars));
+ * ```
+ */
+export async function withEvaluatedFactors<T>(
+  agg: AggBar,
+  factors: readonly Factor[],
+  price: string,
+  use: (evaluated: EvaluatedFactors) => Promise<T>,
+): Promise<T> {
+  if (!agg.streamed) {
+    return await use(await evaluateFactors(agg, factors, price));
+  }
+  const { named, columns } = evaluationOf(agg, factors, price);
+  const dir = await Deno.makeTempDir({ prefix: "factorium-evaluated-" });
+  try {
+    const path = `${dir}/factors.parquet`;
+    // The values keep the bars' chunk length (when they have one).
+    const chunk = agg.rows().chunkMs;
+    await sinkFactors(named, path, chunk);
+    return await use({
+      bars: AggBar.scan([path], {
+        metadata: { ...agg.metadata },
+        ...(chunk === undefined ? {} : { chunk }),
+      }),
+      columns,
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/**
+ * The factors to evaluate by name (`#0`, `#1`, … and the carried bar
+ * columns), after checking `price`.
+ */
+function evaluationOf(
+  agg: AggBar,
+  factors: readonly Factor[],
+  price: string | undefined,
+): { named: Record<string, Factor>; columns: string[] } {
   if (
     price !== undefined &&
     (typeof price !== "string" || !agg.cols.includes(price))
@@ -87,12 +144,11 @@ export async function evaluateFactors(
     ...(price === undefined ? [] : [price]),
     ...DOLLAR_VOLUME.filter((c) => c !== price && agg.cols.includes(c)),
   ];
-  const frame = await computeFactors({
-    ...Object.fromEntries(columns.map((column, i) => [column, factors[i]])),
-    ...Object.fromEntries(carried.map((c) => [c, columnFactor(agg, c)])),
-  });
   return {
-    bars: new AggBar(frame, { ...agg.metadata }),
+    named: {
+      ...Object.fromEntries(columns.map((column, i) => [column, factors[i]])),
+      ...Object.fromEntries(carried.map((c) => [c, columnFactor(agg, c)])),
+    },
     columns,
   };
 }

@@ -10,7 +10,7 @@ import { checkOptions, type OptionNames } from "../options.ts";
 import type { AnalyzeOptions } from "./analyzer.ts";
 import { BACKTEST_OPTIONS } from "./backtest.ts";
 import type { BacktestOptions } from "./backtest_options.ts";
-import { evaluateFactors, refuseSink } from "./evaluated.ts";
+import { refuseSink, withEvaluatedFactors } from "./evaluated.ts";
 import {
   planSweep,
   rowsFrame,
@@ -81,25 +81,28 @@ export async function sweep(
   );
   if (ic !== undefined) refuseSink("sweep ic", ic);
   const plan = planSweep(agg, template, grid);
-  const { bars, columns } = await evaluateFactors(
+  const rows = await withEvaluatedFactors(
     agg,
     plan.variants.map((v) => v.factor),
     backtestOptions.price ?? "close",
+    async ({ bars, columns }) => {
+      const rows: SweepRow[] = [];
+      for (const [i, { params, factor }] of plan.variants.entries()) {
+        rows.push(
+          ...await variantRows(
+            bars,
+            columns[i],
+            params,
+            plan.combos,
+            backtestOptions,
+            ic,
+            factor.name,
+          ),
+        );
+      }
+      return rows;
+    },
   );
-  const rows: SweepRow[] = [];
-  for (const [i, { params, factor }] of plan.variants.entries()) {
-    rows.push(
-      ...await variantRows(
-        bars,
-        columns[i],
-        params,
-        plan.combos,
-        backtestOptions,
-        ic,
-        factor.name,
-      ),
-    );
-  }
   const params = [...plan.factorParams, ...plan.optionParams];
   return new SweepResult(
     params,

@@ -12,7 +12,7 @@ import { checkOptions, oneOf, type OptionNames } from "../options.ts";
 import type { DataFrame } from "../polars.ts";
 import { parseTimestep } from "../time.ts";
 import type { BacktestResult } from "./backtest_result.ts";
-import { evaluateFactors, refuseSink } from "./evaluated.ts";
+import { refuseSink, withEvaluatedFactors } from "./evaluated.ts";
 import { computeMetrics } from "./metrics.ts";
 import { SWEEP_OPTIONS, type SweepOptions } from "./sweep.ts";
 import {
@@ -137,99 +137,104 @@ export async function walkForward(
   if (analysis !== undefined) refuseSink("walkForward ic", analysis);
   const folds = foldsOf(agg, trainMs, testMs, stepMs);
   const plan = planSweep(agg, template, grid);
-  const { bars, columns } = await evaluateFactors(
-    agg,
-    plan.variants.map((v) => v.factor),
-    backtestOptions.price ?? "close",
-  );
   const params = [...plan.factorParams, ...plan.optionParams];
   const foldRows: Record<string, unknown>[] = [];
   const parts: DataFrame[] = [];
   let periodsPerYear: number | undefined;
-  for (const [f, fold] of folds.entries()) {
-    // Say which fold an error came from (the class stays).
-    const inFold = (error: unknown) => {
-      if (error instanceof Error) {
-        error.message = `fold ${f} (training from ${
-          new Date(fold.trainStart).toISOString()
-        }): ${error.message}`;
-      }
-      throw error;
-    };
-    const trainBars = bars.slice({
-      start: fold.trainStart,
-      end: fold.trainEnd,
-    });
-    const inSample: SweepRow[] = [];
-    for (const [i, { params: p, factor }] of plan.variants.entries()) {
-      inSample.push(
-        ...await variantRows(
-          trainBars,
-          columns[i],
-          p,
-          plan.combos,
+  await withEvaluatedFactors(
+    agg,
+    plan.variants.map((v) => v.factor),
+    backtestOptions.price ?? "close",
+    async ({ bars, columns }) => {
+      for (const [f, fold] of folds.entries()) {
+        // Say which fold an error came from (the class stays).
+        const inFold = (error: unknown) => {
+          if (error instanceof Error) {
+            error.message = `fold ${f} (training from ${
+              new Date(fold.trainStart).toISOString()
+            }): ${error.message}`;
+          }
+          throw error;
+        };
+        const trainBars = bars.slice({
+          start: fold.trainStart,
+          end: fold.trainEnd,
+        });
+        const inSample: SweepRow[] = [];
+        for (const [i, { params: p, factor }] of plan.variants.entries()) {
+          inSample.push(
+            ...await variantRows(
+              trainBars,
+              columns[i],
+              p,
+              plan.combos,
+              backtestOptions,
+              analysis,
+              factor.name,
+            ).catch(inFold),
+          );
+        }
+        const chosen = new SweepResult(
+          params,
+          grid,
+          rowsFrame(inSample, params, analysis !== undefined),
+        ).bestRow(metric);
+        const row: Record<string, unknown> = {
+          fold: f,
+          train_start_time: fold.trainStart,
+          train_end_time: fold.trainEnd,
+          test_start_time: fold.trainEnd,
+          test_end_time: fold.testEnd,
+        };
+        if (chosen === undefined) {
+          foldRows.push({
+            ...row,
+            reason: `no run had a ${metric} on the training window`,
+          });
+          continue;
+        }
+        const best = inSample[chosen];
+        const variant = Math.floor(chosen / plan.combos.length);
+        const combo: Params = plan.combos[chosen % plan.combos.length];
+        const testBars = bars.slice({
+          start: fold.trainEnd,
+          end: fold.testEnd,
+        });
+        let result: BacktestResult | undefined;
+        const [outOfSample] = await variantRows(
+          testBars,
+          columns[variant],
+          plan.variants[variant].params,
+          [combo],
           backtestOptions,
           analysis,
-          factor.name,
-        ).catch(inFold),
-      );
-    }
-    const chosen = new SweepResult(
-      params,
-      grid,
-      rowsFrame(inSample, params, analysis !== undefined),
-    ).bestRow(metric);
-    const row: Record<string, unknown> = {
-      fold: f,
-      train_start_time: fold.trainStart,
-      train_end_time: fold.trainEnd,
-      test_start_time: fold.trainEnd,
-      test_end_time: fold.testEnd,
-    };
-    if (chosen === undefined) {
-      foldRows.push({
-        ...row,
-        reason: `no run had a ${metric} on the training window`,
-      });
-      continue;
-    }
-    const best = inSample[chosen];
-    const variant = Math.floor(chosen / plan.combos.length);
-    const combo: Params = plan.combos[chosen % plan.combos.length];
-    const testBars = bars.slice({ start: fold.trainEnd, end: fold.testEnd });
-    let result: BacktestResult | undefined;
-    const [outOfSample] = await variantRows(
-      testBars,
-      columns[variant],
-      plan.variants[variant].params,
-      [combo],
-      backtestOptions,
-      analysis,
-      plan.variants[variant].factor.name,
-      (r) => result = r,
-    ).catch(inFold);
-    periodsPerYear ??= result!.settings.periodsPerYear;
-    parts.push(
-      result!.returns.select(
-        pl.lit(f).cast(pl.Int32).alias("fold"),
-        ...PER_BAR,
-      ),
-    );
-    foldRows.push({
-      ...row,
-      ...Object.fromEntries(params.map((p) => [p, best[p]])),
-      factor: best.factor,
-      ...Object.fromEntries(
-        [...SWEEP_METRICS, ...(analysis ? IC_METRICS : [])].flatMap((m) => [
-          [`is_${m}`, best[m]],
-          [`oos_${m}`, outOfSample[m]],
-        ]),
-      ),
-      is_bars: best.bars,
-      oos_bars: outOfSample.bars,
-      reason: null,
-    });
-  }
+          plan.variants[variant].factor.name,
+          (r) => result = r,
+        ).catch(inFold);
+        periodsPerYear ??= result!.settings.periodsPerYear;
+        parts.push(
+          result!.returns.select(
+            pl.lit(f).cast(pl.Int32).alias("fold"),
+            ...PER_BAR,
+          ),
+        );
+        foldRows.push({
+          ...row,
+          ...Object.fromEntries(params.map((p) => [p, best[p]])),
+          factor: best.factor,
+          ...Object.fromEntries(
+            [...SWEEP_METRICS, ...(analysis ? IC_METRICS : [])].flatMap((m) => [
+              [`is_${m}`, best[m]],
+              [`oos_${m}`, outOfSample[m]],
+            ]),
+          ),
+          is_bars: best.bars,
+          oos_bars: outOfSample.bars,
+          reason: null,
+        });
+      }
+    },
+  );
   const returns = stitch(parts);
   const metrics = computeMetrics(
     returns.getColumn("return").toTypedArray() as Float64Array,
