@@ -14,15 +14,12 @@ import pl from "nodejs-polars";
 import { EPS } from "../factor/kernels.ts";
 import { concatFrames, type DataFrame } from "../polars.ts";
 import type { AnalysisTables } from "./factor_analysis.ts";
-import type { CoverageCounts, PeriodCounts } from "./coverage.ts";
+import type { CoverageCounts } from "./coverage.ts";
+import { compoundedReturns, forwardReturns } from "./forward_returns.ts";
 import { densePanel, frameOf, type Panel } from "./panel.ts";
-import { Float64Buffer, FRAME_ROWS } from "./float64_buffer.ts";
-import {
-  averageRanks,
-  pearson,
-  RunningMoments,
-  studentTwoSidedP,
-} from "./stats.ts";
+import { FRAME_ROWS } from "./float64_buffer.ts";
+import { newPeriodState, type PeriodState } from "./period_state.ts";
+import { averageRanks, pearson, studentTwoSidedP } from "./stats.ts";
 
 /** The settings the loops need (checked by the caller). */
 export interface PanelSettings {
@@ -56,46 +53,6 @@ export interface PanelSettings {
 
 /** The tables an analyzer reduces to (factor rows go out chunk by chunk). */
 export type ReducedTables = Omit<AnalysisTables, "factorData" | "coverage">;
-
-/**
- * What one period accumulates over the time slices: the per-time series
- * the tables list, in buffers of doubles, and running moments for what is
- * only summarised (a year of 1-minute slices is 525,600 of each).
- */
-interface PeriodState {
-  k: number;
-  counts: PeriodCounts;
-  /** Per time slice with an IC. */
-  ic: {
-    end_time: Float64Buffer;
-    n: Float64Buffer;
-    spearman: Float64Buffer;
-    pearson: Float64Buffer;
-  };
-  spearman: RunningMoments;
-  pearson: RunningMoments;
-  /** Per quantile (index 1..Q): its mean forward return per time slice. */
-  quantileMeans: RunningMoments[];
-  /** Top minus bottom per time slice. */
-  spread: RunningMoments;
-  /**
-   * Non-overlapping steps every k slices: where each ends, the long-short
-   * spread and its growth, and per quantile (index 1..Q) its mean return
-   * and growth.
-   */
-  steps: {
-    end_time: Float64Buffer;
-    spread: Float64Buffer;
-    cumulative: Float64Buffer;
-    quantileReturn: Float64Buffer[];
-    quantileCumulative: Float64Buffer[];
-  };
-  growth: number;
-  quantileGrowth: Float64Array;
-  turnoverSums: Float64Array;
-  turnoverCounts: Uint32Array;
-  autocorrelation: RunningMoments;
-}
 
 /**
  * Analyses rows `end_time, symbol, factor, price` (sorted or not; one row
@@ -163,37 +120,7 @@ export class PanelAnalyzer {
     this.#periods = settings.periods.map((k) => {
       const counts = { period: k, withForward: 0, icTimes: 0, maxPairs: 0 };
       this.#counts.periods.push(counts);
-      const perQuantile = () =>
-        Array.from({ length: Q + 1 }, () => new Float64Buffer());
-      return {
-        k,
-        counts,
-        ic: {
-          end_time: new Float64Buffer(),
-          n: new Float64Buffer(),
-          spearman: new Float64Buffer(),
-          pearson: new Float64Buffer(),
-        },
-        spearman: new RunningMoments(),
-        pearson: new RunningMoments(),
-        quantileMeans: Array.from(
-          { length: Q + 1 },
-          () => new RunningMoments(),
-        ),
-        spread: new RunningMoments(),
-        steps: {
-          end_time: new Float64Buffer(),
-          spread: new Float64Buffer(),
-          cumulative: new Float64Buffer(),
-          quantileReturn: perQuantile(),
-          quantileCumulative: perQuantile(),
-        },
-        growth: 1,
-        quantileGrowth: new Float64Array(Q + 1).fill(1),
-        turnoverSums: new Float64Array(Q + 1),
-        turnoverCounts: new Uint32Array(Q + 1),
-        autocorrelation: new RunningMoments(),
-      };
+      return newPeriodState(k, counts, Q);
     });
     this.#parts = {
       ic: this.#periods.map(() => []),
@@ -624,43 +551,6 @@ function rowAt(panel: Panel, i: number): number {
     else hi = mid;
   }
   return lo;
-}
-
-/** Forward returns of every cell for `k` grid steps ahead. */
-function forwardReturns(
-  price: Float64Array,
-  width: number,
-  k: number,
-): Float64Array {
-  const out = new Float64Array(price.length).fill(NaN);
-  const shift = k * width;
-  for (let c = 0; c + shift < price.length; c++) {
-    const now = price[c];
-    if (now > 0) {
-      const r = price[c + shift] / now - 1;
-      if (Number.isFinite(r)) out[c] = r;
-    }
-  }
-  return out;
-}
-
-/**
- * Forward returns of every cell compounded from the per-bar returns of the
- * `k` grid steps after it: absent when any of them is (a gap is not
- * skipped over).
- */
-function compoundedReturns(
-  returns: Float64Array,
-  width: number,
-  k: number,
-): Float64Array {
-  const out = new Float64Array(returns.length).fill(NaN);
-  for (let c = 0; c + k * width < returns.length; c++) {
-    let growth = 1;
-    for (let j = 1; j <= k; j++) growth *= 1 + returns[c + j * width];
-    if (Number.isFinite(growth)) out[c] = growth - 1;
-  }
-  return out;
 }
 
 /** Empty columns named by a space-separated list. */
