@@ -22,6 +22,7 @@ import {
   sizes,
 } from "../display/plot.ts";
 import { periodLabel } from "./coverage.ts";
+import { cellTextColor, divergingColor } from "./grid_chart.ts";
 import { moments } from "./stats.ts";
 import { inverseNormalCdf } from "../factor/kernels.ts";
 
@@ -457,12 +458,7 @@ function icHeatmap(
       marginLeft: 64,
       x: { label: "month (UTC)", domain: [...new Set(month)].sort() },
       y: { label: null, domain: periods.map(periodLabel) },
-      color: {
-        type: "diverging",
-        scheme: "RdBu",
-        pivot: 0,
-        domain: [-extent, extent],
-      },
+      color: divergingColor(extent),
       marks: [
         Plot.cell({ length: months.height }, {
           x: month,
@@ -474,11 +470,7 @@ function icHeatmap(
           x: month,
           y: period,
           text: Array.from(mean, (v) => v.toFixed(3)),
-          // Light text on the darkest cells, dark text elsewhere.
-          fill: Array.from(
-            mean,
-            (v) => Math.abs(v) > 0.6 * extent ? "white" : "#111",
-          ),
+          fill: Array.from(mean, (v) => cellTextColor(v, extent)),
         }),
       ],
     },

@@ -65,24 +65,50 @@ export function gridChart(grid: GridChart): Chart {
       marginBottom: 60,
       x: { label: grid.xLabel, domain: [...grid.x], tickRotate: -20 },
       y: { label: grid.yLabel, domain: [...grid.y] },
-      color: {
-        type: "diverging",
-        scheme: "RdBu",
-        pivot: 0,
-        domain: [-extent, extent],
-      },
+      color: divergingColor(extent),
       marks: [
         Plot.cell(present, { x: "x", y: "y", fill: "v", inset: 0.5 }),
         Plot.text(present, {
           x: "x",
           y: "y",
           text: (cell: { v: number }) => cell.v.toFixed(2),
-          // Light text on the darkest cells, dark text elsewhere.
-          fill: (cell: { v: number }) =>
-            Math.abs(cell.v) > 0.6 * extent ? "white" : "#111",
+          fill: (cell: { v: number }) => cellTextColor(cell.v, extent),
         }),
       ],
     },
     { ramp: grid.legend },
   );
+}
+
+/**
+ * The colour scale of a diverging heatmap: red below 0, blue above, its
+ * ends pinned to ±`extent`.
+ *
+ * @example
+ * ```ts
+ * import { divergingColor } from "./grid_chart.ts";
+ * console.log(divergingColor(1).domain); // [-1, 1]
+ * ```
+ */
+export function divergingColor(extent: number) {
+  return {
+    type: "diverging",
+    scheme: "RdBu",
+    pivot: 0,
+    domain: [-extent, extent],
+  } as const;
+}
+
+/**
+ * The colour of the value written in a heatmap cell of `value`: light on
+ * the darkest cells (beyond 0.6 of `extent`), dark elsewhere.
+ *
+ * @example
+ * ```ts
+ * import { cellTextColor } from "./grid_chart.ts";
+ * console.log(cellTextColor(-0.9, 1), cellTextColor(0.2, 1)); // white #111
+ * ```
+ */
+export function cellTextColor(value: number, extent: number): string {
+  return Math.abs(value) > 0.6 * extent ? "white" : "#111";
 }
