@@ -191,6 +191,21 @@ export interface RefBacktestOptions {
   universe?: RefUniverseRule | "factor";
 }
 
+/**
+ * `backtest()`'s documented defaults written as reference options, for
+ * tests to spread and override (the reference itself takes no defaults).
+ */
+export const BACKTEST_DEFAULTS: RefBacktestOptions = {
+  normalize: "rank",
+  allocate: "market-neutral",
+  topN: 5,
+  gross: 1,
+  maxPosition: Infinity,
+  maxNet: Infinity,
+  costBps: 0,
+  lag: 1,
+};
+
 /** One funding settlement. */
 export interface RefSettlement {
   symbol: string;

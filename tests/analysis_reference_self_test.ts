@@ -11,6 +11,7 @@
 import assert from "node:assert/strict";
 import {
   averageRanks,
+  BACKTEST_DEFAULTS,
   METRIC_KEYS,
   pearson,
   type RefBacktestOptions,
@@ -738,17 +739,6 @@ Deno.test("the analyzer rejects duplicate rows and bad periods", () => {
 // Backtester
 // ---------------------------------------------------------------------------
 
-const DEFAULTS: RefBacktestOptions = {
-  normalize: "rank",
-  allocate: "market-neutral",
-  topN: 5,
-  gross: 1,
-  maxPosition: Infinity,
-  maxNet: Infinity,
-  costBps: 0,
-  lag: 1,
-};
-
 // Panel M: 3 symbols × 4 bars.
 //   signal  A  B  C       price  A   B   C      r (from the bar before)
 //   t1      3  1  2              64  64  64     -
@@ -767,7 +757,7 @@ const PANEL_M = panel(
 );
 
 Deno.test("backtest with lag 1: drift-aware turnover, costs, equity and drawdown", () => {
-  const bt = referenceBacktest(PANEL_M, { ...DEFAULTS, costBps: 10 });
+  const bt = referenceBacktest(PANEL_M, { ...BACKTEST_DEFAULTS, costBps: 10 });
   // j = t2: h = w(t1) = (.5,-.5,0); G = .5·.25 + (-.5)(-.25) = 0.25
   //   τ = Σ|h| = 1 (nothing held before); C = 1·10/10000 = 0.001
   //   R = 0.249, E = 1.249, drawdown 0
@@ -831,7 +821,7 @@ Deno.test("backtest with lag 1: drift-aware turnover, costs, equity and drawdown
 });
 
 Deno.test("backtest with lag 2 holds the decision two bars later", () => {
-  const bt = referenceBacktest(PANEL_M, { ...DEFAULTS, lag: 2 });
+  const bt = referenceBacktest(PANEL_M, { ...BACKTEST_DEFAULTS, lag: 2 });
   // Equity starts at 1 at grid index i0 + lag - 1 = 1; the series is t3, t4.
   // j = t3: h = w(t1) = (.5,-.5,0), r = (0, .25, -.5): G = -0.125, τ = 1
   //   E = 0.875, drawdown -0.125; drift: (.5·1, -.5·1.25, 0)/0.875
@@ -875,7 +865,7 @@ const ONE_SLICE = panel(
 );
 
 function sliceWeights(options: Partial<RefBacktestOptions>): number[] {
-  const bt = referenceBacktest(ONE_SLICE, { ...DEFAULTS, ...options });
+  const bt = referenceBacktest(ONE_SLICE, { ...BACKTEST_DEFAULTS, ...options });
   assert.deepEqual(bt.weights.map((r) => r.symbol), ["A", "B", "C"]);
   assert.ok(bt.weights.every((r) => r.end_time === 1000));
   return bt.weights.map((r) => r.weight);
@@ -930,7 +920,7 @@ Deno.test("top-n goes long the best and short the worst, ties by symbol", () => 
   );
   const weights = (topN: number) =>
     referenceBacktest(rows, {
-      ...DEFAULTS,
+      ...BACKTEST_DEFAULTS,
       normalize: "raw",
       allocate: "top-n",
       topN,
@@ -946,7 +936,11 @@ Deno.test("maxPosition clips and maxNet scales only the excess side", () => {
     [[0, 1, 3], [null, null, null]],
     [[1, 1, 1], [1, 1, 1]],
   );
-  const lo = { ...DEFAULTS, normalize: "raw", allocate: "long-only" } as const;
+  const lo = {
+    ...BACKTEST_DEFAULTS,
+    normalize: "raw",
+    allocate: "long-only",
+  } as const;
   const weights = (options: RefBacktestOptions, r = rows) =>
     referenceBacktest(r, options).weights.map((x) => x.weight);
   // clip to 0.5: (0, 0.25, 0.5); the freed 0.25 is not redistributed
@@ -959,7 +953,7 @@ Deno.test("maxPosition clips and maxNet scales only the excess side", () => {
   //   (-0.1 - 0.3)/(-0.3 - 1/7) = 0.4/(31/70) = 28/31
   //   -> A = -0.3·28/31 = -8.4/31, B = -4/31, C = 0.3 (net -0.1)
   const mn: RefBacktestOptions = {
-    ...DEFAULTS,
+    ...BACKTEST_DEFAULTS,
     normalize: "raw",
     maxPosition: 0.3,
     maxNet: 0.1,
@@ -994,7 +988,7 @@ Deno.test("a missing price makes a symbol ineligible and the last price carries 
     [[2, 1], [2, 1], [2, 1], [2, 1]],
     [[64, 64], [null, 64], [80, 48], [100, 36]],
   );
-  const bt = referenceBacktest(rows, DEFAULTS);
+  const bt = referenceBacktest(rows, BACKTEST_DEFAULTS);
   const ret = (
     t: number,
     G: number,
@@ -1032,7 +1026,7 @@ Deno.test("a missing price makes a symbol ineligible and the last price carries 
   const later = rows.map((r) =>
     r.end_time === 1000 && r.symbol === "B" ? { ...r, factor: null } : r
   );
-  const bt2 = referenceBacktest(later, DEFAULTS);
+  const bt2 = referenceBacktest(later, BACKTEST_DEFAULTS);
   assertClose(bt2.returns, [ret(4000, 0.25, 1, 1, 1.25)]);
   assert.deepEqual(bt2.weights.map((r) => r.end_time), [
     3000,
@@ -1056,7 +1050,7 @@ Deno.test("a total loss zeroes the drifted holdings", () => {
     [[64], [64], [32], [32]],
   );
   const bt = referenceBacktest(rows, {
-    ...DEFAULTS,
+    ...BACKTEST_DEFAULTS,
     normalize: "raw",
     allocate: "long-only",
     gross: 2,
@@ -1087,32 +1081,37 @@ Deno.test("degenerate slices have no positions and an empty backtest", () => {
     1,
     1,
   ]]);
-  assert.deepEqual(referenceBacktest(empty, DEFAULTS), none);
+  assert.deepEqual(referenceBacktest(empty, BACKTEST_DEFAULTS), none);
   // equal signals: minmax max - min = 0; zscore std = 0; market-neutral d = 0
   const flat = panel(["A", "B"], [[3, 3], [3, 3]], [[1, 1], [1, 1]]);
   for (const normalize of ["raw", "rank", "zscore", "minmax"] as const) {
-    assert.deepEqual(referenceBacktest(flat, { ...DEFAULTS, normalize }), none);
+    assert.deepEqual(
+      referenceBacktest(flat, { ...BACKTEST_DEFAULTS, normalize }),
+      none,
+    );
   }
   // one eligible symbol: zscore needs n >= 2; top-n has n' = floor(1/2) = 0
   const single = panel(["A"], [[1], [2]], [[1], [1]]);
   assert.deepEqual(
     referenceBacktest(single, {
-      ...DEFAULTS,
+      ...BACKTEST_DEFAULTS,
       normalize: "zscore",
       allocate: "long-only",
     }),
     none,
   );
   assert.deepEqual(
-    referenceBacktest(single, { ...DEFAULTS, allocate: "top-n" }),
+    referenceBacktest(single, { ...BACKTEST_DEFAULTS, allocate: "top-n" }),
     none,
   );
   // maxPosition 0 clips every weight to 0
   assert.deepEqual(
-    referenceBacktest(PANEL_M, { ...DEFAULTS, maxPosition: 0 }),
+    referenceBacktest(PANEL_M, { ...BACKTEST_DEFAULTS, maxPosition: 0 }),
     none,
   );
-  assert.throws(() => referenceBacktest(PANEL_M, { ...DEFAULTS, lag: 0 }));
+  assert.throws(() =>
+    referenceBacktest(PANEL_M, { ...BACKTEST_DEFAULTS, lag: 0 })
+  );
 });
 
 // ---------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import {
   type BacktestOptions,
   InvalidArgumentError,
 } from "../mod.ts";
-import { referenceBacktest } from "./_analysis_reference.ts";
+import { BACKTEST_DEFAULTS, referenceBacktest } from "./_analysis_reference.ts";
 import {
   assertClose,
   factorData,
@@ -358,14 +358,9 @@ for (
     assert.ok(rows.some((r) => r.dollar_volume === null), "a missing volume");
     const result = await backtest(agg, signal, options);
     const want = referenceBacktest(rows, {
-      normalize: "rank",
-      allocate: "market-neutral",
-      topN: 5,
-      gross: 1,
-      maxPosition: Infinity,
-      maxNet: Infinity,
-      costBps: options.costBps ?? 0,
-      lag: options.lag ?? 1,
+      ...BACKTEST_DEFAULTS,
+      costBps: options.costBps ?? BACKTEST_DEFAULTS.costBps,
+      lag: options.lag ?? BACKTEST_DEFAULTS.lag,
       rebalance: options.rebalance,
       impact: options.impact,
     });

@@ -15,6 +15,7 @@ import {
   universeFactor,
 } from "../mod.ts";
 import {
+  BACKTEST_DEFAULTS,
   referenceBacktest,
   type RefUniverseRule,
 } from "./_analysis_reference.ts";
@@ -68,14 +69,10 @@ for (const [options, rule] of RULES) {
       ...(rule === "factor" ? { universe } : {}),
     });
     const want = referenceBacktest(rows, {
-      normalize: "rank",
-      allocate: options.allocate ?? "market-neutral",
-      topN: options.topN ?? 5,
-      gross: 1,
-      maxPosition: Infinity,
-      maxNet: Infinity,
-      costBps: options.costBps ?? 0,
-      lag: 1,
+      ...BACKTEST_DEFAULTS,
+      allocate: options.allocate ?? BACKTEST_DEFAULTS.allocate,
+      topN: options.topN ?? BACKTEST_DEFAULTS.topN,
+      costBps: options.costBps ?? BACKTEST_DEFAULTS.costBps,
       rebalance: options.rebalance,
       universe: rule,
     });

@@ -14,6 +14,7 @@ import {
   WalkForwardResult,
 } from "../mod.ts";
 import {
+  BACKTEST_DEFAULTS,
   referenceAnalysis,
   referenceBacktest,
   referenceMetrics,
@@ -99,16 +100,7 @@ const { agg: awkward } = factorData({ symbols: 6, bars: 300, seed: 21 });
 const START = awkward.metadata.minTime!;
 
 function reference(rows: RefRow[], costBps: number) {
-  return referenceBacktest(rows, {
-    normalize: "rank",
-    allocate: "market-neutral",
-    topN: 5,
-    gross: 1,
-    maxPosition: Infinity,
-    maxNet: Infinity,
-    costBps,
-    lag: 1,
-  });
+  return referenceBacktest(rows, { ...BACKTEST_DEFAULTS, costBps });
 }
 
 Deno.test("walkForward() chooses the plain-loop best on each training window and its stitched returns equal plain-loop backtests of each test window", async () => {
