@@ -1,14 +1,15 @@
 /**
  * ParquetParts: one Parquet file written a frame at a time, never holding
  * more than one frame: each frame is a part file in a hidden scratch
- * directory, and the parts are streamed into the target atomically at the
- * end (a complete file or none).
+ * directory, and at the end the parts' row groups are joined into the
+ * target atomically (a complete file or none), byte for byte.
  *
  * @module
  */
 import { join } from "node:path";
 import pl from "nodejs-polars";
 import { temporarySibling, writeAtomic } from "./atomic.ts";
+import { concatParquet } from "./parquet_concat.ts";
 import type { DataFrame } from "./polars.ts";
 
 /**
@@ -55,22 +56,31 @@ export class ParquetParts {
    */
   write(frame: DataFrame): void {
     if (frame.height === 0 && this.#parts > 0) return;
-    frame.writeParquet(
-      join(
-        this.#scratch,
-        `part-${String(this.#parts++).padStart(8, "0")}.parquet`,
-      ),
-    );
+    frame.writeParquet(this.#part(this.#parts++), { compression: "zstd" });
     this.rows += frame.height;
   }
 
+  #part(index: number): string {
+    return join(
+      this.#scratch,
+      `part-${String(index).padStart(8, "0")}.parquet`,
+    );
+  }
+
   /**
-   * Streams the parts into `path` (zstd, atomically) and removes them;
-   * returns the rows written.
+   * Joins the parts into `path` (zstd, atomically) and removes them;
+   * returns the rows written. The parts' row groups are copied as they are
+   * (the memory of their footers, no decoding), unless their schemas
+   * differ: then Polars streams them into one.
    */
   async finish(): Promise<number> {
     try {
+      const parts = Array.from(
+        { length: this.#parts },
+        (_, i) => this.#part(i),
+      );
       await writeAtomic(this.path, async (temporary) => {
+        if (concatParquet(parts, temporary)) return;
         await pl.scanParquet(join(this.#scratch, "*.parquet"))
           .sinkParquet(temporary, { compression: "zstd" }).collect();
       });
