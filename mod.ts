@@ -137,6 +137,7 @@ export {
   type PerformanceChartKind,
 } from "./src/analysis/charts.ts";
 export { backtest, BacktestResult } from "./src/analysis/backtest.ts";
+export type { WeightsFile } from "./src/analysis/backtest_result.ts";
 export type { BacktestMetrics } from "./src/analysis/backtest_metrics.ts";
 export {
   LEVERAGED_TOKENS,

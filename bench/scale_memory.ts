@@ -12,7 +12,8 @@
  *   time (per-bar rows not kept); `analyze-sink`: the same, its per-bar
  *   rows written to Parquet (`sink`);
  * - `backtest`: that factor backtested with hourly rebalancing (`{
- *   rebalance: "1h", costBps: 2 }`), a chunk at a time.
+ *   rebalance: "1h", costBps: 2 }`), a chunk at a time; `backtest-sink`:
+ *   the same, its weights written to Parquet (`sink`).
  *
  * ```sh
  * deno run -A bench/scale_memory.ts --days 17 [--days 87 ...] [--symbols 400] [--chunk 1d] [--dir /tmp/scale]
@@ -67,9 +68,18 @@ async function phase(
     } finally {
       await Deno.remove(out, { recursive: true });
     }
-  } else if (name === "backtest") {
-    const result = await backtest(agg, FACTOR, { rebalance: "1h", costBps: 2 });
-    if (result.returns.height === 0) throw new Error("an empty backtest");
+  } else if (name === "backtest" || name === "backtest-sink") {
+    const out = await Deno.makeTempDir({ prefix: "factorium-scale-" });
+    try {
+      const result = await backtest(agg, FACTOR, {
+        rebalance: "1h",
+        costBps: 2,
+        ...(name === "backtest-sink" ? { sink: `${out}/weights.parquet` } : {}),
+      });
+      if (result.returns.height === 0) throw new Error("an empty backtest");
+    } finally {
+      await Deno.remove(out, { recursive: true });
+    }
   }
   const seconds = (performance.now() - t0) / 1000;
   console.log(

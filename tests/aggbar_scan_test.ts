@@ -177,6 +177,47 @@ Deno.test("a backtest of scanned bars run in 20-minute chunks equals the one-pas
   }
 });
 
+Deno.test("a backtest with a sink writes the weights it would keep to the file, and reads and saves them from it", async () => {
+  const { dir, agg } = await filesOfHours();
+  const out = await Deno.makeTempDir({ prefix: "factorium-weights-" });
+  try {
+    const scanned = AggBar.scan(dir, { chunk: "20m" });
+    const signal = "cs_rank(-ts_delta(close, 5))";
+    const cases: BacktestOptions[] = [
+      { costBps: 3 },
+      {
+        universe: { top: 3, window: "30m", minHistory: "20m" },
+        rebalance: "1h",
+      },
+    ];
+    for (const [i, options] of cases.entries()) {
+      const whole = await backtest(agg, signal, options);
+      const sink = `${out}/weights[${i}].parquet`;
+      const sunk = await backtest(scanned, signal, { ...options, sink });
+      const label = JSON.stringify(options);
+      assert.deepEqual(sunk.weightsFile, {
+        path: sink,
+        rows: whole.weights.height,
+      });
+      assert.equal(whole.weightsFile, undefined);
+      assert.ok(sunk.returns.frameEqual(whole.returns, true), label);
+      assert.deepEqual(sunk.metrics, whole.metrics, label);
+      assert.ok(sunk.weights.frameEqual(whole.weights, true), label);
+      const saved = await sunk.save(`${out}/saved-${i}`, { format: "csv" });
+      const csv = pl.readCSV(saved.find((p) => p.endsWith("weights.csv"))!);
+      assert.equal(csv.height, whole.weights.height, label);
+      assert.deepEqual(
+        csv.getColumn("weight").toArray(),
+        whole.weights.getColumn("weight").toArray(),
+        label,
+      );
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+    await Deno.remove(out, { recursive: true });
+  }
+});
+
 /** Asserts every table of two analyses is equal, value for value. */
 function assertSameAnalysis(
   actual: FactorAnalysis,

@@ -107,7 +107,7 @@ Deno.test("sweep() metrics equal the plain-loop reference backtest of the chosen
   const options: Required<
     Omit<
       BacktestOptions,
-      "price" | "periodsPerYear" | "funding" | "universe" | "impact"
+      "price" | "periodsPerYear" | "funding" | "universe" | "impact" | "sink"
     >
   > = {
     normalize: "zscore",

@@ -88,6 +88,15 @@ export interface BacktestOptions {
   funding?: DataFrame;
   /** Bars per year for annualising, from 1 to 365.25 × 86,400,000 (one bar a millisecond). @default 365.25 days / the bar interval (the time-bar interval, else the median spacing of bar end times) */
   periodsPerYear?: number;
+  /**
+   * Write the decided weights (`result.weights`) to this Parquet file as
+   * they are decided (atomically: a complete file or none) instead of
+   * keeping them in memory; `result.weights` reads the file back when
+   * asked. A year of 400 symbols rebalanced every minute is 210 million
+   * weight rows (about 7 GB in memory); rebalanced hourly, 3.5 million.
+   * @default kept in memory
+   */
+  sink?: string;
 }
 
 /** The square-root impact model of {@linkcode BacktestOptions.impact}. */
@@ -102,7 +111,9 @@ export interface ImpactOptions {
 
 /** The validated settings a backtest ran with (`funding`: whether settlements were charged). */
 export type BacktestSettings =
-  & Required<Omit<BacktestOptions, "funding" | "impact" | "universe">>
+  & Required<
+    Omit<BacktestOptions, "funding" | "impact" | "universe" | "sink">
+  >
   & {
     funding: boolean;
     impact: Required<ImpactOptions> | null;

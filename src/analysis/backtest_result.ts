@@ -8,7 +8,7 @@ import type { Chart, ChartOptions } from "../display/plot.ts";
 import { htmlPage } from "../display/html.ts";
 import type { MimeBundle } from "../display/jupyter.ts";
 import { displayFrame } from "../display/frame.ts";
-import type { DataFrame } from "../polars.ts";
+import { type DataFrame, scanParquetFile } from "../polars.ts";
 import type { BacktestSettings } from "./backtest_options.ts";
 import { type PerformanceChartKind, plotPerformance } from "./charts.ts";
 import { metricsFrame } from "./metrics.ts";
@@ -19,6 +19,14 @@ import {
   performanceHtml,
 } from "./performance.ts";
 import { type SaveOptions, saveTables } from "./save.ts";
+
+/** Where a backtest's weights went with `sink`: the file and its rows. */
+export interface WeightsFile {
+  /** The Parquet file (`sink`). */
+  path: string;
+  /** Weight rows written. */
+  rows: number;
+}
 
 /**
  * The result of {@linkcode backtest} (or `factor.backtest(agg)`).
@@ -37,25 +45,42 @@ export class BacktestResult {
   readonly settings: Readonly<BacktestSettings>;
   /** Per bar held: end_time, gross_return, cost, funding (only when funding is charged), return (net), turnover, gross_exposure, net_exposure, equity, drawdown. */
   readonly returns: DataFrame;
-  /** Target weights per decision bar: end_time, symbol, weight (symbols with a signal and a price). */
-  readonly weights: DataFrame;
   /** Metrics of the net return series, and where the money went. */
   readonly metrics: BacktestMetrics;
+  /** The file the weights were written to (`sink`), if any. */
+  readonly weightsFile: Readonly<WeightsFile> | undefined;
+  #weights: DataFrame | undefined;
 
-  /** Wraps a finished backtest; use {@linkcode backtest} to make one. */
+  /**
+   * Wraps a finished backtest; use {@linkcode backtest} to make one.
+   * `weights` is the frame, or the file it was written to.
+   */
   constructor(
     name: string,
     settings: BacktestSettings,
     returns: DataFrame,
-    weights: DataFrame,
+    weights: DataFrame | WeightsFile,
     metrics: BacktestMetrics,
   ) {
     this.name = name;
     this.settings = settings;
     // Jupyter shows each frame's shape, head and tail with readable times.
     this.returns = displayFrame(returns);
-    this.weights = displayFrame(weights);
+    if ("path" in weights) this.weightsFile = weights;
+    else this.#weights = displayFrame(weights);
     this.metrics = metrics;
+  }
+
+  /**
+   * Target weights per decision bar: end_time, symbol, weight (symbols
+   * with a signal and a price). Read from the `sink` file (once) when the
+   * backtest wrote one.
+   */
+  get weights(): DataFrame {
+    this.#weights ??= displayFrame(
+      scanParquetFile(this.weightsFile!.path).collectSync(),
+    );
+    return this.#weights;
   }
 
   /** A line of the settings. */
@@ -142,7 +167,8 @@ export class BacktestResult {
       dir,
       {
         returns: this.returns,
-        weights: this.weights,
+        // Streamed from the sink file, not read into memory to be saved.
+        weights: this.#weights ?? scanParquetFile(this.weightsFile!.path),
         metrics: this.metricsFrame(),
       },
       this.toHTML(),

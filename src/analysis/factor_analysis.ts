@@ -148,7 +148,9 @@ export class FactorAnalysis {
           `the analysis ran over bars kept in files (AggBar.scan), whose ${rows} per-bar rows are not held in memory; pass { sink: "rows.parquet" } to analyze to write them to a file`,
         );
       }
-      this.#tables.factorData = displayFrame(pl.readParquet(path));
+      this.#tables.factorData = displayFrame(
+        scanParquetFile(path).collectSync(),
+      );
     }
     return this.#tables.factorData;
   }

@@ -22,7 +22,7 @@ import {
 import { SweepResult } from "./sweep_result.ts";
 
 /** Options of {@linkcode sweep}: backtest options fixed for every variant, and the IC analysis. */
-export interface SweepOptions extends BacktestOptions {
+export interface SweepOptions extends Omit<BacktestOptions, "sink"> {
   /**
    * Also analyse every factor variant with these `analyze` options and add
    * `ic_mean`, `ic_ir` and `ic_t` (Spearman, of the first period) to its
