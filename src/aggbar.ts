@@ -5,7 +5,13 @@
  * @module
  */
 import pl from "nodejs-polars";
-import { type DataFrame, isDataFrame, scanParquetFile } from "./polars.ts";
+import {
+  collectGarbage,
+  type DataFrame,
+  FILES_PER_COLLECTION,
+  isDataFrame,
+  scanParquetFile,
+} from "./polars.ts";
 import { writeAtomic } from "./atomic.ts";
 import { InvalidArgumentError } from "./errors.ts";
 import {
@@ -368,7 +374,8 @@ export class AggBar {
     // File by file, then combined: never more than one file in memory.
     const { paths, keep } = this.#files;
     const schema = this.head(0);
-    const parts = paths.map((path) => {
+    const parts = paths.map((path, i) => {
+      if (i > 0 && i % FILES_PER_COLLECTION === 0) collectGarbage();
       const scan = scanParquetFile(path);
       return summary(keep ? scan.filter(keep) : scan, schema).collectSync();
     });

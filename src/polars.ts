@@ -62,6 +62,30 @@ export function symbolCodes(frame: pl.DataFrame): SymbolCodes {
 
 let collect: (() => void) | undefined;
 
+/** Files a per-file loop reads between {@linkcode collectGarbage} calls. */
+export const FILES_PER_COLLECTION = 16;
+
+/**
+ * Runs V8's garbage collector now, so unreferenced frames' native memory
+ * can be freed (V8 does not count it; see {@linkcode releaseUnreferenced}).
+ * Synchronous code calls this: some finalizers then wait for the event
+ * loop, but `AggBar.scan` of 365 daily bar files (400 symbols) peaked at
+ * 256 MiB instead of 302–331, and its `info()` at 377 instead of 466–536.
+ *
+ * @example
+ * ```ts
+ * import { collectGarbage } from "./polars.ts";
+ * collectGarbage();
+ * ```
+ */
+export function collectGarbage(): void {
+  if (!collect) {
+    setFlagsFromString("--expose_gc");
+    collect = runInNewContext("gc") as () => void;
+  }
+  collect();
+}
+
 /**
  * Frees the native memory of frames no longer referenced: runs V8's
  * garbage collector, then yields to the event loop, where the native
@@ -80,11 +104,7 @@ let collect: (() => void) | undefined;
  * ```
  */
 export async function releaseUnreferenced(): Promise<void> {
-  if (!collect) {
-    setFlagsFromString("--expose_gc");
-    collect = runInNewContext("gc") as () => void;
-  }
-  collect();
+  collectGarbage();
   await new Promise((resolve) => setTimeout(resolve, 0));
 }
 
