@@ -175,7 +175,8 @@ export class AggBar {
 
   /**
    * Opens bars kept in Parquet files without reading them into memory: a
-   * directory (every `*.parquet` below it) or a list of files, each with
+   * directory (every `*.parquet` below it), one file or a list of files,
+   * each with
    * `start_time`, `end_time` (integer epoch ms), `symbol` and the same
    * columns. One pass over the key columns indexes each file's time range;
    * factors are then computed a time chunk at a time (`agg.compute`
@@ -206,7 +207,7 @@ export class AggBar {
       throw new InvalidArgumentError(
         "source",
         source,
-        "a directory holding *.parquet bar files, or a non-empty list of them",
+        "a directory holding *.parquet bar files, a file, or a non-empty list of them",
       );
     }
     return fromFiles(
@@ -504,8 +505,12 @@ export class AggBar {
   }
 }
 
-/** Every `*.parquet` file below `dir` (hidden files skipped), sorted. */
+/**
+ * Every `*.parquet` file below `dir` (hidden files skipped), sorted; a
+ * path that is a file is itself.
+ */
 function parquetFiles(dir: string): string[] {
+  if (statOrNull(dir)?.isFile) return [dir];
   const found: string[] = [];
   const walk = (at: string) => {
     for (const entry of Deno.readDirSync(at)) {
@@ -523,12 +528,20 @@ function parquetFiles(dir: string): string[] {
     throw new InvalidArgumentError(
       "source",
       dir,
-      `a readable directory of *.parquet bar files (${
+      `a readable directory of *.parquet bar files, or one such file (${
         (error as Error).message
       })`,
     );
   }
   return found.sort();
+}
+
+function statOrNull(path: string): Deno.FileInfo | null {
+  try {
+    return Deno.statSync(path);
+  } catch {
+    return null;
+  }
 }
 
 function normaliseKeys(df: pl.DataFrame): pl.DataFrame {

@@ -58,6 +58,20 @@ Deno.test("AggBar.scan opens a directory of bar files with the metadata, info an
   }
 });
 
+Deno.test("AggBar.scan of one file path opens that file, as a list of it does", async () => {
+  const { dir, agg } = await filesOfHours();
+  try {
+    const all = `${dir}/all.parquet`;
+    agg.toPolars().writeParquet(all);
+    const one = AggBar.scan(all);
+    assert.equal(one.length, agg.length);
+    assert.deepEqual(one.metadata, AggBar.scan([all]).metadata);
+    assert.ok(one.info().frameEqual(agg.info(), true));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("factors of scanned bars equal those of the same bars in memory, computed in chunks", async () => {
   const { dir, agg } = await filesOfHours();
   try {
