@@ -9,8 +9,9 @@
 import { join } from "node:path";
 import pl from "nodejs-polars";
 import { temporarySibling, writeAtomic } from "./atomic.ts";
+import { DataFileError } from "./errors.ts";
 import { concatParquet } from "./parquet_concat.ts";
-import type { DataFrame } from "./polars.ts";
+import { type DataFrame, scanParquetFile } from "./polars.ts";
 
 /**
  * Collects frames of one schema into the Parquet file `path`.
@@ -93,5 +94,33 @@ export class ParquetParts {
   /** Removes the parts without writing `path` (after a failure). */
   async discard(): Promise<void> {
     await Deno.remove(this.#scratch, { recursive: true }).catch(() => {});
+  }
+}
+
+/**
+ * Reads back a Parquet file a {@linkcode ParquetParts} wrote (a result's
+ * `sink`), its path taken literally; a file since moved, deleted or
+ * replaced by something unreadable is a `DataFileError` naming it.
+ *
+ * @example
+ * ```ts
+ * import pl from "nodejs-polars";
+ * import { readSink } from "./parquet_parts.ts";
+ * const path = await Deno.makeTempFile({ suffix: ".parquet" });
+ * pl.DataFrame({ x: [1] }).writeParquet(path);
+ * console.log(readSink(path).height); // 1
+ * ```
+ */
+export function readSink(path: string): DataFrame {
+  try {
+    return scanParquetFile(path).collectSync();
+  } catch (error) {
+    throw new DataFileError(
+      path,
+      `expected the Parquet file this result's sink wrote (moved or deleted since?): ${
+        (error as Error).message
+      }`,
+      { cause: error },
+    );
   }
 }

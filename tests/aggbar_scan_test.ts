@@ -306,6 +306,30 @@ Deno.test("an analysis of scanned bars in 20-minute chunks equals the one-pass a
   }
 });
 
+Deno.test("a result whose sink file was deleted names the file in a DataFileError when its rows are asked for", async () => {
+  const { dir } = await filesOfHours();
+  try {
+    const scanned = AggBar.scan(dir, { chunk: "1h" });
+    const signal = "cs_rank(-ts_delta(close, 5))";
+    const analysis = await scanned.factor(signal).analyze(scanned, {
+      periods: [1],
+      sink: `${dir}/rows.parquet`,
+    });
+    const result = await backtest(scanned, signal, {
+      sink: `${dir}/weights.parquet`,
+    });
+    await Deno.remove(`${dir}/rows.parquet`);
+    await Deno.remove(`${dir}/weights.parquet`);
+    const names = (file: string) => (error: Error) =>
+      error instanceof DataFileError && error.file === `${dir}/${file}` &&
+      /sink wrote/.test(error.message);
+    assert.throws(() => analysis.factorData, names("rows.parquet"));
+    assert.throws(() => result.weights, names("weights.parquet"));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("an analysis that cannot have a value writes no sink file", async () => {
   const { dir, agg } = await filesOfHours();
   try {

@@ -9,6 +9,7 @@ import { htmlPage } from "../display/html.ts";
 import type { MimeBundle } from "../display/jupyter.ts";
 import { displayFrame } from "../display/frame.ts";
 import { type DataFrame, scanParquetFile } from "../polars.ts";
+import { readSink } from "../parquet_parts.ts";
 import type { BacktestSettings } from "./backtest_options.ts";
 import { type PerformanceChartKind, plotPerformance } from "./charts.ts";
 import { metricsFrame } from "./metrics.ts";
@@ -77,9 +78,7 @@ export class BacktestResult {
    * backtest wrote one.
    */
   get weights(): DataFrame {
-    this.#weights ??= displayFrame(
-      scanParquetFile(this.weightsFile!.path).collectSync(),
-    );
+    this.#weights ??= displayFrame(readSink(this.weightsFile!.path));
     return this.#weights;
   }
 

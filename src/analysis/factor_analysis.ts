@@ -16,6 +16,7 @@ import {
 import { htmlBlock, type MimeBundle } from "../display/jupyter.ts";
 import { displayFrame } from "../display/frame.ts";
 import { NotKeptError } from "../errors.ts";
+import { readSink } from "../parquet_parts.ts";
 import {
   ANALYSIS_CHARTS,
   type AnalysisChartKind,
@@ -148,9 +149,7 @@ export class FactorAnalysis {
           `the analysis ran over bars kept in files (AggBar.scan), whose ${rows} per-bar rows are not held in memory; pass { sink: "rows.parquet" } to analyze to write them to a file`,
         );
       }
-      this.#tables.factorData = displayFrame(
-        scanParquetFile(path).collectSync(),
-      );
+      this.#tables.factorData = displayFrame(readSink(path));
     }
     return this.#tables.factorData;
   }
