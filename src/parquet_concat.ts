@@ -10,6 +10,8 @@
  *
  * @module
  */
+import { parquetFooter } from "./parquet_footer.ts";
+import { writeAllSync } from "./write_all.ts";
 
 /** Compact-protocol wire types. */
 const STOP = 0, TRUE = 1, FALSE = 2, BYTE = 3, I16 = 4, I32 = 5, I64 = 6;
@@ -318,21 +320,12 @@ interface Footer {
   start: number;
 }
 
-function readFooter(file: Deno.FsFile, path: string): Footer {
+/** The footer of `file`, decoded; null when it is not Parquet. */
+function readFooter(file: Deno.FsFile): Footer | null {
   const size = file.statSync().size;
-  const tail = new Uint8Array(8);
-  file.seekSync(size - 8, Deno.SeekMode.Start);
-  readFully(file, tail);
-  const length = new DataView(tail.buffer).getUint32(0, true);
-  if (
-    new TextDecoder().decode(tail.subarray(4)) !== "PAR1" || length + 12 > size
-  ) {
-    throw new RangeError(`${path} is not a Parquet file`);
-  }
-  const bytes = new Uint8Array(length);
-  file.seekSync(size - 8 - length, Deno.SeekMode.Start);
-  readFully(file, bytes);
-  return { meta: new Reader(bytes).struct(), start: size - 8 - length };
+  const bytes = parquetFooter(file, size);
+  return bytes &&
+    { meta: new Reader(bytes).struct(), start: size - 8 - bytes.length };
 }
 
 function readFully(file: Deno.FsFile, into: Uint8Array): void {
@@ -348,8 +341,9 @@ function readFully(file: Deno.FsFile, into: Uint8Array): void {
  * `target`: column chunks are copied byte for byte, page indexes moved
  * (their page offsets shifted) and one footer written. Returns false,
  * having written nothing, when the parts cannot be joined that way (their
- * schemas or key-value metadata differ, or a part's layout is not the
- * usual pages-then-index), so the caller can decode and re-encode instead.
+ * schemas or key-value metadata differ, a part's footer cannot be read
+ * here (not Parquet, or over 16 MiB), or a part's layout is not the usual
+ * pages-then-index), so the caller can decode and re-encode instead.
  *
  * @example
  * ```ts
@@ -371,7 +365,8 @@ export function concatParquet(
   const footers: (Footer & { dataEnd: number })[] = [];
   for (const path of parts) {
     using file = Deno.openSync(path);
-    const footer = readFooter(file, path);
+    const footer = readFooter(file);
+    if (footer === null) return false;
     const end = dataEnd(footer.meta, footer.start);
     if (end === undefined) return false;
     footers.push({ ...footer, dataEnd: end });
@@ -399,9 +394,7 @@ export function concatParquet(
   });
   let position = 0;
   const write = (bytes: Uint8Array) => {
-    for (let at = 0; at < bytes.length;) {
-      at += out.writeSync(bytes.subarray(at));
-    }
+    writeAllSync(out, bytes);
     position += bytes.length;
   };
   const magic = new TextEncoder().encode("PAR1");
@@ -489,7 +482,9 @@ export function concatParquet(
  */
 export function pageOffsets(path: string): number[][] {
   using file = Deno.openSync(path);
-  const { meta } = readFooter(file, path);
+  const footer = readFooter(file);
+  if (footer === null) throw new RangeError(`${path} is not a Parquet file`);
+  const { meta } = footer;
   return chunksOf(meta).map((chunk) => {
     const offset = int(chunk, CC_OFFSET_INDEX);
     if (offset === undefined) return [];

@@ -22,3 +22,19 @@ export async function writeAll(
 ): Promise<void> {
   for (let o = 0; o < bytes.length;) o += await file.write(bytes.subarray(o));
 }
+
+/**
+ * Writes all of `bytes` to `file` synchronously, calling `writeSync` until
+ * nothing is left.
+ *
+ * @example
+ * ```ts
+ * import { writeAllSync } from "./write_all.ts";
+ * const path = await Deno.makeTempFile();
+ * using file = Deno.openSync(path, { write: true });
+ * writeAllSync(file, new TextEncoder().encode("hello\n"));
+ * ```
+ */
+export function writeAllSync(file: Deno.FsFile, bytes: Uint8Array): void {
+  for (let o = 0; o < bytes.length;) o += file.writeSync(bytes.subarray(o));
+}

@@ -19,6 +19,7 @@
 import pl from "nodejs-polars";
 import { removeStaleDirectories, renameDurably } from "../atomic.ts";
 import { firstLine } from "../errors.ts";
+import { parquetFooter } from "../parquet_footer.ts";
 import { utcDay } from "../time.ts";
 
 /** What a cache entry describes, apart from its day or range. */
@@ -231,16 +232,10 @@ async function hex(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
     .map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/** Footers longer than this are not read (only hashed by size and mtime). */
-const MAX_FOOTER_BYTES = 16 << 20;
-
-/** Bytes read from a file's end at once: most Parquet footers fit. */
-const TAIL_BYTES = 64 << 10;
-
 /**
- * A file's size, mtime and Parquet footer (the metadata before the closing
- * length and `PAR1`; empty when the file is not Parquet), or `null` when it
- * does not exist.
+ * A file's size, mtime and Parquet footer (empty when the file is not
+ * Parquet, or its footer is too long to read: then only size and mtime are
+ * hashed), or `null` when it does not exist.
  */
 function readFooter(
   file: string,
@@ -255,34 +250,14 @@ function readFooter(
   try {
     const info = handle.statSync();
     const size = info.size, mtime = info.mtime?.getTime() ?? null;
-    const empty = new Uint8Array(0);
-    if (size < 12) return { size, mtime, footer: empty };
-    let tail = readAt(handle, Math.max(0, size - TAIL_BYTES), size);
-    const end = tail.length - 8;
-    const length = new DataView(tail.buffer, tail.byteOffset + end, 4)
-      .getUint32(0, true);
-    const magic = new TextDecoder().decode(tail.subarray(end + 4));
-    if (magic !== "PAR1" || length > size - 12 || length > MAX_FOOTER_BYTES) {
-      return { size, mtime, footer: empty };
-    }
-    if (length > end) tail = readAt(handle, size - 8 - length, size);
-    // A copy: the 64 KiB tail must not stay alive while many digests wait.
-    return { size, mtime, footer: tail.slice(tail.length - 8 - length, -8) };
+    return {
+      size,
+      mtime,
+      footer: parquetFooter(handle, size) ?? new Uint8Array(0),
+    };
   } finally {
     handle.close();
   }
-}
-
-/** Bytes `[from, to)` of an open file. */
-function readAt(handle: Deno.FsFile, from: number, to: number): Uint8Array {
-  const bytes = new Uint8Array(to - from);
-  handle.seekSync(from, Deno.SeekMode.Start);
-  for (let read = 0; read < bytes.length;) {
-    const n = handle.readSync(bytes.subarray(read));
-    if (n === null) break;
-    read += n;
-  }
-  return bytes;
 }
 
 /** Scratch directories are `{cache dir}/.tmp-<random>`. */
