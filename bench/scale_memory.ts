@@ -41,45 +41,36 @@ async function phase(
   chunk: string | undefined,
 ): Promise<void> {
   const { AggBar, backtest } = await import("../mod.ts");
+  // Sinks write here; removed inside the timed phase, as each phase did.
+  const out = await Deno.makeTempDir({ prefix: "factorium-scale-" });
   const t0 = performance.now();
   const agg = AggBar.scan(dir, chunk ? { chunk } : {});
   let rows = agg.length;
-  if (name === "scan") {
-    agg.info();
-  } else if (name === "factor") {
-    const out = await Deno.makeTempDir({ prefix: "factorium-scale-" });
-    try {
+  try {
+    if (name === "scan") {
+      agg.info();
+    } else if (name === "factor") {
       const written = await agg.compute({ f: FACTOR }, {
         sink: `${out}/f.parquet`,
       });
       rows = written.rows;
-    } finally {
-      await Deno.remove(out, { recursive: true });
-    }
-  } else if (name === "analyze" || name === "analyze-sink") {
-    const out = await Deno.makeTempDir({ prefix: "factorium-scale-" });
-    try {
+    } else if (name === "analyze" || name === "analyze-sink") {
       const analysis = await agg.factor(FACTOR).analyze(agg, {
         periods: [1, 5, 60],
         ...(name === "analyze-sink" ? { sink: `${out}/rows.parquet` } : {}),
       });
       rows = analysis.factorRows.rows;
       if (analysis.ic.height === 0) throw new Error("an empty analysis");
-    } finally {
-      await Deno.remove(out, { recursive: true });
-    }
-  } else if (name === "backtest" || name === "backtest-sink") {
-    const out = await Deno.makeTempDir({ prefix: "factorium-scale-" });
-    try {
+    } else if (name === "backtest" || name === "backtest-sink") {
       const result = await backtest(agg, FACTOR, {
         rebalance: "1h",
         costBps: 2,
         ...(name === "backtest-sink" ? { sink: `${out}/weights.parquet` } : {}),
       });
       if (result.returns.height === 0) throw new Error("an empty backtest");
-    } finally {
-      await Deno.remove(out, { recursive: true });
     }
+  } finally {
+    await Deno.remove(out, { recursive: true });
   }
   const seconds = (performance.now() - t0) / 1000;
   console.log(

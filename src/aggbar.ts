@@ -6,9 +6,8 @@
  */
 import pl from "nodejs-polars";
 import {
-  collectGarbage,
+  collectBetweenFiles,
   type DataFrame,
-  FILES_PER_COLLECTION,
   isDataFrame,
   scanParquetFile,
 } from "./polars.ts";
@@ -376,7 +375,7 @@ export class AggBar {
     const { paths, keep } = this.#files;
     const schema = this.head(0);
     const parts = paths.map((path, i) => {
-      if (i > 0 && i % FILES_PER_COLLECTION === 0) collectGarbage();
+      collectBetweenFiles(i);
       const scan = scanParquetFile(path);
       return summary(keep ? scan.filter(keep) : scan, schema).collectSync();
     });
@@ -510,7 +509,6 @@ export class AggBar {
  * path that is a file is itself.
  */
 function parquetFiles(dir: string): string[] {
-  if (statOrNull(dir)?.isFile) return [dir];
   const found: string[] = [];
   const walk = (at: string) => {
     for (const entry of Deno.readDirSync(at)) {
@@ -523,6 +521,7 @@ function parquetFiles(dir: string): string[] {
     }
   };
   try {
+    if (Deno.statSync(dir).isFile) return [dir];
     walk(dir.replace(/\/+$/, ""));
   } catch (error) {
     throw new InvalidArgumentError(
@@ -534,14 +533,6 @@ function parquetFiles(dir: string): string[] {
     );
   }
   return found.sort();
-}
-
-function statOrNull(path: string): Deno.FileInfo | null {
-  try {
-    return Deno.statSync(path);
-  } catch {
-    return null;
-  }
 }
 
 function normaliseKeys(df: pl.DataFrame): pl.DataFrame {

@@ -8,10 +8,9 @@
 import pl from "nodejs-polars";
 import { DataFileError } from "./errors.ts";
 import {
-  collectGarbage,
+  collectBetweenFiles,
   concatFrames,
   type DataFrame,
-  FILES_PER_COLLECTION,
   scanParquetFile,
 } from "./polars.ts";
 import { KEY_COLUMNS } from "./data/metadata.ts";
@@ -183,8 +182,7 @@ export function indexBarFiles(
     { first: number; last: number; start: number; rows: number }
   >();
   for (const [i, path] of paths.entries()) {
-    // Each file's query leaves native garbage V8 does not count.
-    if (i > 0 && i % FILES_PER_COLLECTION === 0) collectGarbage();
+    collectBetweenFiles(i);
     let table: pl.DataFrame;
     try {
       const scan = scanParquetFile(path);
